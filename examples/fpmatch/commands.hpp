@@ -1,0 +1,15 @@
+// Each subcommand registers itself on the CLI11 app and, when chosen, leaves
+// the function that runs it in *action.
+#pragma once
+
+#include <functional>
+
+#include "common.hpp"
+
+namespace cli {
+
+void add_info(CLI::App& app, std::function<int()>* action);
+void add_convert(CLI::App& app, std::function<int()>* action);
+void add_version(CLI::App& app, std::function<int()>* action);
+
+}  // namespace cli

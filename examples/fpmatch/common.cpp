@@ -1,0 +1,79 @@
+#include "common.hpp"
+
+#include <cstdio>
+
+namespace cli {
+
+void InputFlags::add_to(CLI::App* app) {
+  app->add_option("--format", format, "Input format: auto, iso2005, iso2011, ansi2004, ansi2009, xyt")
+      ->capture_default_str();
+  app->add_flag("--strict", strict, "Refuse records with recoverable oddities instead of warning");
+  app->add_option("--xyt", xyt, "Convention of .xyt input: nist (bottom-left origin) or m1")
+      ->capture_default_str();
+  app->add_option("--image-size", image_size, "Image size WxH of .xyt input (canonical 500 ppi pixels)");
+  app->add_option("--assume-ppcm", assume_ppcm, "Resolution (px/cm) to assume for records declaring 0");
+}
+
+fpm::XytConvention parse_convention(const std::string& s) {
+  if (s == "nist") return fpm::XytConvention::Nist;
+  if (s == "m1") return fpm::XytConvention::M1;
+  throw fpm::Error(fpm::ErrorCode::InvalidArgument, "unknown .xyt convention '" + s + "' (nist or m1)");
+}
+
+fpm::DecodeOptions InputFlags::options() const {
+  fpm::DecodeOptions o;
+  o.format = fpm::parse_format_name(format);
+  o.strict = strict;
+  o.xyt_convention = parse_convention(xyt);
+  if (!image_size.empty()) {
+    unsigned w = 0, h = 0;
+    char x = 0, extra = 0;
+    if (std::sscanf(image_size.c_str(), "%u%c%u%c", &w, &x, &h, &extra) != 3 || (x != 'x' && x != 'X') ||
+        w == 0 || h == 0 || w > 65535 || h > 65535)
+      throw fpm::Error(fpm::ErrorCode::InvalidArgument, "--image-size wants WxH, e.g. 388x374");
+    o.xyt_image_width = static_cast<std::uint16_t>(w);
+    o.xyt_image_height = static_cast<std::uint16_t>(h);
+  }
+  if (assume_ppcm > 65535) throw fpm::Error(fpm::ErrorCode::InvalidArgument, "--assume-ppcm is too large");
+  o.assume_resolution_ppcm = static_cast<std::uint16_t>(assume_ppcm);
+  return o;
+}
+
+const char* position_name(fpm::FingerPosition p) {
+  static const char* names[] = {"unknown",    "right thumb", "right index", "right middle",
+                                "right ring", "right little", "left thumb", "left index",
+                                "left middle", "left ring",  "left little"};
+  const unsigned i = static_cast<unsigned>(p);
+  return i < 11 ? names[i] : "invalid";
+}
+
+const char* impression_name(fpm::ImpressionType t) {
+  static const char* names[] = {"live-scan plain", "live-scan rolled", "non-live plain", "non-live rolled",
+                                "latent impression", "latent tracing", "latent photo", "latent lift",
+                                "live-scan swipe", "contactless"};
+  const unsigned i = static_cast<unsigned>(t);
+  return i < 10 ? names[i] : "invalid";
+}
+
+const char* minutia_type_name(fpm::MinutiaType t) {
+  switch (t) {
+    case fpm::MinutiaType::RidgeEnding: return "ending";
+    case fpm::MinutiaType::Bifurcation: return "bifurcation";
+    default: return "other";
+  }
+}
+
+int report(const std::exception& e) {
+  std::fprintf(stderr, "fpmatch: error: %s\n", e.what());
+  if (auto* fe = dynamic_cast<const fpm::Error*>(&e)) {
+    switch (fe->code()) {
+      case fpm::ErrorCode::Io: return kIo;
+      case fpm::ErrorCode::InvalidArgument: return kUsage;
+      case fpm::ErrorCode::Internal: return kFailure;
+      default: return kBadInput;
+    }
+  }
+  return kFailure;
+}
+
+}  // namespace cli

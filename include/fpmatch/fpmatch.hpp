@@ -1,0 +1,8 @@
+// fpmatch: umbrella header of the C++ API.
+#pragma once
+
+#include "fpmatch/error.hpp"
+#include "fpmatch/formats.hpp"
+#include "fpmatch/runtime.hpp"
+#include "fpmatch/template.hpp"
+#include "fpmatch/version.h"

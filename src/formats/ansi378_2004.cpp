@@ -1,0 +1,102 @@
+// ANSI INCITS 378-2004 finger minutiae record (version " 20").
+//
+// Layout (big-endian):
+//   0  "FMR\0", " 20\0"   8
+//   8  record length      2, or 0 followed by a 4-byte length (the 6-byte form)
+//      CBEFF product id   4  owner 2 + type 2
+//      capture equipment  2  4 bits compliance, 12 bits id
+//      image width/height 2 + 2
+//      x/y resolution     2 + 2 pixels per cm
+//      number of views    1
+//      reserved           1
+//   views: as ISO 19794-2:2005, but angles in 2-degree units (0-179).
+// Same canonical frame as ISO: counter-clockwise, y downwards.
+#include "formats/codec.hpp"
+#include "formats/incits_common.hpp"
+
+namespace fpm::detail {
+
+namespace {
+constexpr const char* kFormat = "ANSI INCITS 378-2004";
+}  // namespace
+
+DecodedRecord decode_ansi2004(const std::uint8_t* data, std::size_t size, const DecodeOptions& opt) {
+  ByteReader r(data, size, kFormat);
+  Diagnostics diag(opt.strict, kFormat);
+  read_magic(r, " 20");
+  std::uint32_t length = r.u16("record_length");
+  bool long_form = false;
+  if (length == 0) {
+    length = r.u32("record_length_long");
+    long_form = true;
+  }
+  const std::size_t header_bytes = long_form ? 30 : 26;
+  if (length > size)
+    r.fail(ErrorCode::Truncated, "record_length", 8,
+           "declares " + std::to_string(length) + " bytes, the data holds " + std::to_string(size));
+  if (length < header_bytes)
+    r.fail(ErrorCode::LengthMismatch, "record_length", 8,
+           "declares " + std::to_string(length) + " bytes, less than the " +
+               std::to_string(header_bytes) + "-byte header");
+  r.set_end(length);
+  const std::uint16_t cbeff_owner = r.u16("cbeff_product_owner");
+  const std::uint16_t cbeff_type = r.u16("cbeff_product_type");
+  const std::uint16_t equipment = r.u16("capture_equipment");
+  Geometry g;
+  g.width = r.u16("image_width");
+  g.height = r.u16("image_height");
+  read_resolution(r, g, opt, diag);
+  const std::size_t nviews_at = r.pos();
+  const unsigned nviews = r.u8("number_of_views");
+  const std::size_t reserved_at = r.pos();
+  if (r.u8("reserved") != 0)
+    diag.recoverable(ErrorCode::ReservedValue, "reserved", reserved_at, "reserved header byte is non-zero");
+  if (nviews == 0) r.fail(ErrorCode::NoViews, "number_of_views", nviews_at, "the record declares zero finger views");
+
+  DecodedRecord rec;
+  rec.format = Format::Ansi378_2004;
+  rec.header = {
+      {"record_length", std::to_string(length) + (long_form ? " (6-byte form)" : "")},
+      {"cbeff_product_id", hex16(cbeff_owner) + "/" + hex16(cbeff_type)},
+      {"capture_equipment_compliance", std::to_string(equipment >> 12)},
+      {"capture_equipment_id", hex16(equipment & 0x0fff)},
+      {"image_width", std::to_string(g.width)},
+      {"image_height", std::to_string(g.height)},
+      {"x_resolution_ppcm", std::to_string(g.x_ppcm)},
+      {"y_resolution_ppcm", std::to_string(g.y_ppcm)},
+      {"number_of_views", std::to_string(nviews)},
+  };
+  rec.views = read_views_2005(r, g, nviews, nviews_at, AngleUnit::Ansi2Degree, diag);
+  check_record_end(r, length, size, diag);
+  rec.warnings = diag.take();
+  return rec;
+}
+
+std::vector<std::uint8_t> encode_ansi2004(const std::vector<Template>& views, const EncodeOptions& opt) {
+  check_encodable(views, kFormat);
+  const Geometry g = encode_geometry(views, kFormat);
+  std::size_t body = 0;
+  for (const Template& t : views) body += 4 + 6 * t.size() + 2;
+  const bool long_form = 26 + body > 0xffff;
+  ByteWriter w;
+  w.bytes("FMR\0 20\0", 8);
+  if (long_form) {
+    w.u16(0);
+    w.u32(static_cast<std::uint32_t>(30 + body));
+  } else {
+    w.u16(static_cast<std::uint16_t>(26 + body));
+  }
+  w.u16(opt.cbeff_owner);
+  w.u16(opt.cbeff_type);
+  w.u16(static_cast<std::uint16_t>(opt.capture_equipment_id & 0x0fff));
+  w.u16(g.width);
+  w.u16(g.height);
+  w.u16(kCanonicalPpcm);
+  w.u16(kCanonicalPpcm);
+  w.u8(static_cast<std::uint8_t>(views.size()));
+  w.u8(0);
+  write_views_2005(w, views, g, AngleUnit::Ansi2Degree, kFormat);
+  return w.take();
+}
+
+}  // namespace fpm::detail

@@ -1,0 +1,86 @@
+// Pieces shared by the ISO/IEC 19794-2 and ANSI INCITS 378 codecs: the
+// 5/6-byte minutia item, the extended data area, view metadata checks and the
+// canonical-frame conversion. Each format's own layout lives in its own file.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "formats/codec.hpp"
+#include "util/byte_reader.hpp"
+#include "util/byte_writer.hpp"
+
+namespace fpm::detail {
+
+constexpr std::uint16_t kCanonicalPpcm = 197;  // 500 ppi
+constexpr std::uint8_t kMagic[4] = {'F', 'M', 'R', 0};
+
+enum class AngleUnit {
+  Iso256,       // ISO 19794-2: 360/256 degrees per unit, 0-255
+  Ansi2Degree,  // ANSI 378: 2 degrees per unit, 0-179
+};
+
+// Image geometry as declared by a record (raw, in the record's own pixels).
+struct Geometry {
+  std::uint16_t width = 0;
+  std::uint16_t height = 0;
+  std::uint16_t x_ppcm = kCanonicalPpcm;
+  std::uint16_t y_ppcm = kCanonicalPpcm;
+};
+
+// Checks the 8-byte magic + version; throws DecodeError(UnknownFormat).
+void read_magic(ByteReader& r, const char version[4]);
+
+// Reads the two resolution fields (pixels per cm) and handles a zero value
+// (refused unless the caller supplied an assumed resolution).
+void read_resolution(ByteReader& r, Geometry& g, const DecodeOptions& opt, Diagnostics& diag);
+
+// Validates the per-view metadata; `at` are the byte offsets of the fields.
+struct ViewFields {
+  std::uint8_t position = 0;
+  std::size_t position_at = 0;
+  std::uint8_t view = 0;
+  std::uint8_t impression = 0;
+  std::size_t impression_at = 0;
+  std::uint8_t quality = 0;
+  std::size_t quality_at = 0;
+};
+TemplateInfo make_info(const ByteReader& r, const Geometry& g, const ViewFields& f);
+
+// Reads `count` minutiae of `item_bytes` (5: no quality, 6: with quality).
+// Checks up front that the count fits in the data (CountMismatch otherwise).
+std::vector<Minutia> read_minutiae(ByteReader& r, unsigned count, unsigned item_bytes,
+                                   const Geometry& g, AngleUnit unit, bool iso2011_quality,
+                                   Diagnostics& diag);
+
+// Reads the extended data length and skips the blocks it announces, checking
+// each block's header. fpmatch does not use extended data; inconsistencies in
+// it are recoverable, except that the area must not run past the record
+// unless it is the very last thing in it (`last_in_record`).
+void skip_extended_data(ByteReader& r, bool last_in_record, Diagnostics& diag);
+
+// After the last view: the declared record end versus what was parsed and the
+// bytes physically present.
+void check_record_end(ByteReader& r, std::size_t declared_length, std::size_t physical_size,
+                      Diagnostics& diag);
+
+// The finger view layout of ISO 19794-2:2005 and ANSI 378-2004 (identical but
+// for the angle unit): position, view/impression, quality, count, minutiae,
+// extended data; `nviews` views in a row.
+std::vector<Template> read_views_2005(ByteReader& r, const Geometry& g, unsigned nviews,
+                                      std::size_t nviews_at, AngleUnit unit, Diagnostics& diag);
+void write_views_2005(ByteWriter& w, const std::vector<Template>& views, const Geometry& g,
+                      AngleUnit unit, const char* format);
+
+// ---- encoding -------------------------------------------------------------
+// Record-level geometry for a set of views at 500 ppi: the largest declared
+// image size, or (when unknown) the smallest image holding every minutia.
+Geometry encode_geometry(const std::vector<Template>& views, const char* format);
+void write_minutia(ByteWriter& w, const Minutia& m, AngleUnit unit, const Geometry& g,
+                   const char* format);
+void check_encodable(const std::vector<Template>& views, const char* format);
+
+std::string hex16(std::uint16_t v);
+
+}  // namespace fpm::detail

@@ -1,0 +1,112 @@
+#include "util/file_io.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <limits>
+
+#include "fpmatch/error.hpp"
+#include "fpmatch/formats.hpp"
+
+namespace fpm {
+
+namespace {
+[[noreturn]] void io_error(const std::string& what, const std::string& path, int err) {
+  throw Error(ErrorCode::Io, what + " '" + path + "': " + std::strerror(err));
+}
+
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+  int release() {
+    int f = fd_;
+    fd_ = -1;
+    return f;
+  }
+
+ private:
+  int fd_;
+};
+}  // namespace
+
+namespace detail {
+
+std::vector<std::uint8_t> read_file_limited(const std::string& path, std::size_t limit) {
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) io_error("cannot open", path, errno);
+  struct stat st;
+  if (::fstat(fd.get(), &st) != 0) io_error("cannot stat", path, errno);
+  if (S_ISDIR(st.st_mode)) throw Error(ErrorCode::Io, "'" + path + "' is a directory");
+  std::vector<std::uint8_t> out;
+  if (S_ISREG(st.st_mode)) {
+    if (static_cast<std::uint64_t>(st.st_size) > limit)
+      throw Error(ErrorCode::InvalidArgument, "'" + path + "' is " + std::to_string(st.st_size) +
+                                                  " bytes, more than the " + std::to_string(limit) +
+                                                  "-byte limit for this kind of file");
+    out.reserve(static_cast<std::size_t>(st.st_size));
+  }
+  std::uint8_t buf[65536];
+  for (;;) {
+    const ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      io_error("cannot read", path, errno);
+    }
+    if (n == 0) break;
+    if (out.size() + static_cast<std::size_t>(n) > limit)
+      throw Error(ErrorCode::InvalidArgument, "'" + path + "' is larger than the " + std::to_string(limit) +
+                                                  "-byte limit for this kind of file");
+    out.insert(out.end(), buf, buf + n);
+  }
+  return out;
+}
+
+}  // namespace detail
+
+std::vector<std::uint8_t> read_file(const std::string& path) {
+  return detail::read_file_limited(path, std::numeric_limits<std::size_t>::max());
+}
+
+void write_file_atomic(const std::string& path, const std::uint8_t* data, std::size_t size) {
+  if (data == nullptr && size != 0) throw Error(ErrorCode::InvalidArgument, "write_file_atomic: null data");
+  std::string tmpl = path + ".tmp.XXXXXX";
+  Fd fd(::mkstemp(&tmpl[0]));
+  if (fd.get() < 0) io_error("cannot create a temporary file next to", path, errno);
+  auto fail = [&](const char* what) {
+    const int err = errno;
+    ::unlink(tmpl.c_str());
+    io_error(what, path, err);
+  };
+  std::size_t done = 0;
+  while (done < size) {
+    const ssize_t n = ::write(fd.get(), data + done, size - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      fail("cannot write");
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  // mkstemp creates 0600; give the file the usual permissions (umask applies).
+  const mode_t mask = ::umask(0);
+  ::umask(mask);
+  if (::fchmod(fd.get(), 0666 & ~mask) != 0) fail("cannot set permissions of");
+  if (::fsync(fd.get()) != 0) fail("cannot flush");
+  if (::close(fd.release()) != 0) fail("cannot close");
+  if (::rename(tmpl.c_str(), path.c_str()) != 0) fail("cannot rename a temporary file onto");
+  // Make the rename itself durable.
+  const std::size_t slash = path.rfind('/');
+  const std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
+  Fd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (dfd.get() >= 0) ::fsync(dfd.get());
+}
+
+}  // namespace fpm

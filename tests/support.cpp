@@ -1,0 +1,67 @@
+#include "support.hpp"
+
+#include <dirent.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <cstdio>
+#include <cstdlib>
+
+namespace fpm_test {
+
+void skip(const std::string& why) {
+  std::fprintf(stderr, "SKIP: %s\n", why.c_str());
+  std::fflush(stderr);
+  std::exit(77);
+}
+
+std::string require_data_dir() {
+  const char* env = std::getenv("FPM_DATA_DIR");
+  const std::string dir = env && *env ? env : FPM_DEFAULT_DATA_DIR;
+  struct stat st;
+  if (::stat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) return dir;
+  const char* ci = std::getenv("CI");
+  if (ci && std::string(ci) == "true") FAIL("shared data folder not found at " << dir << " (CI=true)");
+  skip("shared data folder not found at " + dir + " (set FPM_DATA_DIR)");
+}
+
+std::vector<std::string> list_files(const std::string& dir, const std::string& suffix) {
+  std::vector<std::string> out;
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) return out;
+  while (dirent* e = ::readdir(d)) {
+    const std::string n = e->d_name;
+    if (n.size() >= suffix.size() && n.compare(n.size() - suffix.size(), suffix.size(), suffix) == 0 &&
+        n != "." && n != "..")
+      out.push_back(dir + "/" + n);
+  }
+  ::closedir(d);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::vector<std::uint8_t> read(const std::string& path) { return fpm::read_file(path); }
+
+fpm::Template random_template(std::mt19937& rng, int minutiae, std::uint16_t width, std::uint16_t height) {
+  std::uniform_int_distribution<int> ux(0, width - 1), uy(0, height - 1), ua(0, 255), ut(0, 2), uq(0, 100);
+  std::vector<fpm::Minutia> ms;
+  for (int i = 0; i < minutiae; ++i) {
+    fpm::Minutia m;
+    m.x = static_cast<float>(ux(rng));
+    m.y = static_cast<float>(uy(rng));
+    m.theta = static_cast<float>(ua(rng) * (2.0 * 3.14159265358979323846 / 256.0));
+    m.type = static_cast<fpm::MinutiaType>(ut(rng));
+    m.quality = static_cast<std::uint8_t>(uq(rng));
+    ms.push_back(m);
+  }
+  fpm::TemplateInfo info;
+  info.width = width;
+  info.height = height;
+  info.position = static_cast<fpm::FingerPosition>(std::uniform_int_distribution<int>(0, 10)(rng));
+  info.impression = fpm::ImpressionType::LivePlain;
+  info.finger_quality = static_cast<std::uint8_t>(uq(rng));
+  return fpm::Template(info, std::move(ms));
+}
+
+}  // namespace fpm_test

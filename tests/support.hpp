@@ -1,0 +1,32 @@
+// Test helpers: the shared data folder, visible skips, template generators.
+#pragma once
+
+#include <cstdint>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "fpmatch/fpmatch.hpp"
+
+namespace fpm_test {
+
+// Folder of the shared real templates: $FPM_DATA_DIR, else ../shared/data
+// next to the project. When it is missing the calling test is skipped
+// visibly (exit code 77, "Skipped" in ctest), except under CI=true where
+// it fails: CI must test against the real data.
+std::string require_data_dir();
+
+// Skips the calling test visibly (exit 77) with the reason on stderr.
+[[noreturn]] void skip(const std::string& why);
+
+// Sorted list of files in `dir` whose name ends with `suffix`.
+std::vector<std::string> list_files(const std::string& dir, const std::string& suffix);
+
+std::vector<std::uint8_t> read(const std::string& path);
+
+// A random template at 500 ppi with integer coordinates inside the image and
+// directions on the 1.40625-degree ISO grid (so ISO round trips are exact).
+fpm::Template random_template(std::mt19937& rng, int minutiae, std::uint16_t width = 400,
+                              std::uint16_t height = 500);
+
+}  // namespace fpm_test

@@ -1,0 +1,230 @@
+// ISO/IEC 19794-2:2005: round trips, field conversions and every error path.
+#include <catch2/catch.hpp>
+#include <cmath>
+
+#include "decode_helpers.hpp"
+#include "support.hpp"
+
+using fpm::ErrorCode;
+using fpm::Format;
+using namespace fpm_test;
+
+namespace {
+constexpr double kPi = 3.14159265358979323846;
+
+// One view, `n` minutiae, 400x500 image: minutia i at offset 28 + 6i.
+std::vector<std::uint8_t> one_view(int n, unsigned seed = 1) {
+  std::mt19937 rng(seed);
+  return fpm::encode({random_template(rng, n)}, Format::Iso19794_2_2005);
+}
+}  // namespace
+
+TEST_CASE("ISO 2005: encode then decode gives the same templates", "[iso2005]") {
+  std::mt19937 rng(42);
+  for (int round = 0; round < 50; ++round) {
+    std::vector<fpm::Template> views;
+    const int nviews = 1 + round % 3;
+    for (int v = 0; v < nviews; ++v) views.push_back(random_template(rng, round * 5 % 120));
+    const auto bytes = fpm::encode(views, Format::Iso19794_2_2005);
+    const fpm::DecodedRecord rec = fpm::decode(bytes);
+    REQUIRE(rec.format == Format::Iso19794_2_2005);
+    REQUIRE(rec.views.size() == views.size());
+    CHECK(rec.warnings.empty());
+    for (std::size_t v = 0; v < views.size(); ++v) CHECK(rec.views[v] == views[v]);
+    CHECK(fpm::encode(rec.views, Format::Iso19794_2_2005) == bytes);
+  }
+}
+
+TEST_CASE("ISO 2005: fields convert into the canonical frame", "[iso2005]") {
+  auto b = one_view(2);
+  put16(b, 28, (1u << 14) | 123);  // ridge ending at x = 123
+  put16(b, 30, 45);
+  b[32] = 64;  // 64 * 360/256 = 90 degrees
+  b[33] = 77;
+  const auto rec = fpm::decode(b);
+  const fpm::Minutia& m = rec.views[0].minutiae()[0];
+  CHECK(m.x == 123.0f);
+  CHECK(m.y == 45.0f);
+  CHECK(m.theta == Approx(kPi / 2));
+  CHECK(m.type == fpm::MinutiaType::RidgeEnding);
+  CHECK(m.quality == 77);
+  CHECK(rec.views[0].info().width == 400);
+  CHECK(rec.views[0].info().height == 500);
+}
+
+TEST_CASE("ISO 2005: records at other resolutions are rescaled to 500 ppi", "[iso2005]") {
+  auto b = one_view(1);
+  put16(b, 18, 394);  // 1000 ppi horizontally
+  put16(b, 20, 197);
+  put16(b, 28, 300);
+  put16(b, 30, 200);
+  const auto rec = fpm::decode(b);
+  CHECK(rec.views[0].minutiae()[0].x == 150.0f);
+  CHECK(rec.views[0].minutiae()[0].y == 200.0f);
+  CHECK(rec.views[0].info().width == 200);
+  CHECK(rec.views[0].info().source_x_ppcm == 394);
+}
+
+TEST_CASE("ISO 2005: header errors name the field and offset", "[iso2005][errors]") {
+  const auto good = one_view(3);
+  const auto opt = as(Format::Iso19794_2_2005);
+
+  auto b = good;
+  b[1] = 'X';
+  CHECK_DECODE_ERROR(b, opt, ErrorCode::UnknownFormat, "format_identifier", 0u);
+  b = good;
+  b[5] = '3';
+  CHECK_DECODE_ERROR(b, opt, ErrorCode::UnknownFormat, "version", 4u);
+  b = good;
+  put32(b, 8, static_cast<std::uint32_t>(good.size() + 1));
+  CHECK_DECODE_ERROR(b, opt, ErrorCode::Truncated, "record_length", 8u);
+  b = good;
+  put32(b, 8, 20);
+  CHECK_DECODE_ERROR(b, opt, ErrorCode::LengthMismatch, "record_length", 8u);
+  b = good;
+  put32(b, 8, static_cast<std::uint32_t>(good.size() - 1));  // views run past the declared end
+  CHECK_DECODE_ERROR(b, opt, ErrorCode::Truncated, "view[0].extended_data_length", good.size() - 2);
+  b = good;
+  b[22] = 0;
+  CHECK_DECODE_ERROR(b, opt, ErrorCode::NoViews, "number_of_views", 22u);
+  b = good;
+  b[22] = 2;
+  CHECK_DECODE_ERROR(b, opt, ErrorCode::CountMismatch, "number_of_views", 22u);
+  b = good;
+  put16(b, 18, 0);
+  CHECK_DECODE_ERROR(b, opt, ErrorCode::OutOfRange, "x_resolution", 18u);
+}
+
+TEST_CASE("ISO 2005: view and minutia errors name the field and offset", "[iso2005][errors]") {
+  const auto good = one_view(3);
+  const auto opt = as(Format::Iso19794_2_2005);
+  auto b = good;
+  b[24] = 11;
+  CHECK_DECODE_ERROR(b, opt, ErrorCode::ReservedValue, "view[0].finger_position", 24u);
+  b = good;
+  b[25] = 0x0c;
+  CHECK_DECODE_ERROR(b, opt, ErrorCode::ReservedValue, "view[0].impression_type", 25u);
+  b = good;
+  b[26] = 101;
+  CHECK_DECODE_ERROR(b, opt, ErrorCode::OutOfRange, "view[0].finger_quality", 26u);
+  b = good;
+  b[27] = 4;  // one more minutia than present (the 2 bytes of extended data cannot hold it)
+  CHECK_DECODE_ERROR(b, opt, ErrorCode::CountMismatch, "view[0].minutiae_count", 27u);
+  b = good;
+  put16(b, 28 + 6, (3u << 14) | 10);
+  CHECK_DECODE_ERROR(b, opt, ErrorCode::ReservedValue, "view[0].minutia[1].type", 34u);
+  b = good;
+  put16(b, 28 + 12, 400);  // width is 400: x must be below it
+  CHECK_DECODE_ERROR(b, opt, ErrorCode::OutOfRange, "view[0].minutia[2].x", 40u);
+  b = good;
+  put16(b, 30, 500);
+  CHECK_DECODE_ERROR(b, opt, ErrorCode::OutOfRange, "view[0].minutia[0].y", 30u);
+  b = good;
+  b[33] = 200;
+  CHECK_DECODE_ERROR(b, opt, ErrorCode::OutOfRange, "view[0].minutia[0].quality", 33u);
+}
+
+TEST_CASE("ISO 2005: every truncation is refused and never half-decoded", "[iso2005][errors]") {
+  const auto good = one_view(5);
+  for (std::size_t cut = 0; cut < good.size(); ++cut) {
+    std::vector<std::uint8_t> b(good.begin(), good.begin() + static_cast<long>(cut));
+    const fpm::DecodeError e = decode_error(b, as(Format::Iso19794_2_2005));
+    CHECK((e.code() == ErrorCode::Truncated || e.code() == ErrorCode::UnknownFormat));
+  }
+}
+
+TEST_CASE("ISO 2005: recoverable oddities warn or fail in strict mode", "[iso2005][errors]") {
+  const auto good = one_view(2);
+  SECTION("bytes after the declared record") {
+    auto b = good;
+    b.push_back(0);
+    b.push_back(0);
+    const auto rec = fpm::decode(b, as(Format::Iso19794_2_2005));
+    REQUIRE(rec.warnings.size() == 1);
+    CHECK(rec.warnings[0].find("2 bytes after the declared record end") != std::string::npos);
+    CHECK_DECODE_ERROR(b, as(Format::Iso19794_2_2005, true), ErrorCode::LengthMismatch, "record_length", 8u);
+  }
+  SECTION("unused bytes inside the declared record") {
+    auto b = good;
+    b.push_back(0);
+    put32(b, 8, static_cast<std::uint32_t>(b.size()));
+    CHECK(fpm::decode(b).warnings.size() == 1);
+    CHECK_DECODE_ERROR(b, as(Format::Iso19794_2_2005, true), ErrorCode::LengthMismatch, "record_length", 8u);
+  }
+  SECTION("reserved bits of y") {
+    auto b = good;
+    b[30] |= 0x40;
+    const auto rec = fpm::decode(b);
+    CHECK(rec.warnings.size() == 1);
+    CHECK(rec.views[0].minutiae()[0].y == fpm::decode(good).views[0].minutiae()[0].y);
+    CHECK_DECODE_ERROR(b, as(Format::Iso19794_2_2005, true), ErrorCode::ReservedValue, "view[0].minutia[0].y", 30u);
+  }
+  SECTION("extended data running past the end of the last view") {
+    auto b = good;
+    const std::size_t ext = b.size() - 2;
+    put16(b, ext, 3);
+    b.push_back(0);
+    b.push_back(2);
+    put32(b, 8, static_cast<std::uint32_t>(b.size()));
+    const auto rec = fpm::decode(b);
+    REQUIRE(rec.warnings.size() == 1);
+    CHECK(rec.views[0] == fpm::decode(good).views[0]);
+    CHECK_DECODE_ERROR(b, as(Format::Iso19794_2_2005, true), ErrorCode::LengthMismatch,
+                       "view[0].extended_data_length", ext);
+  }
+  SECTION("resolution 0 with an assumed resolution") {
+    auto b = good;
+    put16(b, 18, 0);
+    fpm::DecodeOptions o;
+    o.assume_resolution_ppcm = 197;
+    const auto rec = fpm::decode(b, o);
+    CHECK(rec.warnings.size() == 1);
+    CHECK(rec.views[0].info().source_x_ppcm == 197);
+  }
+}
+
+TEST_CASE("ISO 2005: extended data blocks are skipped and overrunning ones are errors mid-record",
+          "[iso2005][errors]") {
+  std::mt19937 rng(3);
+  const auto t = random_template(rng, 2);
+  auto b = fpm::encode({t, t}, Format::Iso19794_2_2005);
+  // Give view 0 an extended data area of one 6-byte block (type 1, 2 data bytes).
+  const std::size_t ext0 = 24 + 4 + 12;
+  std::vector<std::uint8_t> area = {0x00, 0x06, 0x00, 0x01, 0x00, 0x06, 0xAA, 0xBB};
+  b.erase(b.begin() + static_cast<long>(ext0), b.begin() + static_cast<long>(ext0) + 2);
+  b.insert(b.begin() + static_cast<long>(ext0), area.begin(), area.end());
+  put32(b, 8, static_cast<std::uint32_t>(b.size()));
+  auto rec = fpm::decode(b);
+  CHECK(rec.warnings.empty());
+  REQUIRE(rec.views.size() == 2);
+  CHECK(rec.views[1] == t);
+
+  auto bad = b;
+  put16(bad, ext0, 200);  // area longer than what is left: not the last view, so an error
+  CHECK_DECODE_ERROR(bad, as(Format::Iso19794_2_2005), ErrorCode::LengthMismatch,
+                     "view[0].extended_data_length", ext0);
+  bad = b;
+  put16(bad, ext0 + 4, 9);  // block longer than its area: recoverable
+  CHECK(fpm::decode(bad).warnings.size() == 1);
+  CHECK_DECODE_ERROR(bad, as(Format::Iso19794_2_2005, true), ErrorCode::LengthMismatch,
+                     "view[0].extended_data_block.length", ext0 + 4);
+}
+
+TEST_CASE("ISO 2005: encoder refuses what the format cannot hold", "[iso2005]") {
+  std::mt19937 rng(5);
+  CHECK_THROWS_AS(fpm::encode({}, Format::Iso19794_2_2005), fpm::Error);
+  const auto big = random_template(rng, 256);
+  try {
+    fpm::encode({big}, Format::Iso19794_2_2005);
+    FAIL("256 minutiae encoded");
+  } catch (const fpm::Error& e) {
+    CHECK(e.code() == ErrorCode::InvalidArgument);
+  }
+  // A template without an image size gets the smallest image that holds it.
+  std::vector<fpm::Minutia> ms(1);
+  ms[0].x = 99;
+  ms[0].y = 49;
+  const auto rec = fpm::decode(fpm::encode({fpm::Template(fpm::TemplateInfo{}, ms)}, Format::Iso19794_2_2005));
+  CHECK(rec.views[0].info().width == 100);
+  CHECK(rec.views[0].info().height == 50);
+}
