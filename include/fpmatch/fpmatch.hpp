@@ -2,7 +2,9 @@
 #pragma once
 
 #include "fpmatch/error.hpp"
+#include "fpmatch/evaluation.hpp"
 #include "fpmatch/formats.hpp"
+#include "fpmatch/matcher.hpp"
 #include "fpmatch/runtime.hpp"
 #include "fpmatch/template.hpp"
 #include "fpmatch/version.h"

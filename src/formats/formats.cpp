@@ -172,13 +172,19 @@ Attempt decode_fmr(const std::uint8_t* d, std::size_t n, const DecodeOptions& op
     a.reached = 4;
     return a;
   }
+  const bool pa = length_plausible(c.first, d, n);
+  const bool pb = length_plausible(c.second, d, n);
+  // A layout whose length field does not fit fails at that field: when only
+  // one fits, try it alone first (saves a thrown exception per record).
+  if (pa != pb) {
+    Attempt only = attempt(pa ? c.first : c.second, d, n, opt);
+    if (only.ok) return only;
+  }
   Attempt a = attempt(c.first, d, n, opt);
   Attempt b = attempt(c.second, d, n, opt);
   if (a.ok && b.ok) return b.record.warnings.size() < a.record.warnings.size() ? b : a;
   if (a.ok) return a;
   if (b.ok) return b;
-  const bool pa = length_plausible(c.first, d, n);
-  const bool pb = length_plausible(c.second, d, n);
   if (pa != pb) return pa ? a : b;
   return b.reached > a.reached ? b : a;
 }

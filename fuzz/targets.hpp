@@ -1,0 +1,28 @@
+// Fuzz targets, one per decoder. Each decodes the input leniently and
+// strictly; whatever decodes must re-encode into a record that decodes back to
+// the same minutiae. Anything other than a DecodeError (or an encoder's
+// documented InvalidArgument) aborts, which libFuzzer reports as a finding.
+// Shared by the libFuzzer executables and by the corpus replay test.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace fpm_fuzz {
+
+struct Target {
+  const char* name;  // also the corpus sub-folder
+  int (*run)(const std::uint8_t* data, std::size_t size);
+};
+
+int iso2005(const std::uint8_t* data, std::size_t size);
+int iso2011(const std::uint8_t* data, std::size_t size);
+int ansi2004(const std::uint8_t* data, std::size_t size);
+int ansi2009(const std::uint8_t* data, std::size_t size);
+int xyt(const std::uint8_t* data, std::size_t size);
+int detect(const std::uint8_t* data, std::size_t size);  // Format::Auto
+
+extern const Target kTargets[];
+extern const std::size_t kTargetCount;
+
+}  // namespace fpm_fuzz

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs dependencies, builds and runs every test twice: first a build with
+# AddressSanitizer + UndefinedBehaviorSanitizer (CPU only), then the normal
+# build (with the CUDA backend compiled when nvcc is present), whose ctest
+# summary ends the output. GPU-only tests report "Skipped" without a device.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+echo "== sanitizer build (ASan + UBSan)"
+BUILD_TYPE=RelWithDebInfo scripts/build.sh build-asan -DFPM_SANITIZE=ON -DFPM_ENABLE_CUDA=OFF -DFPM_BUILD_BENCH=OFF
+(cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+   ctest --output-on-failure -j"$(nproc)")
+echo "== release build"
+scripts/build.sh build
+cd build && ctest --output-on-failure -j"$(nproc)"

@@ -1,0 +1,13 @@
+// SIMD versions of the LSS-R stages of mcc/score.hpp (same results, bit for bit).
+#pragma once
+
+#include "mcc/score.hpp"
+
+namespace fpm::cpu {
+
+void lssr_compatibility_avx512(const mcc::ScoreTables& T, int nR, const mcc::Workspace& w);
+void lssr_relax_avx512(int nR, const mcc::Workspace& w);
+int select_pairs_avx512(const mcc::CylinderSetView& A, const mcc::CylinderSetView& B, const float* lambda,
+                        const mcc::Workspace& w);
+
+}  // namespace fpm::cpu

@@ -1,0 +1,125 @@
+// fpm::Matcher: SIMD dispatch, scratch memory, and the shared consolidation.
+#include <vector>
+
+#include "cpu/lssr_simd.hpp"
+#include "cpu/similarity.hpp"
+#include "fpmatch/error.hpp"
+#include "mcc/encoded.hpp"
+#include "mcc/score.hpp"
+
+namespace fpm {
+
+namespace cpu {
+
+SimdLevel resolve_simd_level(SimdLevel level) { return level == SimdLevel::Auto ? best_simd_level() : level; }
+
+SimilarityFn similarity_function(SimdLevel level) {
+  switch (level) {
+    case SimdLevel::Avx512: return similarity_avx512;
+    case SimdLevel::Avx2: return similarity_avx2;
+    default: return similarity_scalar;
+  }
+}
+
+}  // namespace cpu
+
+SimdLevel best_simd_level() noexcept {
+  if (simd_level_supported(SimdLevel::Avx512)) return SimdLevel::Avx512;
+  if (simd_level_supported(SimdLevel::Avx2)) return SimdLevel::Avx2;
+  return SimdLevel::Scalar;
+}
+
+bool simd_level_supported(SimdLevel level) noexcept {
+  switch (level) {
+    case SimdLevel::Auto:
+    case SimdLevel::Scalar: return true;
+#if defined(__x86_64__)
+    case SimdLevel::Avx2: return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt");
+    case SimdLevel::Avx512:
+      return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+             __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vpopcntdq");
+#endif
+    default: return false;
+  }
+}
+
+const char* simd_level_name(SimdLevel level) noexcept {
+  switch (level) {
+    case SimdLevel::Auto: return "auto";
+    case SimdLevel::Scalar: return "scalar";
+    case SimdLevel::Avx2: return "avx2";
+    case SimdLevel::Avx512: return "avx512";
+  }
+  return "unknown";
+}
+
+struct Matcher::Impl {
+  SimdLevel level;
+  cpu::SimilarityFn similarity;
+  std::vector<float> lambda, rho_t, small;
+  std::vector<std::uint64_t> pairs;
+  mcc::Workspace ws;
+
+  explicit Impl(SimdLevel l)
+      : level(l),
+        similarity(cpu::similarity_function(l)),
+        lambda(mcc::kMaxCylinders * mcc::kMaxCylinders),
+        rho_t(mcc::kMaxCylinders * mcc::kMaxCylinders),
+        small(9 * mcc::kMaxCylinders),
+        pairs(mcc::kMaxCylinders) {
+    float* s = small.data();
+    ws.pairs = pairs.data();
+    ws.l0 = s;
+    ws.l = s + 1 * mcc::kMaxCylinders;
+    ws.acc = s + 2 * mcc::kMaxCylinders;
+    ws.xa = s + 3 * mcc::kMaxCylinders;
+    ws.ya = s + 4 * mcc::kMaxCylinders;
+    ws.ta = s + 5 * mcc::kMaxCylinders;
+    ws.xb = s + 6 * mcc::kMaxCylinders;
+    ws.yb = s + 7 * mcc::kMaxCylinders;
+    ws.tb = s + 8 * mcc::kMaxCylinders;
+    ws.rho_t = rho_t.data();
+  }
+};
+
+Matcher::Matcher(SimdLevel level) {
+  const SimdLevel resolved = cpu::resolve_simd_level(level);
+  if (!simd_level_supported(resolved))
+    throw Error(ErrorCode::InvalidArgument,
+                std::string("this CPU does not support the ") + simd_level_name(resolved) + " matcher");
+  impl_ = std::make_unique<Impl>(resolved);
+}
+Matcher::~Matcher() = default;
+Matcher::Matcher(Matcher&&) noexcept = default;
+Matcher& Matcher::operator=(Matcher&&) noexcept = default;
+
+SimdLevel Matcher::level() const noexcept { return impl_->level; }
+
+float Matcher::match(const EncodedTemplate& probe, const EncodedTemplate& candidate) {
+  const mcc::CylinderSetView a = probe.data().view();
+  const mcc::CylinderSetView b = candidate.data().view();
+  if (a.n == 0 || b.n == 0) return 0.0f;
+  const mcc::ScoreTables& T = mcc::score_tables();
+  const mcc::Workspace& ws = impl_->ws;
+  impl_->similarity(a, b, impl_->lambda.data());
+  const bool avx512 = impl_->level == SimdLevel::Avx512;
+  const int nR = avx512 ? cpu::select_pairs_avx512(a, b, impl_->lambda.data(), ws)
+                        : mcc::select_pairs(a, b, impl_->lambda.data(), ws);
+  if (nR == 0) return 0.0f;
+  mcc::lssr_gather(a, b, nR, ws);
+  if (avx512) {
+    cpu::lssr_compatibility_avx512(T, nR, ws);
+    cpu::lssr_relax_avx512(nR, ws);
+  } else {
+    mcc::lssr_compatibility(T, nR, ws);
+    mcc::lssr_relax(nR, ws);
+  }
+  return mcc::lssr_finish(a, b, nR, T, ws);
+}
+
+float match(const EncodedTemplate& probe, const EncodedTemplate& candidate) {
+  thread_local Matcher matcher;
+  return matcher.match(probe, candidate);
+}
+
+}  // namespace fpm

@@ -1,0 +1,83 @@
+#include <dirent.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <atomic>
+#include <thread>
+
+#include "fpmatch/error.hpp"
+#include "fpmatch/evaluation.hpp"
+#include "fpmatch/matcher.hpp"
+
+namespace fpm {
+
+namespace {
+
+std::vector<std::string> regular_files(const std::string& dir) {
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) throw Error(ErrorCode::Io, "cannot open folder '" + dir + "'");
+  std::vector<std::string> names;
+  while (dirent* e = ::readdir(d)) {
+    const std::string n = e->d_name;
+    if (n.empty() || n[0] == '.') continue;
+    struct stat st;
+    if (::stat((dir + "/" + n).c_str(), &st) == 0 && S_ISREG(st.st_mode)) names.push_back(n);
+  }
+  ::closedir(d);
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+std::string finger_label(const std::string& name) {
+  const std::string stem = name.substr(0, name.rfind('.'));
+  const std::size_t us = stem.rfind('_');
+  if (us == std::string::npos || us == 0)
+    throw Error(ErrorCode::InvalidArgument,
+                "'" + name + "' is not named FINGER_IMPRESSION.ext (no '_' to split the finger label off)");
+  return stem.substr(0, us);
+}
+
+}  // namespace
+
+Evaluation evaluate_folder(const std::string& dir, const DecodeOptions& options, int threads) {
+  Evaluation ev;
+  std::vector<EncodedTemplate> encoded;
+  for (const std::string& name : regular_files(dir)) {
+    const std::string label = finger_label(name);
+    DecodedRecord rec = decode_file(dir + "/" + name, options);
+    ev.files.push_back(name);
+    ev.fingers.push_back(label);
+    encoded.push_back(encode(rec.views.front()));
+  }
+  const std::size_t n = encoded.size();
+  for (std::uint32_t a = 0; a < n; ++a)
+    for (std::uint32_t b = a + 1; b < n; ++b) ev.pairs.push_back({a, b, ev.fingers[a] == ev.fingers[b], 0.0f});
+
+  unsigned workers = threads > 0 ? static_cast<unsigned>(threads) : std::max(1u, std::thread::hardware_concurrency());
+  workers = std::min<unsigned>(workers, static_cast<unsigned>(std::max<std::size_t>(1, ev.pairs.size() / 64)));
+  std::atomic<std::size_t> next{0};
+  auto work = [&] {
+    Matcher m;
+    for (;;) {
+      const std::size_t start = next.fetch_add(256);
+      if (start >= ev.pairs.size()) return;
+      const std::size_t end = std::min(start + 256, ev.pairs.size());
+      for (std::size_t p = start; p < end; ++p) ev.pairs[p].score = m.match(encoded[ev.pairs[p].a], encoded[ev.pairs[p].b]);
+    }
+  };
+  std::vector<std::thread> pool;
+  for (unsigned w = 1; w < workers; ++w) pool.emplace_back(work);
+  work();
+  for (auto& t : pool) t.join();
+
+  std::vector<float> genuine, impostor;
+  for (const PairScore& p : ev.pairs) (p.genuine ? genuine : impostor).push_back(p.score);
+  if (genuine.empty() || impostor.empty())
+    throw Error(ErrorCode::InvalidArgument, "'" + dir + "' yields " + std::to_string(genuine.size()) +
+                                                " genuine and " + std::to_string(impostor.size()) +
+                                                " impostor pairs; both are needed");
+  ev.rates = error_rates(genuine, impostor);
+  return ev;
+}
+
+}  // namespace fpm

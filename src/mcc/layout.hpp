@@ -1,0 +1,54 @@
+// The encoded form of one template as the scoring code reads it: n valid
+// cylinders, each a 1536-bit cell vector (6 directional layers of 16x16
+// spatial cells, layer-major, 4 words per layer; cell (i, j) of a layer is
+// bit (j*16 + i) % 64 of word (j*16 + i) / 64), a 256-bit spatial validity
+// mask, and the minutia's position and direction. Arrays are separate
+// (structure of arrays) so that a gallery can pack many templates into the
+// same arrays and copy them to a GPU as they are.
+#pragma once
+
+#include <cstdint>
+
+#include "mcc/hd.hpp"
+#include "mcc/params.hpp"
+
+namespace fpm::mcc {
+
+struct CylinderSetView {
+  int n = 0;
+  const std::uint64_t* bits = nullptr;   // n * kCylinderWords
+  const std::uint64_t* valid = nullptr;  // n * kValidityWords
+  const float* x = nullptr;              // n, canonical pixels
+  const float* y = nullptr;              // n
+  const float* theta = nullptr;          // n, radians in [0, 2*pi)
+};
+
+// Bytes one cylinder occupies in the encoded layout (bits, validity, x, y, theta).
+constexpr int kBytesPerCylinder = (kCylinderWords + kValidityWords) * 8 + 3 * 4;
+
+// Number of spatial cells whose centre lies within R of the minutia: the
+// "cells inside the disc" that minVC and minME are shares of.
+constexpr int disc_cell_count() {
+  int count = 0;
+  const double step = 2.0 * kRadius / kNs;
+  for (int j = 0; j < kNs; ++j)
+    for (int i = 0; i < kNs; ++i) {
+      const double u = (i + 1 - (kNs + 1) / 2.0) * step;
+      const double v = (j + 1 - (kNs + 1) / 2.0) * step;
+      if (u * u + v * v <= static_cast<double>(kRadius) * kRadius) ++count;
+    }
+  return count;
+}
+constexpr int kDiscCells = disc_cell_count();
+
+constexpr int ceil_positive(double v) {
+  const int i = static_cast<int>(v);
+  return static_cast<double>(i) < v ? i + 1 : i;
+}
+// A cylinder is valid with at least this many valid spatial cells.
+constexpr int kMinValidCells = ceil_positive(kMinVC * kDiscCells);
+// Two cylinders are comparable with at least this many spatial cells valid in
+// both (the Nd layers share validity, so the share is the same per layer).
+constexpr int kMinMatchableCells = ceil_positive(kMinME * kDiscCells);
+
+}  // namespace fpm::mcc
