@@ -11,5 +11,8 @@ namespace cli {
 void add_info(CLI::App& app, std::function<int()>* action);
 void add_convert(CLI::App& app, std::function<int()>* action);
 void add_version(CLI::App& app, std::function<int()>* action);
+void add_verify(CLI::App& app, std::function<int()>* action);
+void add_eval(CLI::App& app, std::function<int()>* action);
+void add_calibrate(CLI::App& app, std::function<int()>* action);
 
 }  // namespace cli

@@ -39,6 +39,9 @@ int main(int argc, char** argv) {
   std::function<int()> action;
   cli::add_info(app, &action);
   cli::add_convert(app, &action);
+  cli::add_verify(app, &action);
+  cli::add_eval(app, &action);
+  cli::add_calibrate(app, &action);
   cli::add_version(app, &action);
   try {
     app.parse(argc, argv);

@@ -44,19 +44,26 @@ struct PairScore {
 };
 
 struct Evaluation {
-  std::vector<std::string> files;    // sorted by name
-  std::vector<std::string> fingers;  // finger label of each file
+  std::vector<std::string> files;    // paths, folder by folder, sorted by name within each
+  std::vector<std::string> fingers;  // finger label of each file: "FOLDER_INDEX:FINGER"
+  std::vector<std::size_t> folder;   // which input folder each file came from
   std::vector<PairScore> pairs;      // every unordered pair once, in (a, b) order
-  ErrorRates rates;
+  ErrorRates rates;                  // over all pairs
+  std::vector<ErrorRates> folder_rates;  // per folder, over the pairs within it
 };
 
-// Decodes every regular file in `dir` (any extension), labels each by its
-// name FINGER_IMPRESSION.ext (FINGER = the part before the last '_'),
-// encodes, compares every unordered pair once on `threads` threads (0: all
-// cores) and computes the error rates. Deterministic: the same folder gives
-// the same numbers on every run and machine. Throws fpm::Error for an
-// unreadable folder, a file without '_' in its name, a file that does not
-// decode, or a folder without genuine or impostor pairs.
-FPM_API Evaluation evaluate_folder(const std::string& dir, const DecodeOptions& options = {}, int threads = 0);
+// Decodes every regular file in the folders (any extension; the first view
+// of each record), labels each by its name FINGER_IMPRESSION.ext (FINGER =
+// the part before the last '_'; files in different folders are different
+// fingers), encodes, compares every unordered pair once on `threads` threads
+// (0: all cores) and computes the error rates. Deterministic: the same
+// folders give the same numbers on every run and machine. Throws fpm::Error
+// for an unreadable folder, a file without '_' in its name, a file that does
+// not decode, or a folder without genuine or impostor pairs.
+FPM_API Evaluation evaluate_folders(const std::vector<std::string>& dirs, const DecodeOptions& options = {},
+                                    int threads = 0);
+inline Evaluation evaluate_folder(const std::string& dir, const DecodeOptions& options = {}, int threads = 0) {
+  return evaluate_folders({dir}, options, threads);
+}
 
 }  // namespace fpm

@@ -1,6 +1,7 @@
 // fpmatch: umbrella header of the C++ API.
 #pragma once
 
+#include "fpmatch/calibration.hpp"
 #include "fpmatch/error.hpp"
 #include "fpmatch/evaluation.hpp"
 #include "fpmatch/formats.hpp"

@@ -1,4 +1,5 @@
 // fpm::Matcher: SIMD dispatch, scratch memory, and the shared consolidation.
+#include <utility>
 #include <vector>
 
 #include "cpu/lssr_simd.hpp"
@@ -96,8 +97,9 @@ Matcher& Matcher::operator=(Matcher&&) noexcept = default;
 SimdLevel Matcher::level() const noexcept { return impl_->level; }
 
 float Matcher::match(const EncodedTemplate& probe, const EncodedTemplate& candidate) {
-  const mcc::CylinderSetView a = probe.data().view();
-  const mcc::CylinderSetView b = candidate.data().view();
+  mcc::CylinderSetView a = probe.data().view();
+  mcc::CylinderSetView b = candidate.data().view();
+  if (mcc::swap_roles(a, b)) std::swap(a, b);
   if (a.n == 0 || b.n == 0) return 0.0f;
   const mcc::ScoreTables& T = mcc::score_tables();
   const mcc::Workspace& ws = impl_->ws;

@@ -154,6 +154,20 @@ void select_minutiae(const std::vector<Minutia>& all, const CylinderOptions& o, 
   }
 }
 
+std::uint64_t content_hash(const EncodedTemplate::Data& d) {
+  std::uint64_t h = 1469598103934665603ull;
+  auto mix = [&h](const void* p, std::size_t n) {
+    const auto* b = static_cast<const unsigned char*>(p);
+    for (std::size_t i = 0; i < n; ++i) h = (h ^ b[i]) * 1099511628211ull;
+  };
+  mix(d.bits.data(), d.bits.size() * sizeof(std::uint64_t));
+  mix(d.valid.data(), d.valid.size() * sizeof(std::uint64_t));
+  mix(d.x.data(), d.x.size() * sizeof(float));
+  mix(d.y.data(), d.y.size() * sizeof(float));
+  mix(d.theta.data(), d.theta.size() * sizeof(float));
+  return h;
+}
+
 }  // namespace
 
 EncodedTemplate encode(const Template& t, const CylinderOptions& options) {
@@ -195,6 +209,7 @@ EncodedTemplate encode(const Template& t, const CylinderOptions& options) {
     d->theta.push_back(ms[i].theta);
     d->source_index.push_back(source[i]);
   }
+  d->hash = content_hash(*d);
   return EncodedTemplate(std::move(d));
 }
 

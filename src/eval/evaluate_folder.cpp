@@ -39,15 +39,22 @@ std::string finger_label(const std::string& name) {
 
 }  // namespace
 
-Evaluation evaluate_folder(const std::string& dir, const DecodeOptions& options, int threads) {
+Evaluation evaluate_folders(const std::vector<std::string>& dirs, const DecodeOptions& options, int threads) {
+  if (dirs.empty()) throw Error(ErrorCode::InvalidArgument, "evaluate: no folders given");
   Evaluation ev;
   std::vector<EncodedTemplate> encoded;
-  for (const std::string& name : regular_files(dir)) {
-    const std::string label = finger_label(name);
-    DecodedRecord rec = decode_file(dir + "/" + name, options);
-    ev.files.push_back(name);
-    ev.fingers.push_back(label);
-    encoded.push_back(encode(rec.views.front()));
+  for (std::size_t f = 0; f < dirs.size(); ++f) {
+    const std::vector<std::string> names = regular_files(dirs[f]);
+    if (names.empty()) throw Error(ErrorCode::InvalidArgument, "'" + dirs[f] + "' holds no files");
+    for (const std::string& name : names) {
+      const std::string label = std::to_string(f) + ":" + finger_label(name);
+      const std::string path = dirs[f] + "/" + name;
+      DecodedRecord rec = decode_file(path, options);
+      ev.files.push_back(path);
+      ev.fingers.push_back(label);
+      ev.folder.push_back(f);
+      encoded.push_back(encode(rec.views.front()));
+    }
   }
   const std::size_t n = encoded.size();
   for (std::uint32_t a = 0; a < n; ++a)
@@ -70,13 +77,20 @@ Evaluation evaluate_folder(const std::string& dir, const DecodeOptions& options,
   work();
   for (auto& t : pool) t.join();
 
-  std::vector<float> genuine, impostor;
-  for (const PairScore& p : ev.pairs) (p.genuine ? genuine : impostor).push_back(p.score);
-  if (genuine.empty() || impostor.empty())
-    throw Error(ErrorCode::InvalidArgument, "'" + dir + "' yields " + std::to_string(genuine.size()) +
-                                                " genuine and " + std::to_string(impostor.size()) +
-                                                " impostor pairs; both are needed");
-  ev.rates = error_rates(genuine, impostor);
+  auto rates_of = [&](const std::string& what, auto&& keep) {
+    std::vector<float> genuine, impostor;
+    for (const PairScore& p : ev.pairs)
+      if (keep(p)) (p.genuine ? genuine : impostor).push_back(p.score);
+    if (genuine.empty() || impostor.empty())
+      throw Error(ErrorCode::InvalidArgument, what + " yields " + std::to_string(genuine.size()) + " genuine and " +
+                                                  std::to_string(impostor.size()) + " impostor pairs; both are needed");
+    return error_rates(genuine, impostor);
+  };
+  for (std::size_t f = 0; f < dirs.size(); ++f)
+    ev.folder_rates.push_back(rates_of("'" + dirs[f] + "'", [&](const PairScore& p) {
+      return ev.folder[p.a] == f && ev.folder[p.b] == f;
+    }));
+  ev.rates = dirs.size() == 1 ? ev.folder_rates.front() : rates_of("the folders", [](const PairScore&) { return true; });
   return ev;
 }
 

@@ -17,11 +17,13 @@ struct EncodedTemplate::Data {
   std::vector<std::uint64_t> valid;  // n * kValidityWords
   std::vector<float> x, y, theta;    // n
   std::vector<std::uint16_t> source_index;  // which input minutia each cylinder belongs to
+  std::uint64_t hash = 0;                   // FNV-1a of bits, validity and minutiae (mcc::swap_roles)
 
   int n() const { return static_cast<int>(x.size()); }
   mcc::CylinderSetView view() const {
     mcc::CylinderSetView v;
     v.n = n();
+    v.hash = hash;
     v.bits = bits.data();
     v.valid = valid.data();
     v.x = x.data();

@@ -16,6 +16,7 @@ namespace fpm::mcc {
 
 struct CylinderSetView {
   int n = 0;
+  std::uint64_t hash = 0;                // content hash, orders the two roles of a comparison
   const std::uint64_t* bits = nullptr;   // n * kCylinderWords
   const std::uint64_t* valid = nullptr;  // n * kValidityWords
   const float* x = nullptr;              // n, canonical pixels
@@ -50,5 +51,13 @@ constexpr int kMinValidCells = ceil_positive(kMinVC * kDiscCells);
 // Two cylinders are comparable with at least this many spatial cells valid in
 // both (the Nd layers share validity, so the share is the same per layer).
 constexpr int kMinMatchableCells = ceil_positive(kMinME * kDiscCells);
+
+// Scores are computed with the two templates in a canonical role order
+// (fewer cylinders first, then the smaller content hash), which makes
+// score(A, B) == score(B, A) exactly: ties between equal similarities are
+// broken by matrix index, and the index depends on the roles.
+FPM_HD_INLINE bool swap_roles(const CylinderSetView& a, const CylinderSetView& b) {
+  return b.n < a.n || (b.n == a.n && b.hash < a.hash);
+}
 
 }  // namespace fpm::mcc

@@ -1,0 +1,63 @@
+// fpmatch verify A B: one comparison, its score and the FMR it corresponds to.
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "commands.hpp"
+
+namespace cli {
+
+namespace {
+
+struct VerifyArgs {
+  InputFlags in;
+  std::string a, b;
+  unsigned view_a = 0, view_b = 0;
+  bool json = false;
+};
+
+fpm::Template pick(const std::string& path, unsigned view, const fpm::DecodeOptions& o) {
+  fpm::DecodedRecord rec = fpm::decode_file(path, o);
+  if (view >= rec.views.size())
+    throw fpm::Error(fpm::ErrorCode::InvalidArgument, "'" + path + "' has " + std::to_string(rec.views.size()) +
+                                                          " view(s); view " + std::to_string(view) + " asked for");
+  return rec.views[view];
+}
+
+int run_verify(const VerifyArgs& a) {
+  const fpm::DecodeOptions o = a.in.options();
+  const fpm::EncodedTemplate ea = fpm::encode(pick(a.a, a.view_a, o));
+  const fpm::EncodedTemplate eb = fpm::encode(pick(a.b, a.view_b, o));
+  const float score = fpm::match(ea, eb);
+  const fpm::FmrEstimate f = fpm::false_match_rate(score);
+  if (a.json) {
+    nlohmann::json j = {{"a", a.a}, {"b", a.b}, {"score", score}, {"fmr", f.fmr},
+                        {"impostors_at_or_above", f.at_or_above}, {"impostors", f.total},
+                        {"cylinders_a", ea.cylinders()}, {"cylinders_b", eb.cylinders()}};
+    std::printf("%s\n", j.dump(2).c_str());
+    return kOk;
+  }
+  std::printf("score %.6f\n", score);
+  if (f.at_or_above == 0)
+    std::printf("fmr   < %.2e (no calibration impostor score reaches it; %zu impostor comparisons)\n",
+                1.0 / static_cast<double>(f.total), f.total);
+  else
+    std::printf("fmr   %.2e (%zu of %zu calibration impostor scores are at or above it)\n", f.fmr, f.at_or_above,
+                f.total);
+  return kOk;
+}
+
+}  // namespace
+
+void add_verify(CLI::App& app, std::function<int()>* action) {
+  auto args = std::make_shared<VerifyArgs>();
+  CLI::App* cmd = app.add_subcommand("verify", "Compare two templates: score and the false match rate it corresponds to");
+  args->in.add_to(cmd);
+  cmd->add_option("a", args->a, "First template file")->required()->check(CLI::ExistingFile);
+  cmd->add_option("b", args->b, "Second template file")->required()->check(CLI::ExistingFile);
+  cmd->add_option("--view-a", args->view_a, "View of a multi-view record A (default 0)");
+  cmd->add_option("--view-b", args->view_b, "View of a multi-view record B (default 0)");
+  cmd->add_flag("--json", args->json, "Print a JSON object");
+  cmd->callback([args, action] { *action = [args] { return run_verify(*args); }; });
+}
+
+}  // namespace cli
