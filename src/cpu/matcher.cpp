@@ -112,10 +112,10 @@ float Matcher::match(const EncodedTemplate& probe, const EncodedTemplate& candid
   if (avx512) {
     cpu::lssr_compatibility_avx512(T, nR, ws);
     cpu::lssr_relax_avx512(nR, ws);
-  } else {
-    mcc::lssr_compatibility(T, nR, ws);
-    mcc::lssr_relax(nR, ws);
+    return cpu::lssr_finish_avx512(a, b, nR, T, ws);
   }
+  mcc::lssr_compatibility(T, nR, ws);
+  mcc::lssr_relax(nR, ws);
   return mcc::lssr_finish(a, b, nR, T, ws);
 }
 

@@ -225,11 +225,13 @@ FPM_HD_INLINE float pair_compatibility(const ScoreTables& T, const Workspace& w,
 
 // Stage 1: gather the selected pairs' minutiae and initial similarities.
 FPM_HD_INLINE void lssr_gather(const CylinderSetView& A, const CylinderSetView& B, int nR, const Workspace& w) {
-  const int nb = B.n;
+  // idx / nb by multiply and shift (exact for idx < 2^14 and nb <= 128:
+  // the rounding error stays below 2^-10 < 1/nb).
+  const std::uint64_t inv = (std::uint64_t{1} << 24) / static_cast<std::uint64_t>(B.n) + 1;
   for (int t = 0; t < nR; ++t) {
     const std::uint32_t idx = key_index(w.pairs[t]);
-    const int r = static_cast<int>(idx) / nb;
-    const int c = static_cast<int>(idx) % nb;
+    const int r = static_cast<int>((idx * inv) >> 24);
+    const int c = static_cast<int>(idx) - r * B.n;
     w.l0[t] = key_lambda(w.pairs[t]);
     w.l[t] = w.l0[t];
     w.xa[t] = A.x[r];

@@ -5,16 +5,23 @@
 namespace fpm::mcc {
 
 namespace {
+// Sigmoid values below this are stored as 0: they change no score by more
+// than about 1e-5 of its value, and without them no product of table values
+// and similarities in LSS-R comes near the subnormal range, where floating
+// point arithmetic is many times slower on CPUs (and flushed on some GPUs).
+constexpr double kTableFloor = 1e-6;
+
 double sigmoid(double v, double mu, double tau) { return 1.0 / (1.0 + std::exp(-tau * (v - mu))); }
+float table_value(double v) { return v < kTableFloor ? 0.0f : static_cast<float>(v); }
 
 ScoreTables build() {
   ScoreTables t{};
-  for (int i = 0; i < kZ1Size; ++i) t.z1[i] = static_cast<float>(sigmoid(double(i) / kZ1Steps, kMu1, kTau1));
+  for (int i = 0; i < kZ1Size; ++i) t.z1[i] = table_value(sigmoid(double(i) / kZ1Steps, kMu1, kTau1));
   const double pi = 3.14159265358979323846;
   for (int i = 0; i <= kZAngleSize; ++i) {
     const double a = i * pi / kZAngleSize;
-    t.z2[i] = static_cast<float>(sigmoid(a, kMu2, kTau2));
-    t.z3[i] = static_cast<float>(sigmoid(a, kMu3, kTau3));
+    t.z2[i] = table_value(sigmoid(a, kMu2, kTau2));
+    t.z3[i] = table_value(sigmoid(a, kMu3, kTau3));
   }
   for (int n = 0; n <= kMaxCylinders; ++n)
     t.np[n] = static_cast<std::uint8_t>(kMinNP + std::lround(sigmoid(n, kMuP, kTauP) * (kMaxNP - kMinNP)));
