@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <functional>
 
+#include <nlohmann/json.hpp>
+
 #include "commands.hpp"
 
 namespace cli {
@@ -43,7 +45,46 @@ int run_calibrate(const CalibrateArgs& a) {
 
 }  // namespace
 
+struct TableArgs {
+  std::vector<double> fmrs;
+  bool json = false;
+};
+
+int run_table(const TableArgs& a) {
+  const fpm::CalibrationInfo info = fpm::calibration_info();
+  std::vector<double> fmrs = a.fmrs;
+  if (fmrs.empty()) fmrs = {1e-1, 1e-2, 5e-3, 2e-3, 1e-3, 5e-4, 2e-4, 1e-4};
+  if (a.json) {
+    nlohmann::json j = {{"source", info.source},
+                        {"impostor_comparisons", info.impostor_comparisons},
+                        {"lowest_fmr", info.lowest_fmr},
+                        {"reliable_fmr", info.reliable_fmr},
+                        {"thresholds", nlohmann::json::array()}};
+    for (double f : fmrs)
+      if (f >= info.lowest_fmr) j["thresholds"].push_back({{"fmr", f}, {"threshold", fpm::threshold_for_fmr(f)}});
+    std::printf("%s\n", j.dump(2).c_str());
+    return kOk;
+  }
+  std::printf("calibration: %s\nlowest FMR it can show: %.2e; estimates below %.2e rest on fewer than 10 scores\n\n",
+              info.source.c_str(), info.lowest_fmr, info.reliable_fmr);
+  std::printf("%12s  %s\n", "FMR", "threshold (accept score >= threshold)");
+  for (double f : fmrs) {
+    if (f < info.lowest_fmr) {
+      std::printf("%12.2e  below what the calibration supports\n", f);
+      continue;
+    }
+    std::printf("%12.2e  %.6f%s\n", f, fpm::threshold_for_fmr(f), f < info.reliable_fmr ? "  (rough)" : "");
+  }
+  return kOk;
+}
+
 void add_calibrate(CLI::App& app, std::function<int()>* action) {
+  auto targs = std::make_shared<TableArgs>();
+  CLI::App* table = app.add_subcommand("calibration", "Print the score thresholds for false match rates");
+  table->add_option("--fmr", targs->fmrs, "FMRs to print (default: 0.1 down to 1e-4)");
+  table->add_flag("--json", targs->json, "Print a JSON object");
+  table->callback([targs, action] { *action = [targs] { return run_table(*targs); }; });
+
   auto args = std::make_shared<CalibrateArgs>();
   CLI::App* cmd = app.add_subcommand("calibrate", "Write the impostor score table for the library's FMR calibration");
   cmd->add_option("dirs", args->dirs, "Folders of templates named FINGER_IMPRESSION.ext")->required()->check(CLI::ExistingDirectory);

@@ -67,6 +67,51 @@ version)
   grep -q "fpmatch" out.txt || fail "version prints no name"
   grep -q "cuda backend" out.txt || fail "version says nothing about CUDA"
   ;;
+verify)
+  python3 "$(dirname "$0")/make_set.py" set 2 2 || fail "cannot make the test set"
+  expect_exit 0 "$fpm" verify --json set/f1_1.xyt set/f1_2.xyt
+  python3 - <<'PY' || fail "verify --json is wrong"
+import json
+j = json.load(open("out.txt"))
+assert 0 < j["score"] <= 1 and j["impostors"] > 0 and 0 <= j["fmr"] <= 1, j
+PY
+  "$fpm" verify set/f1_1.xyt set/f1_2.xyt > same.txt || fail "verify failed"
+  "$fpm" verify set/f1_1.xyt set/f2_1.xyt > other.txt || fail "verify failed"
+  grep -q "^score" same.txt && grep -q "^fmr" same.txt || fail "verify prints no score/fmr"
+  python3 -c "
+s=float(open('same.txt').read().split()[1]); o=float(open('other.txt').read().split()[1])
+assert s > o, (s, o)" || fail "a genuine pair does not outscore an impostor pair"
+  expect_exit 2 "$fpm" verify --view-a 3 set/f1_1.xyt set/f1_2.xyt
+  ;;
+eval)
+  python3 "$(dirname "$0")/make_set.py" set 4 3 || fail "cannot make the test set"
+  expect_exit 0 "$fpm" eval --json --csv scores.csv --det det.svg set
+  python3 - <<'PY' || fail "eval --json is wrong"
+import json
+j = json.load(open("out.txt"))
+assert j["genuine"] == 12 and j["impostor"] == 54, j
+for k in ("eer", "fnmr_at_fmr_0.01", "fnmr_at_fmr_0.001"):
+    assert 0 <= j[k] <= 1, (k, j[k])
+assert j["eer"] < 0.2, j
+rows = open("scores.csv").read().splitlines()
+assert rows[0] == "file_a,file_b,genuine,score" and len(rows) == 67, len(rows)
+assert open("det.svg").read().startswith("<svg")
+PY
+  expect_exit 0 "$fpm" eval --no-files set
+  grep -q "EER" out.txt || fail "eval prints no EER"
+  mkdir -p bad && printf '1 2 3 4\n' > bad/nounderscore.xyt
+  expect_exit 2 "$fpm" eval --no-files bad
+  ;;
+calibration)
+  expect_exit 0 "$fpm" calibration --json
+  python3 - <<'PY' || fail "calibration --json is wrong"
+import json
+j = json.load(open("out.txt"))
+assert j["impostor_comparisons"] > 1000, j
+t = [x["threshold"] for x in j["thresholds"]]
+assert t == sorted(t), t
+PY
+  ;;
 *) fail "unknown case $case_name" ;;
 esac
 echo "PASS: $case_name"
