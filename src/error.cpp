@@ -19,6 +19,9 @@ const char* error_code_name(ErrorCode code) noexcept {
     case ErrorCode::NoViews: return "no finger views";
     case ErrorCode::Syntax: return "syntax error";
     case ErrorCode::Internal: return "internal error";
+    case ErrorCode::Corrupt: return "corrupt file";
+    case ErrorCode::Unavailable: return "backend unavailable";
+    case ErrorCode::OutOfMemory: return "out of memory";
   }
   return "unknown error";
 }

@@ -14,5 +14,10 @@ void add_version(CLI::App& app, std::function<int()>* action);
 void add_verify(CLI::App& app, std::function<int()>* action);
 void add_eval(CLI::App& app, std::function<int()>* action);
 void add_calibrate(CLI::App& app, std::function<int()>* action);
+void add_synth(CLI::App& app, std::function<int()>* action);
+void add_enroll(CLI::App& app, std::function<int()>* action);
+void add_search(CLI::App& app, std::function<int()>* action);
+void add_bench(CLI::App& app, std::function<int()>* action);
+void add_gallery(CLI::App& app, std::function<int()>* action);
 
 }  // namespace cli

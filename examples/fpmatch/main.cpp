@@ -39,8 +39,13 @@ int main(int argc, char** argv) {
   std::function<int()> action;
   cli::add_info(app, &action);
   cli::add_convert(app, &action);
+  cli::add_enroll(app, &action);
+  cli::add_search(app, &action);
   cli::add_verify(app, &action);
   cli::add_eval(app, &action);
+  cli::add_synth(app, &action);
+  cli::add_bench(app, &action);
+  cli::add_gallery(app, &action);
   cli::add_calibrate(app, &action);
   cli::add_version(app, &action);
   try {

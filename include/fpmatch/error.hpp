@@ -27,6 +27,9 @@ enum class ErrorCode : int {
   NoViews = 10,          // a record with zero finger views
   Syntax = 11,           // a text record (.xyt) that does not parse
   Internal = 12,         // a bug in fpmatch; please report it
+  Corrupt = 13,          // a gallery file that is truncated, altered, or of another format version
+  Unavailable = 14,      // a backend that is not built or has no usable device
+  OutOfMemory = 15,      // not enough (device) memory for the request
 };
 
 // Short, stable, human-readable name of a code ("truncated", ...).

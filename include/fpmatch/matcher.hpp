@@ -9,12 +9,18 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <vector>
 
 #include "fpmatch/export.h"
 #include "fpmatch/template.hpp"
 
 namespace fpm {
+
+namespace detail {
+struct MatcherAccess;  // the library's engines compare packed gallery entries directly
+}
 
 class FPM_API EncodedTemplate {
  public:
@@ -55,6 +61,12 @@ struct CylinderOptions {
 // gives the same bits on every run and machine).
 FPM_API EncodedTemplate encode(const Template& t, const CylinderOptions& options = {});
 
+// Encodes many templates on `threads` threads (0: all cores), results in
+// input order. `progress`, if given, is called now and then with (done, total).
+FPM_API std::vector<EncodedTemplate> encode_all(const std::vector<Template>& templates,
+                                                const CylinderOptions& options = {}, int threads = 0,
+                                                const std::function<void(std::size_t, std::size_t)>& progress = {});
+
 // How the CPU computes cylinder popcounts. All levels give identical scores.
 enum class SimdLevel : std::uint8_t { Auto = 0, Scalar = 1, Avx2 = 2, Avx512 = 3 };
 FPM_API SimdLevel best_simd_level() noexcept;  // what this CPU supports best
@@ -77,6 +89,7 @@ class FPM_API Matcher {
   SimdLevel level() const noexcept;
 
  private:
+  friend struct detail::MatcherAccess;
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "cpu/lssr_simd.hpp"
+#include "cpu/match_views.hpp"
 #include "cpu/similarity.hpp"
 #include "fpmatch/error.hpp"
 #include "mcc/encoded.hpp"
@@ -97,8 +98,13 @@ Matcher& Matcher::operator=(Matcher&&) noexcept = default;
 SimdLevel Matcher::level() const noexcept { return impl_->level; }
 
 float Matcher::match(const EncodedTemplate& probe, const EncodedTemplate& candidate) {
-  mcc::CylinderSetView a = probe.data().view();
-  mcc::CylinderSetView b = candidate.data().view();
+  return detail::MatcherAccess::match(*this, probe.data().view(), candidate.data().view());
+}
+
+float detail::MatcherAccess::match(Matcher& m, const mcc::CylinderSetView& probe, const mcc::CylinderSetView& candidate) {
+  const auto& impl_ = m.impl_;
+  mcc::CylinderSetView a = probe;
+  mcc::CylinderSetView b = candidate;
   if (mcc::swap_roles(a, b)) std::swap(a, b);
   if (a.n == 0 || b.n == 0) return 0.0f;
   const mcc::ScoreTables& T = mcc::score_tables();

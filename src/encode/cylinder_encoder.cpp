@@ -5,10 +5,14 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <atomic>
+#include <mutex>
 #include <numeric>
+#include <thread>
 
 #include "encode/convex_hull.hpp"
 #include "fpmatch/error.hpp"
+#include "mcc/content_hash.hpp"
 #include "mcc/encoded.hpp"
 #include "mcc/params.hpp"
 
@@ -154,20 +158,6 @@ void select_minutiae(const std::vector<Minutia>& all, const CylinderOptions& o, 
   }
 }
 
-std::uint64_t content_hash(const EncodedTemplate::Data& d) {
-  std::uint64_t h = 1469598103934665603ull;
-  auto mix = [&h](const void* p, std::size_t n) {
-    const auto* b = static_cast<const unsigned char*>(p);
-    for (std::size_t i = 0; i < n; ++i) h = (h ^ b[i]) * 1099511628211ull;
-  };
-  mix(d.bits.data(), d.bits.size() * sizeof(std::uint64_t));
-  mix(d.valid.data(), d.valid.size() * sizeof(std::uint64_t));
-  mix(d.x.data(), d.x.size() * sizeof(float));
-  mix(d.y.data(), d.y.size() * sizeof(float));
-  mix(d.theta.data(), d.theta.size() * sizeof(float));
-  return h;
-}
-
 }  // namespace
 
 EncodedTemplate encode(const Template& t, const CylinderOptions& options) {
@@ -209,8 +199,40 @@ EncodedTemplate encode(const Template& t, const CylinderOptions& options) {
     d->theta.push_back(ms[i].theta);
     d->source_index.push_back(source[i]);
   }
-  d->hash = content_hash(*d);
+  d->hash = mcc::content_hash(d->n(), d->bits.data(), d->valid.data(), d->x.data(), d->y.data(), d->theta.data());
   return EncodedTemplate(std::move(d));
+}
+
+std::vector<EncodedTemplate> encode_all(const std::vector<Template>& templates, const CylinderOptions& options,
+                                        int threads, const std::function<void(std::size_t, std::size_t)>& progress) {
+  std::vector<EncodedTemplate> out(templates.size());
+  const unsigned n = threads > 0 ? static_cast<unsigned>(threads) : std::max(1u, std::thread::hardware_concurrency());
+  std::atomic<std::size_t> next{0}, done{0};
+  std::mutex progress_mutex, error_mutex;
+  std::exception_ptr error;
+  auto work = [&] {
+    for (;;) {
+      const std::size_t i = next.fetch_add(1);
+      if (i >= templates.size()) return;
+      try {
+        out[i] = encode(templates[i], options);
+      } catch (...) {
+        std::lock_guard<std::mutex> g(error_mutex);
+        if (!error) error = std::current_exception();
+      }
+      const std::size_t d = done.fetch_add(1) + 1;
+      if (progress && (d % 256 == 0 || d == templates.size())) {
+        std::lock_guard<std::mutex> g(progress_mutex);
+        progress(d, templates.size());
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < n && t < templates.size(); ++t) pool.emplace_back(work);
+  work();
+  for (auto& t : pool) t.join();
+  if (error) std::rethrow_exception(error);
+  return out;
 }
 
 }  // namespace fpm

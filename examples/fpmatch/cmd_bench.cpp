@@ -1,0 +1,83 @@
+// fpmatch bench: a quick 1:N throughput run on a gallery file.
+#include <chrono>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "commands.hpp"
+
+namespace cli {
+
+namespace {
+
+struct BenchArgs {
+  std::string gallery;
+  std::string backend = "auto";
+  int threads = 0;
+  std::size_t batch = 16;
+  double seconds = 3.0;
+  bool json = false;
+};
+
+int run_bench(const BenchArgs& a) {
+  if (a.batch == 0) throw fpm::Error(fpm::ErrorCode::InvalidArgument, "--batch must be at least 1");
+  const auto l0 = std::chrono::steady_clock::now();
+  fpm::Gallery g = fpm::Gallery::load(a.gallery);
+  const double load_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - l0).count();
+  if (g.live_size() == 0) throw fpm::Error(fpm::ErrorCode::InvalidArgument, "the gallery is empty");
+  // Probes: entries spread over the gallery.
+  std::vector<fpm::EncodedTemplate> probes;
+  for (std::size_t i = 0; probes.size() < a.batch; ++i) {
+    const std::size_t e = (i * 7919) % g.size();
+    if (!g.entry(e).removed) probes.push_back(g.encoded(e));
+  }
+  const std::size_t templates = g.live_size();
+  fpm::EngineOptions eo;
+  eo.backend = fpm::parse_backend_name(a.backend);
+  eo.threads = a.threads;
+  fpm::Engine engine(std::move(g), eo);
+  fpm::SearchOptions so;
+  so.top_k = 10;
+  engine.search(probes, so);  // warm up: caches, thread pool, device
+  const std::uint64_t c0 = engine.comparisons();
+  const auto t0 = std::chrono::steady_clock::now();
+  double secs = 0;
+  std::size_t batches = 0;
+  do {
+    engine.search(probes, so);
+    ++batches;
+    secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  } while (secs < a.seconds);
+  const std::uint64_t comparisons = engine.comparisons() - c0;
+  const double rate = static_cast<double>(comparisons) / secs;
+  if (a.json) {
+    nlohmann::json j = {{"comparisons", comparisons},       {"seconds", secs},
+                        {"comparisons_per_second", rate},   {"threads", engine.threads()},
+                        {"backend", fpm::backend_name(engine.backend())}, {"batch", a.batch},
+                        {"batches", batches},               {"templates", templates},
+                        {"gallery_load_seconds", load_s}};
+    std::printf("%s\n", j.dump(2).c_str());
+    return kOk;
+  }
+  std::printf("%s backend, %zu threads, batches of %zu probes against %zu templates\n"
+              "%llu comparisons in %.2f s: %.0f comparisons/s (%.0f per thread); gallery loaded in %.2f s\n",
+              fpm::backend_name(engine.backend()), engine.threads(), a.batch, templates,
+              static_cast<unsigned long long>(comparisons), secs, rate, rate / static_cast<double>(engine.threads()),
+              load_s);
+  return kOk;
+}
+
+}  // namespace
+
+void add_bench(CLI::App& app, std::function<int()>* action) {
+  auto args = std::make_shared<BenchArgs>();
+  CLI::App* cmd = app.add_subcommand("bench", "Measure 1:N search throughput on a gallery file");
+  cmd->add_option("--gallery", args->gallery, "Gallery file")->required()->check(CLI::ExistingFile);
+  cmd->add_option("--backend", args->backend, "auto, cpu or cuda")->capture_default_str();
+  cmd->add_option("--threads", args->threads, "CPU threads (default: all cores)");
+  cmd->add_option("--batch", args->batch, "Probes per search batch")->capture_default_str();
+  cmd->add_option("--seconds", args->seconds, "How long to measure")->capture_default_str();
+  cmd->add_flag("--json", args->json, "Print a JSON object");
+  cmd->callback([args, action] { *action = [args] { return run_bench(*args); }; });
+}
+
+}  // namespace cli

@@ -1,0 +1,112 @@
+// fpmatch enroll: templates -> gallery file.
+#include <dirent.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cstdio>
+
+#include "commands.hpp"
+#include "progress.hpp"
+
+namespace cli {
+
+namespace {
+
+struct EnrollArgs {
+  InputFlags in;
+  std::string gallery;
+  bool append = false;
+  bool force = false;
+  std::string subject;
+  std::vector<std::string> paths;
+  int threads = 0;
+  bool quiet = false;
+};
+
+bool is_dir(const std::string& p) {
+  struct stat st;
+  return ::stat(p.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+std::vector<std::string> expand(const std::vector<std::string>& paths) {
+  std::vector<std::string> files;
+  for (const std::string& p : paths) {
+    if (!is_dir(p)) {
+      files.push_back(p);
+      continue;
+    }
+    DIR* d = ::opendir(p.c_str());
+    if (!d) throw fpm::Error(fpm::ErrorCode::Io, "cannot open folder '" + p + "'");
+    std::vector<std::string> names;
+    while (dirent* e = ::readdir(d))
+      if (e->d_name[0] != '.') names.push_back(e->d_name);
+    ::closedir(d);
+    std::sort(names.begin(), names.end());
+    for (const auto& n : names)
+      if (!is_dir(p + "/" + n)) files.push_back(p + "/" + n);
+  }
+  return files;
+}
+
+// Subject id: the file name up to its first '_' (or up to the extension).
+std::string subject_of(const std::string& path) {
+  std::string name = path.substr(path.rfind('/') + 1);
+  name = name.substr(0, name.find('.'));
+  return name.substr(0, name.find('_'));
+}
+
+int run_enroll(const EnrollArgs& a) {
+  struct stat st;
+  const bool exists = ::stat(a.gallery.c_str(), &st) == 0;
+  if (exists && !a.append && !a.force)
+    throw fpm::Error(fpm::ErrorCode::InvalidArgument,
+                     "'" + a.gallery + "' exists: use --append to add to it or --force to replace it");
+  fpm::Gallery g = (exists && a.append) ? fpm::Gallery::load(a.gallery) : fpm::Gallery();
+  const std::size_t before = g.live_size();
+  const std::vector<std::string> files = expand(a.paths);
+  const fpm::DecodeOptions opt = a.in.options();
+  std::vector<fpm::Template> views;
+  std::vector<std::string> subjects;
+  Progress read_bar("reading", a.quiet);
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    const fpm::DecodedRecord rec = fpm::decode_file(files[i], opt);
+    const std::string subject = a.subject.empty() ? subject_of(files[i]) : a.subject;
+    if (subject.empty()) throw fpm::Error(fpm::ErrorCode::InvalidArgument, "no subject id in the name of '" + files[i] + "'");
+    for (const auto& v : rec.views) {
+      views.push_back(v);
+      subjects.push_back(subject);
+    }
+    read_bar(i + 1, files.size());
+  }
+  read_bar.finish();
+  Progress enc_bar("encoding", a.quiet);
+  const auto enc = fpm::encode_all(views, {}, a.threads, [&](std::size_t d, std::size_t t) { enc_bar(d, t); });
+  enc_bar.finish();
+  for (std::size_t i = 0; i < views.size(); ++i)
+    g.add(subjects[i], static_cast<std::uint8_t>(views[i].info().position), enc[i]);
+  Progress save_bar("saving", a.quiet);
+  g.save(a.gallery, [&](std::size_t d, std::size_t t) { save_bar(d, t); });
+  save_bar.finish();
+  const fpm::GalleryMemory m = g.memory();
+  std::printf("%s: %zu templates added from %zu files; now %zu templates of %zu subjects, %.0f bytes per template\n",
+              a.gallery.c_str(), g.live_size() - before, files.size(), g.live_size(), g.subjects(), m.bytes_per_entry);
+  return kOk;
+}
+
+}  // namespace
+
+void add_enroll(CLI::App& app, std::function<int()>* action) {
+  auto args = std::make_shared<EnrollArgs>();
+  CLI::App* cmd = app.add_subcommand("enroll", "Encode template files (or folders of them) into a gallery file");
+  args->in.add_to(cmd);
+  cmd->add_option("--gallery", args->gallery, "Gallery file to write")->required();
+  cmd->add_flag("--append", args->append, "Add to an existing gallery");
+  cmd->add_flag("--force", args->force, "Replace an existing gallery");
+  cmd->add_option("--subject", args->subject, "Subject id for every template (default: file name up to the first '_')");
+  cmd->add_option("paths", args->paths, "Template files or folders")->required()->check(CLI::ExistingPath);
+  cmd->add_option("--threads", args->threads, "Threads for encoding (default: all cores)");
+  cmd->add_flag("--quiet", args->quiet, "No progress bar");
+  cmd->callback([args, action] { *action = [args] { return run_enroll(*args); }; });
+}
+
+}  // namespace cli

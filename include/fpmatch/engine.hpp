@@ -1,0 +1,103 @@
+// fpmatch: the 1:N search engine.
+//
+// An Engine owns a gallery and answers batches of searches on a backend:
+// Backend::Cpu (all cores, SIMD), Backend::Cuda (GPU memory; see the CUDA
+// backend notes), or Backend::Auto (CUDA when built and a device is usable,
+// otherwise the CPU). Searches may run concurrently from several threads;
+// add() and remove() wait for running searches and block new ones while they
+// change the gallery.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "fpmatch/export.h"
+#include "fpmatch/gallery.hpp"
+#include "fpmatch/matcher.hpp"
+
+namespace fpm {
+
+enum class Backend : std::uint8_t { Auto = 0, Cpu = 1, Cuda = 2 };
+FPM_API const char* backend_name(Backend b) noexcept;  // "auto", "cpu", "cuda"
+FPM_API Backend parse_backend_name(const std::string& name);  // throws InvalidArgument
+
+struct EngineOptions {
+  Backend backend = Backend::Auto;
+  int threads = 0;                  // CPU worker threads; 0 = all cores
+  SimdLevel simd = SimdLevel::Auto; // CPU matcher
+  std::vector<int> devices;         // CUDA devices; empty = device 0
+};
+
+struct SearchOptions {
+  std::size_t top_k = 10;  // candidates per probe (at most); 0 is refused
+  float min_score = 0.0f;  // candidates must score at least this
+};
+
+// One gallery entry found for a probe.
+struct Candidate {
+  std::size_t index = 0;     // gallery entry
+  std::string subject;
+  std::uint8_t position = 0;
+  float score = 0;
+};
+
+// One finger of a multi-finger probe.
+struct FingerProbe {
+  EncodedTemplate t;
+  std::uint8_t position = 0;  // 0 = unknown: compared with every finger of a subject
+};
+
+// One subject found for a multi-finger probe.
+struct SubjectCandidate {
+  std::string subject;
+  float score = 0;  // the fused score (see Engine::search_subjects)
+  // Per probe finger: the best score among the subject's compatible entries
+  // (0 when none) and that entry's index (SIZE_MAX when none).
+  std::vector<float> finger_scores;
+  std::vector<std::size_t> finger_entries;
+};
+
+class FPM_API Engine {
+ public:
+  // Takes over `gallery`. Throws fpm::Error(InvalidArgument) when
+  // Backend::Cuda is asked for but not built or no device is usable, with
+  // the reason; Backend::Auto then falls back to the CPU.
+  explicit Engine(Gallery gallery, const EngineOptions& options = {});
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  Backend backend() const noexcept;  // the backend actually in use
+  std::size_t threads() const noexcept;
+
+  // Per-template search: for each probe, the best entries, highest score
+  // first, equal scores by smaller entry index.
+  std::vector<std::vector<Candidate>> search(const std::vector<EncodedTemplate>& probes,
+                                             const SearchOptions& options = {}) const;
+
+  // Per-subject search. A probe finger is compared with a subject's entry
+  // when their positions match or either is 0 (unknown). Fusion rule: for
+  // each probe finger, the best score among the subject's compatible
+  // entries (0 when it has none); the subject's score is the mean of these
+  // over the probe's fingers. Highest first, equal scores by subject id.
+  std::vector<std::vector<SubjectCandidate>> search_subjects(const std::vector<std::vector<FingerProbe>>& probes,
+                                                             const SearchOptions& options = {}) const;
+
+  std::size_t add(const std::string& subject, std::uint8_t position, const EncodedTemplate& t);
+  void remove(std::size_t index);
+  std::size_t remove_subject(const std::string& subject);
+
+  // Runs `f` with the gallery while no add/remove can happen.
+  void with_gallery(const std::function<void(const Gallery&)>& f) const;
+  // Number of template comparisons performed so far (all searches).
+  std::uint64_t comparisons() const noexcept;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace fpm

@@ -1,0 +1,87 @@
+// fpmatch: a gallery of enrolled templates.
+//
+// An entry is (subject id, finger position 0-10, encoded template). The
+// gallery keeps every entry's cylinders packed in structure-of-arrays form,
+// exactly as a GPU holds them (layout: docs/gallery-format.md), and saves to
+// and loads from one file. Entries are numbered in the order they were added;
+// removing one leaves a hole (its index is never reused) until compact().
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "fpmatch/export.h"
+#include "fpmatch/matcher.hpp"
+
+namespace fpm {
+
+struct GalleryEntryInfo {
+  std::string subject;
+  std::uint8_t position = 0;  // finger position code, 0 = unknown
+  std::size_t cylinders = 0;
+  bool removed = false;
+};
+
+struct GalleryMemory {
+  std::size_t entries = 0;          // live entries
+  std::size_t cylinders = 0;        // cylinders of live entries
+  std::size_t bytes = 0;            // bytes held in memory for all entries, removed ones included
+  double bytes_per_entry = 0;       // bytes / live entries
+};
+
+// Progress of long operations: called with (done, total) now and then.
+using ProgressFn = std::function<void(std::size_t done, std::size_t total)>;
+
+class FPM_API Gallery {
+ public:
+  Gallery();
+  ~Gallery();
+  Gallery(Gallery&&) noexcept;
+  Gallery& operator=(Gallery&&) noexcept;
+  Gallery(const Gallery&);
+  Gallery& operator=(const Gallery&);
+
+  // Adds an entry; returns its index. Throws fpm::Error(InvalidArgument) for
+  // an empty or over-long (255 bytes) subject id or a position above 10.
+  std::size_t add(const std::string& subject, std::uint8_t position, const EncodedTemplate& t);
+  // Encodes and adds every view of a record with its own finger position.
+  std::size_t add(const std::string& subject, const Template& t);
+  // Marks an entry removed (searches skip it). Throws for an unknown index.
+  void remove(std::size_t index);
+  // Removes every entry of a subject; returns how many.
+  std::size_t remove_subject(const std::string& subject);
+  // Repacks without the removed entries; indices of later entries shift.
+  void compact();
+  // Reserves room for that many more entries and cylinders (avoids repeated
+  // reallocation of multi-gigabyte arrays while enrolling).
+  void reserve(std::size_t entries, std::size_t cylinders);
+
+  std::size_t size() const noexcept;       // entries ever added and not compacted away
+  std::size_t live_size() const noexcept;  // entries not removed
+  std::size_t subjects() const noexcept;   // distinct subject ids with a live entry
+  GalleryEntryInfo entry(std::size_t index) const;
+  // A copy of an entry's cylinders as an EncodedTemplate (e.g. to use it as a probe).
+  EncodedTemplate encoded(std::size_t index) const;
+  GalleryMemory memory() const noexcept;
+
+  // Writes the gallery to `path` atomically (temporary file, flush, rename).
+  void save(const std::string& path, const ProgressFn& progress = {}) const;
+  // Reads a gallery file, verifying the header, every section checksum and
+  // the structure (offsets, indices, cylinder bits within their validity).
+  // A truncated, altered or wrong-version file is refused with
+  // fpm::Error(Corrupt) naming what is wrong; nothing is half-loaded.
+  // Unreadable files give fpm::Error(Io).
+  static Gallery load(const std::string& path, const ProgressFn& progress = {});
+
+  struct Data;  // the library's own layout (src/gallery/gallery_data.hpp)
+  const Data& data() const noexcept { return *d_; }
+
+ private:
+  std::unique_ptr<Data> d_;
+};
+
+}  // namespace fpm

@@ -1,0 +1,54 @@
+// The storage behind fpm::Gallery: every entry's cylinders packed in
+// structure-of-arrays form, entries delimited by cylinder offsets (CSR). The
+// same arrays are the sections of the gallery file and what a GPU copies.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "fpmatch/gallery.hpp"
+#include "mcc/layout.hpp"
+
+namespace fpm {
+
+struct Gallery::Data {
+  static constexpr std::uint8_t kRemoved = 1;
+
+  // Per entry.
+  std::vector<std::uint64_t> offset{0};  // size() + 1 cylinder offsets
+  std::vector<std::uint32_t> subject;    // index into subject_names
+  std::vector<std::uint8_t> position;    // finger position code
+  std::vector<std::uint8_t> flags;       // kRemoved
+  std::vector<std::uint64_t> hash;       // content hash of the entry's cylinders
+  // Per cylinder.
+  std::vector<std::uint64_t> bits;   // kCylinderWords each
+  std::vector<std::uint64_t> valid;  // kValidityWords each
+  std::vector<float> x, y, theta;
+  // Subjects.
+  std::vector<std::string> subject_names;
+  std::unordered_map<std::string, std::uint32_t> subject_index;
+  std::vector<std::uint32_t> subject_live;  // live entries per subject
+  std::size_t live = 0;
+  std::size_t live_subjects = 0;
+
+  std::size_t size() const { return subject.size(); }
+  bool removed(std::size_t i) const { return (flags[i] & kRemoved) != 0; }
+  mcc::CylinderSetView view(std::size_t i) const {
+    mcc::CylinderSetView v;
+    const std::uint64_t c = offset[i];
+    v.n = static_cast<int>(offset[i + 1] - c);
+    v.hash = hash[i];
+    v.bits = bits.data() + c * mcc::kCylinderWords;
+    v.valid = valid.data() + c * mcc::kValidityWords;
+    v.x = x.data() + c;
+    v.y = y.data() + c;
+    v.theta = theta.data() + c;
+    return v;
+  }
+  std::uint32_t intern_subject(const std::string& s);
+  void rebuild_subject_index();
+};
+
+}  // namespace fpm
