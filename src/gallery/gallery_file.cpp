@@ -206,8 +206,11 @@ Gallery Gallery::load(const std::string& path, const ProgressFn& progress) {
   if (count != kSubjectNames) corrupt(path, "unexpected section count " + std::to_string(count));
   // Sizes must follow from the counts; bound them by the file size first so
   // that absurd counts fail here rather than in an allocation.
-  if (E > in.size() || C > in.size() / mcc::kBytesPerCylinder + 1 || S > E)
-    corrupt(path, "entry, cylinder or subject counts do not fit the file size");
+  if (S > E) corrupt(path, "more subjects than entries in the header");
+  if (E > in.size() || C > in.size() / mcc::kBytesPerCylinder + 1 ||
+      kHeaderBytes + E * 22 + C * static_cast<std::uint64_t>(mcc::kBytesPerCylinder) > in.size())
+    corrupt(path, "truncated: the header declares " + std::to_string(E) + " entries and " + std::to_string(C) +
+                      " cylinders, more than the " + std::to_string(in.size()) + "-byte file can hold");
   const std::uint64_t expected[] = {0, (E + 1) * 8, E * 4, E, E, E * 8, C * mcc::kCylinderWords * 8,
                                     C * mcc::kValidityWords * 8, C * 4, C * 4, C * 4, 0};
   std::vector<SectionEntry> secs(count);

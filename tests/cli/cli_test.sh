@@ -112,6 +112,88 @@ t = [x["threshold"] for x in j["thresholds"]]
 assert t == sorted(t), t
 PY
   ;;
+synth)
+  expect_exit 0 "$fpm" synth --subjects 30 --fingers 2 --probes 5 --seed 9 --out syn
+  [ -s syn/gallery.fpg ] && [ -s syn/truth.csv ] || fail "synth wrote no gallery or truth"
+  [ "$(ls syn/probes | wc -l)" = 5 ] || fail "synth wrote the wrong number of probes"
+  [ "$(wc -l < syn/truth.csv)" = 6 ] || fail "truth.csv has the wrong number of lines"
+  expect_exit 0 "$fpm" synth --subjects 30 --fingers 2 --probes 5 --seed 9 --out syn2
+  cmp -s syn/gallery.fpg syn2/gallery.fpg || fail "synth is not deterministic for a seed"
+  cmp -s syn/truth.csv syn2/truth.csv || fail "synth probes are not deterministic"
+  expect_exit 2 "$fpm" synth --fingers 11 --out syn3
+  ;;
+enroll)
+  python3 "$(dirname "$0")/make_set.py" set 3 2 || fail "cannot make the test set"
+  expect_exit 0 "$fpm" enroll --gallery g.fpg set
+  grep -q "6 templates added" out.txt || fail "enroll did not add 6 templates: $(cat out.txt)"
+  expect_exit 2 "$fpm" enroll --gallery g.fpg set
+  grep -q "exists" err.txt || fail "enroll overwrote a gallery silently"
+  expect_exit 0 "$fpm" enroll --gallery g.fpg --append --subject extra set/f1_1.xyt
+  expect_exit 0 "$fpm" gallery info --json g.fpg
+  python3 - <<'PY' || fail "gallery after append is wrong"
+import json
+j = json.load(open("out.txt"))
+assert j["live_entries"] == 7 and j["subjects"] == 4, j
+PY
+  printf 'junk' > set/bad_1.xyt
+  expect_exit 3 "$fpm" enroll --gallery g2.fpg set
+  [ ! -e g2.fpg ] || fail "a failed enroll left a gallery behind"
+  ;;
+search)
+  expect_exit 0 "$fpm" synth --subjects 40 --fingers 1 --probes 6 --seed 3 --out syn
+  expect_exit 0 "$fpm" search --gallery syn/gallery.fpg --top 5 --json syn/probes/*.ist
+  python3 - <<'PY' || fail "search --json does not find the enrolled fingers"
+import csv, json
+j = json.load(open("out.txt"))
+truth = {r["probe"]: r["subject"] for r in csv.DictReader(open("syn/truth.csv"))}
+assert len(j) == 6
+hits = 0
+for p in j:
+    c = p["candidates"]
+    assert 0 < len(c) <= 5
+    assert all(c[i]["score"] >= c[i + 1]["score"] for i in range(len(c) - 1))
+    assert {"subject", "position", "score"} <= set(c[0])
+    hits += c[0]["subject"] == truth[p["probe"].split("/")[-1]]
+assert hits >= 5, hits
+PY
+  expect_exit 0 "$fpm" search --gallery syn/gallery.fpg --backend cpu --top 2 syn/probes/probe_000001.ist
+  grep -q "score" out.txt || fail "search prints no table"
+  expect_exit 2 "$fpm" search --gallery syn/gallery.fpg --backend gpu syn/probes/probe_000001.ist
+  printf 'not a gallery' > bad.fpg
+  expect_exit 3 "$fpm" search --gallery bad.fpg syn/probes/probe_000001.ist
+  ;;
+subjects)
+  expect_exit 0 "$fpm" synth --subjects 20 --fingers 2 --probes 2 --seed 4 --out syn
+  expect_exit 0 "$fpm" search --gallery syn/gallery.fpg --subjects --json --top 3 syn/probes/*.ist
+  python3 - <<'PY' || fail "search --subjects --json is wrong"
+import csv, json
+j = json.load(open("out.txt"))
+truth = {r["probe"]: r["subject"] for r in csv.DictReader(open("syn/truth.csv"))}
+for p in j:
+    assert p["fingers"] == 1 and len(p["candidates"]) == 3
+    assert p["candidates"][0]["subject"] == truth[p["probe"].split("/")[-1]], p
+PY
+  ;;
+bench)
+  expect_exit 0 "$fpm" synth --subjects 50 --fingers 1 --probes 1 --seed 5 --out syn
+  expect_exit 0 "$fpm" bench --gallery syn/gallery.fpg --batch 4 --seconds 0.3 --threads 1 --json
+  python3 - <<'PY' || fail "bench --json is wrong"
+import json
+j = json.load(open("out.txt"))
+for k in ("comparisons", "seconds", "comparisons_per_second", "threads", "backend"):
+    assert k in j, k
+assert j["threads"] == 1 and j["backend"] == "cpu" and j["comparisons"] >= 200
+assert abs(j["comparisons_per_second"] - j["comparisons"] / j["seconds"]) < 1e-6 * j["comparisons_per_second"]
+PY
+  ;;
+gallery)
+  expect_exit 0 "$fpm" synth --subjects 10 --fingers 1 --probes 1 --seed 6 --out syn
+  expect_exit 0 "$fpm" gallery info syn/gallery.fpg
+  grep -q "checksums verified" out.txt || fail "gallery info does not report verification"
+  head -c 5000 syn/gallery.fpg > cut.fpg
+  expect_exit 3 "$fpm" gallery info cut.fpg
+  grep -q "truncated" err.txt || fail "a truncated gallery is not named as such"
+  ;;
 *) fail "unknown case $case_name" ;;
 esac
 echo "PASS: $case_name"
