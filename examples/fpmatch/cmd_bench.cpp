@@ -34,7 +34,17 @@ int run_bench(const BenchArgs& a) {
   fpm::EngineOptions eo;
   eo.backend = fpm::parse_backend_name(a.backend);
   eo.threads = a.threads;
+  const fpm::RuntimeInfo before = fpm::runtime_info();
+  const auto s0 = std::chrono::steady_clock::now();
   fpm::Engine engine(std::move(g), eo);
+  const double setup_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - s0).count();
+  // Device memory the engine took (gallery and search scratch), device 0.
+  double device_bytes = 0;
+  if (engine.backend() == fpm::Backend::Cuda && !before.devices.empty()) {
+    const fpm::RuntimeInfo after = fpm::runtime_info();
+    if (!after.devices.empty())
+      device_bytes = static_cast<double>(before.devices[0].free_memory) - static_cast<double>(after.devices[0].free_memory);
+  }
   fpm::SearchOptions so;
   so.top_k = 10;
   engine.search(probes, so);  // warm up: caches, thread pool, device
@@ -54,15 +64,18 @@ int run_bench(const BenchArgs& a) {
                         {"comparisons_per_second", rate},   {"threads", engine.threads()},
                         {"backend", fpm::backend_name(engine.backend())}, {"batch", a.batch},
                         {"batches", batches},               {"templates", templates},
-                        {"gallery_load_seconds", load_s}};
+                        {"gallery_load_seconds", load_s},
+                        {"engine_setup_seconds", setup_s},
+                        {"device_memory_bytes", device_bytes}};
     std::printf("%s\n", j.dump(2).c_str());
     return kOk;
   }
   std::printf("%s backend, %zu threads, batches of %zu probes against %zu templates\n"
-              "%llu comparisons in %.2f s: %.0f comparisons/s (%.0f per thread); gallery loaded in %.2f s\n",
+              "%llu comparisons in %.2f s: %.0f comparisons/s (%.0f per thread); gallery loaded in %.2f s,"
+              " engine set up in %.2f s\n",
               fpm::backend_name(engine.backend()), engine.threads(), a.batch, templates,
               static_cast<unsigned long long>(comparisons), secs, rate, rate / static_cast<double>(engine.threads()),
-              load_s);
+              load_s, setup_s);
   return kOk;
 }
 

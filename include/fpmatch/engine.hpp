@@ -1,9 +1,9 @@
 // fpmatch: the 1:N search engine.
 //
 // An Engine owns a gallery and answers batches of searches on a backend:
-// Backend::Cpu (all cores, SIMD), Backend::Cuda (GPU memory; see the CUDA
-// backend notes), or Backend::Auto (CUDA when built and a device is usable,
-// otherwise the CPU). Searches may run concurrently from several threads;
+// Backend::Cpu (all cores, SIMD), Backend::Cuda (the gallery held in GPU
+// memory, docs/cuda.md), or Backend::Auto (CUDA when built and a device is
+// usable, otherwise the CPU). Both give the same candidates and scores. Searches may run concurrently from several threads;
 // add() and remove() wait for running searches and block new ones while they
 // change the gallery.
 #pragma once
@@ -28,7 +28,8 @@ struct EngineOptions {
   Backend backend = Backend::Auto;
   int threads = 0;                  // CPU worker threads; 0 = all cores
   SimdLevel simd = SimdLevel::Auto; // CPU matcher
-  std::vector<int> devices;         // CUDA devices; empty = device 0
+  std::vector<int> devices;         // CUDA devices; empty = device 0. The gallery is split over them by subject.
+  ProgressFn progress;              // gallery upload progress (bytes done, total), CUDA only
 };
 
 struct SearchOptions {
@@ -62,9 +63,11 @@ struct SubjectCandidate {
 
 class FPM_API Engine {
  public:
-  // Takes over `gallery`. Throws fpm::Error(InvalidArgument) when
-  // Backend::Cuda is asked for but not built or no device is usable, with
-  // the reason; Backend::Auto then falls back to the CPU.
+  // Takes over `gallery` (and, on CUDA, copies it to the devices). Throws
+  // fpm::Error(Unavailable) when Backend::Cuda is asked for but not built or
+  // no device is usable, with the reason (Backend::Auto then uses the CPU),
+  // and fpm::Error(OutOfMemory) when the gallery does not fit the devices,
+  // naming the bytes needed and free.
   explicit Engine(Gallery gallery, const EngineOptions& options = {});
   ~Engine();
   Engine(const Engine&) = delete;

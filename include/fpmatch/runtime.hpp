@@ -14,6 +14,7 @@ struct DeviceInfo {
   int compute_major = 0;
   int compute_minor = 0;
   std::size_t total_memory = 0;  // bytes
+  std::size_t free_memory = 0;   // bytes free when queried
 };
 
 struct RuntimeInfo {

@@ -31,6 +31,10 @@ void cuda_query(RuntimeInfo* info) {
     d.compute_major = p.major;
     d.compute_minor = p.minor;
     d.total_memory = p.totalGlobalMem;
+    std::size_t free_bytes = 0, total_bytes = 0;
+    if (cudaSetDevice(i) == cudaSuccess && cudaMemGetInfo(&free_bytes, &total_bytes) == cudaSuccess)
+      d.free_memory = free_bytes;
+    cudaGetLastError();
     info->devices.push_back(d);
   }
 }

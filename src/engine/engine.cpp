@@ -12,6 +12,7 @@
 
 #include "cpu/match_views.hpp"
 #include "cpu/thread_pool.hpp"
+#include "engine/device_search.hpp"
 #include "engine/top_k.hpp"
 #include "fpmatch/error.hpp"
 #include "fpmatch/runtime.hpp"
@@ -60,20 +61,21 @@ SimdLevel cpu_resolve(SimdLevel level) {
 struct Engine::Impl {
   Gallery gallery;
   EngineOptions options;
-  Backend backend = Backend::Cpu;
+  Backend backend = Backend::Cpu;  // Cuda when `device` serves the searches
   SimdLevel simd = SimdLevel::Scalar;
   std::unique_ptr<detail::ThreadPool> pool;
   unsigned threads = 1;
   mutable std::shared_mutex lock;  // searches share it; add/remove take it alone
   mutable std::atomic<std::uint64_t> comparisons{0};
 
-  // Subject -> live entries (CSR), subject order by id; rebuilt after changes.
+  // Subject -> live entries (CSR), subjects by name; rebuilt after changes.
   mutable std::mutex index_mutex;
   mutable bool index_valid = false;
-  mutable std::vector<std::uint32_t> subject_list;       // subject ids with live entries, sorted by name
-  mutable std::vector<std::uint32_t> subject_rank;       // subject id -> rank by name
-  mutable std::vector<std::size_t> subject_offset;       // into subject_entries, per subject_list position
-  mutable std::vector<std::uint32_t> subject_entries;
+  mutable detail::SubjectIndex index;
+
+  // The device backend, when in use; rebuilt (re-uploaded) after changes.
+  mutable std::unique_ptr<detail::DeviceSearch> device;
+  mutable bool device_valid = false;
 
   void build_subject_index() const {
     std::lock_guard<std::mutex> guard(index_mutex);
@@ -83,21 +85,44 @@ struct Engine::Impl {
     std::iota(by_name.begin(), by_name.end(), 0u);
     std::sort(by_name.begin(), by_name.end(),
               [&](std::uint32_t a, std::uint32_t b) { return d.subject_names[a] < d.subject_names[b]; });
-    subject_rank.assign(d.subject_names.size(), 0);
-    for (std::uint32_t r = 0; r < by_name.size(); ++r) subject_rank[by_name[r]] = r;
     std::vector<std::vector<std::uint32_t>> lists(d.subject_names.size());
     for (std::size_t e = 0; e < d.size(); ++e)
       if (!d.removed(e)) lists[d.subject[e]].push_back(static_cast<std::uint32_t>(e));
-    subject_list.clear();
-    subject_offset.assign(1, 0);
-    subject_entries.clear();
+    index.subject_list.clear();
+    index.subject_offset.assign(1, 0);
+    index.subject_entries.clear();
     for (std::uint32_t s : by_name) {
       if (lists[s].empty()) continue;
-      subject_list.push_back(s);
-      subject_entries.insert(subject_entries.end(), lists[s].begin(), lists[s].end());
-      subject_offset.push_back(subject_entries.size());
+      index.subject_list.push_back(s);
+      index.subject_entries.insert(index.subject_entries.end(), lists[s].begin(), lists[s].end());
+      index.subject_offset.push_back(index.subject_entries.size());
     }
     index_valid = true;
+  }
+
+  // Called with the shared lock held: one search rebuilds, the others wait.
+  detail::DeviceSearch* device_search() const {
+    std::lock_guard<std::mutex> guard(device_mutex);
+    if (!device_valid) {
+      build_subject_index();
+      device.reset();
+      std::string why;
+      device = detail::make_cuda_search(gallery.data(), index, options.devices, options.progress, &why);
+      if (!device) throw Error(ErrorCode::Unavailable, "engine: the CUDA backend became unavailable: " + why);
+      device_valid = true;
+    }
+    return device.get();
+  }
+  mutable std::mutex device_mutex;
+
+  // Under the exclusive engine lock: no search runs.
+  void invalidate() {
+    {
+      std::lock_guard<std::mutex> g(index_mutex);
+      index_valid = false;
+    }
+    std::lock_guard<std::mutex> g(device_mutex);
+    device_valid = false;
   }
 };
 
@@ -105,14 +130,19 @@ Engine::Engine(Gallery gallery, const EngineOptions& options) : impl_(std::make_
   impl_->gallery = std::move(gallery);
   impl_->options = options;
   if (options.threads < 0) throw Error(ErrorCode::InvalidArgument, "engine: threads must be >= 0");
-  const RuntimeInfo rt = (options.backend == Backend::Cpu) ? RuntimeInfo{} : runtime_info();
-  if (options.backend == Backend::Cuda) {
-    if (!rt.cuda_built) throw Error(ErrorCode::Unavailable, "engine: the CUDA backend is not built into this library");
-    if (rt.devices.empty()) throw Error(ErrorCode::Unavailable, "engine: no usable CUDA device (" + rt.cuda_status + ")");
-    throw Error(ErrorCode::Unavailable, "engine: the CUDA search backend is not available in this version");
-  }
-  impl_->backend = Backend::Cpu;
   impl_->simd = cpu_resolve(options.simd);
+  if (options.backend != Backend::Cpu) {
+    impl_->build_subject_index();
+    std::string why;
+    impl_->device =
+        detail::make_cuda_search(impl_->gallery.data(), impl_->index, options.devices, options.progress, &why);
+    if (impl_->device) {
+      impl_->device_valid = true;
+      impl_->backend = Backend::Cuda;
+    } else if (options.backend == Backend::Cuda) {
+      throw Error(ErrorCode::Unavailable, "engine: Backend::Cuda is not usable: " + why);
+    }
+  }
   unsigned n = options.threads > 0 ? static_cast<unsigned>(options.threads)
                                    : std::max(1u, std::thread::hardware_concurrency());
   impl_->threads = n;
@@ -133,6 +163,17 @@ std::vector<std::vector<Candidate>> Engine::search(const std::vector<EncodedTemp
   const std::size_t E = d.size(), P = probes.size();
   std::vector<std::vector<Candidate>> out(P);
   if (P == 0 || E == 0) return out;
+  if (impl_->backend == Backend::Cuda) {
+    std::vector<mcc::CylinderSetView> views(P);
+    for (std::size_t p = 0; p < P; ++p) views[p] = probes[p].data().view();
+    std::uint64_t n = 0;
+    const auto hits = impl_->device_search()->search(views, options.top_k, options.min_score, &n);
+    impl_->comparisons += n;
+    for (std::size_t p = 0; p < P; ++p)
+      for (const detail::Hit& h : hits[p].sorted())
+        out[p].push_back({h.key, d.subject_names[d.subject[h.key]], d.position[h.key], h.score});
+    return out;
+  }
   // Tiles of entries; each tile compares all probes of the batch with its
   // entries, so an entry's cylinders are read once per batch.
   const std::size_t tiles = std::min<std::size_t>(E, std::max<std::size_t>(impl_->threads * 8, 1));
@@ -180,9 +221,19 @@ std::vector<std::vector<SubjectCandidate>> Engine::search_subjects(
   std::shared_lock<std::shared_mutex> guard(impl_->lock);
   impl_->build_subject_index();
   const Gallery::Data& d = impl_->gallery.data();
-  const std::size_t S = impl_->subject_list.size(), P = probes.size();
+  const detail::SubjectIndex& index = impl_->index;
+  const std::size_t S = index.subject_list.size(), P = probes.size();
   std::vector<std::vector<SubjectCandidate>> out(P);
   if (P == 0 || S == 0) return out;
+  std::vector<detail::TopK> device_hits;
+  if (impl_->backend == Backend::Cuda) {
+    std::vector<std::vector<detail::FingerView>> fv(P);
+    for (std::size_t p = 0; p < P; ++p)
+      for (const FingerProbe& f : probes[p]) fv[p].push_back({f.t.data().view(), f.position});
+    std::uint64_t n = 0;
+    device_hits = impl_->device_search()->search_subjects(fv, options.top_k, options.min_score, &n);
+    impl_->comparisons += n;
+  }
   const std::size_t tiles = std::min<std::size_t>(S, std::max<std::size_t>(impl_->threads * 8, 1));
   const std::size_t per_tile = (S + tiles - 1) / tiles;
   std::vector<std::vector<detail::TopK>> partial(tiles);
@@ -193,8 +244,8 @@ std::vector<std::vector<SubjectCandidate>> Engine::search_subjects(
     const std::size_t s0 = t * per_tile, s1 = std::min(S, s0 + per_tile);
     std::uint64_t n = 0;
     for (std::size_t si = s0; si < s1; ++si) {
-      const std::uint32_t* ent = impl_->subject_entries.data() + impl_->subject_offset[si];
-      const std::size_t ne = impl_->subject_offset[si + 1] - impl_->subject_offset[si];
+      const std::uint32_t* ent = index.subject_entries.data() + index.subject_offset[si];
+      const std::size_t ne = index.subject_offset[si + 1] - index.subject_offset[si];
       for (std::size_t p = 0; p < P; ++p) {
         float sum = 0.0f;
         for (const FingerProbe& f : probes[p]) {
@@ -214,19 +265,20 @@ std::vector<std::vector<SubjectCandidate>> Engine::search_subjects(
     impl_->comparisons += n;
     partial[t] = std::move(best);
   };
-  impl_->pool->parallel_for(tiles, task);
+  if (impl_->backend != Backend::Cuda) impl_->pool->parallel_for(tiles, task);
   // The per-finger details of the winners, recomputed (a few comparisons).
   Matcher& m = thread_matcher(simd);
   for (std::size_t p = 0; p < P; ++p) {
     detail::TopK merged(options.top_k);
+    if (impl_->backend == Backend::Cuda) merged = device_hits[p];
     for (std::size_t t = 0; t < tiles; ++t)
       if (!partial[t].empty()) merged.merge(partial[t][p]);
     for (const detail::Hit& h : merged.sorted()) {
       SubjectCandidate c;
-      c.subject = d.subject_names[impl_->subject_list[h.key]];
+      c.subject = d.subject_names[index.subject_list[h.key]];
       c.score = h.score;
-      const std::uint32_t* ent = impl_->subject_entries.data() + impl_->subject_offset[h.key];
-      const std::size_t ne = impl_->subject_offset[h.key + 1] - impl_->subject_offset[h.key];
+      const std::uint32_t* ent = index.subject_entries.data() + index.subject_offset[h.key];
+      const std::size_t ne = index.subject_offset[h.key + 1] - index.subject_offset[h.key];
       for (const FingerProbe& f : probes[p]) {
         // The first entry (smallest index) reaching the finger's best score.
         float fb = 0.0f;
@@ -251,23 +303,20 @@ std::vector<std::vector<SubjectCandidate>> Engine::search_subjects(
 std::size_t Engine::add(const std::string& subject, std::uint8_t position, const EncodedTemplate& t) {
   std::unique_lock<std::shared_mutex> guard(impl_->lock);
   const std::size_t i = impl_->gallery.add(subject, position, t);
-  std::lock_guard<std::mutex> g2(impl_->index_mutex);
-  impl_->index_valid = false;
+  impl_->invalidate();
   return i;
 }
 
 void Engine::remove(std::size_t index) {
   std::unique_lock<std::shared_mutex> guard(impl_->lock);
   impl_->gallery.remove(index);
-  std::lock_guard<std::mutex> g2(impl_->index_mutex);
-  impl_->index_valid = false;
+  impl_->invalidate();
 }
 
 std::size_t Engine::remove_subject(const std::string& subject) {
   std::unique_lock<std::shared_mutex> guard(impl_->lock);
   const std::size_t n = impl_->gallery.remove_subject(subject);
-  std::lock_guard<std::mutex> g2(impl_->index_mutex);
-  impl_->index_valid = false;
+  impl_->invalidate();
   return n;
 }
 

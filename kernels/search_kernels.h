@@ -1,0 +1,58 @@
+// Host-side declarations of the search kernels (no CUDA types), so that
+// src/cuda can launch them from plain C++. All pointers are device pointers.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace fpm::mcc {
+struct ScoreTables;
+}
+
+namespace fpm::kernels {
+
+// Cylinder sets packed one after another (structure of arrays), delimited
+// by offsets (count + 1 values, in cylinders).
+struct PackedSets {
+  const std::uint64_t* offset = nullptr;
+  const std::uint64_t* hash = nullptr;
+  const std::uint8_t* position = nullptr;  // finger position, 0 = unknown
+  const std::uint64_t* bits = nullptr;
+  const std::uint64_t* valid = nullptr;
+  const float* x = nullptr;
+  const float* y = nullptr;
+  const float* theta = nullptr;
+  std::uint32_t count = 0;
+  int max_cylinders = 0;  // largest set: sizes the shared memory
+};
+
+// Bytes of dynamic shared memory the score kernel needs for these sizes.
+std::size_t score_shared_bytes(int max_probe_cylinders, int max_entry_cylinders);
+
+// scores[p * entry_count + e] = score of probe p against entry e_begin + e,
+// or -1 when `check_positions` and their finger positions are incompatible
+// (neither is 0 and they differ). One block per entry. Returns cudaError_t.
+int launch_score(const PackedSets& probes, const PackedSets& entries, std::uint32_t e_begin,
+                 std::uint32_t entry_count, bool check_positions, const mcc::ScoreTables* tables, float* scores,
+                 void* stream);
+
+// keys[p * n + i] = (score bits << 32) | ~id[i] for score >= min_score, else
+// 0 (scores are >= 0, so their bits sort like the scores; equal scores put
+// the smaller id first when sorted descending).
+int launch_make_keys(const float* scores, std::uint32_t probes, std::uint32_t n, const std::uint32_t* id,
+                     float min_score, std::uint64_t* keys, void* stream);
+
+// Per (probe, subject): fused[p * subjects + s] = mean over the probe's
+// fingers f (rows finger_offset[p] .. finger_offset[p+1] of `scores`) of the
+// best score >= 0 among the subject's entries (columns subject_offset[s] -
+// base .. subject_offset[s+1] - base of the tile), 0 when none.
+int launch_fuse_subjects(const float* scores, std::uint32_t entry_count, const std::uint32_t* finger_offset,
+                         std::uint32_t probes, const std::uint32_t* subject_offset, std::uint32_t base,
+                         std::uint32_t subjects, float* fused, void* stream);
+
+// Sorts `segments` segments of `n` keys each, descending, into keys_out.
+// temp == nullptr: *temp_bytes receives the size needed.
+int segmented_sort_desc(void* temp, std::size_t* temp_bytes, const std::uint64_t* keys_in, std::uint64_t* keys_out,
+                        std::uint32_t segments, std::uint32_t n, const std::uint32_t* segment_offsets, void* stream);
+
+}  // namespace fpm::kernels

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# GPU checks, for a machine with an NVIDIA GPU (sm_90 by default):
+#   scripts/gpu-check.sh build    configure and build for the GPU
+#   scripts/gpu-check.sh test     CUDA parity tests + compute-sanitizer memcheck/racecheck
+#   scripts/gpu-check.sh bench    synthetic 1M-template gallery; CUDA and CPU 1:N throughput,
+#                                 upload time, device memory per template
+#   scripts/gpu-check.sh all      all three
+# Logs and a summary table go to $OUT (default build-gpu/out). Dependencies
+# that the machine lacks can come as Debian packages unpacked by
+# .deps/unpack.sh (see the project notes); shared test data from
+# $FPM_DATA_DIR (default .gpu-data when present).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+step=${1:-all}
+OUT=${OUT:-build-gpu/out}
+mkdir -p "$OUT"
+[ -f .deps/unpack.sh ] && source .deps/unpack.sh > /dev/null
+[ -d .gpu-data ] && export FPM_DATA_DIR=${FPM_DATA_DIR:-$PWD/.gpu-data}
+command -v nvcc > /dev/null || export PATH=/usr/local/cuda/bin:$PATH
+arch=${CUDA_ARCH:-90}
+summary="$OUT/summary.txt"
+note() { echo "$*" | tee -a "$summary"; }
+
+do_build() {
+  nvidia-smi -L > "$OUT/gpu.txt" 2>&1
+  note "gpu: $(head -1 "$OUT/gpu.txt")"
+  local t0=$SECONDS
+  cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CUDA_ARCHITECTURES="$arch" \
+    -DFPM_ENABLE_CUDA=ON -DFPM_BUILD_BENCH=OFF > "$OUT/configure.log" 2>&1 || { tail -30 "$OUT/configure.log"; return 1; }
+  cmake --build build-gpu -j"$(nproc)" > "$OUT/build.log" 2>&1 || { grep -E "error" -A3 "$OUT/build.log" | head -40; return 1; }
+  note "build: ok ($((SECONDS - t0)) s)"
+  build-gpu/examples/fpmatch version --self-test | tee -a "$summary"
+}
+
+do_test() {
+  local t0=$SECONDS
+  (cd build-gpu && ctest -j4 --output-on-failure) > "$OUT/ctest.log" 2>&1
+  note "ctest (all tests, CUDA ones included): $(grep -E 'tests passed' "$OUT/ctest.log") ($((SECONDS - t0)) s)"
+  grep -E "Failed|\*\*\*" "$OUT/ctest.log" | head -20 | tee -a "$summary"
+  grep -h "CUDA parity seed" "$OUT/ctest.log" build-gpu/Testing/Temporary/LastTest.log 2>/dev/null | sort -u | head -5 | tee -a "$summary"
+  t0=$SECONDS
+  compute-sanitizer --tool memcheck --leak-check full --error-exitcode 9 \
+    build-gpu/tests/fpm_tests "cuda: per-template search equals the CPU on random galleries" \
+    "cuda: per-subject search equals the CPU" "cuda: large batches, add and remove stay equal to the CPU" \
+    > "$OUT/memcheck.log" 2>&1
+  note "memcheck: exit $? ($(grep -E 'ERROR SUMMARY' "$OUT/memcheck.log" | tail -1)) ($((SECONDS - t0)) s)"
+  t0=$SECONDS
+  compute-sanitizer --tool racecheck --error-exitcode 9 \
+    build-gpu/tests/fpm_tests "cuda: per-subject search equals the CPU" > "$OUT/racecheck.log" 2>&1
+  note "racecheck: exit $? ($(grep -E 'RACECHECK SUMMARY|ERROR SUMMARY' "$OUT/racecheck.log" | tail -1)) ($((SECONDS - t0)) s)"
+}
+
+do_bench() {
+  local fpm=build-gpu/examples/fpmatch t0=$SECONDS
+  local subjects=${BENCH_SUBJECTS:-100000}
+  if [ ! -s build-gpu/g1m/gallery.fpg ]; then
+    $fpm synth --subjects "$subjects" --fingers 10 --probes 0 --seed 1000 --out build-gpu/g1m --quiet \
+      --threads "$(nproc)" > "$OUT/synth.log" 2>&1 || { cat "$OUT/synth.log"; return 1; }
+  fi
+  note "gallery: $(cat "$OUT/synth.log" 2>/dev/null | head -1) ($((SECONDS - t0)) s)"
+  $fpm gallery info --json build-gpu/g1m/gallery.fpg > "$OUT/gallery.json" 2>&1
+  note "gallery load: $(python3 -c "import json;j=json.load(open('$OUT/gallery.json'));print(f\"{j['load_seconds']:.2f} s, {j['load_gb_per_second']:.2f} GB/s, {j['bytes_per_template']:.0f} B/template\")")"
+  for batch in 64 16 1; do
+    $fpm bench --gallery build-gpu/g1m/gallery.fpg --backend cuda --batch $batch --seconds "${BENCH_SECONDS:-15}" --json \
+      > "$OUT/bench_cuda_$batch.json" 2> "$OUT/bench_cuda_$batch.err"
+    note "cuda batch $batch: $(python3 -c "import json;j=json.load(open('$OUT/bench_cuda_$batch.json'));print(f\"{j['comparisons_per_second']/1e6:.2f} M comparisons/s ({j['comparisons']} in {j['seconds']:.1f} s)\")" 2>&1 | tail -1)"
+    [ "${QUICK:-0}" = 1 ] && break
+  done
+  $fpm bench --gallery build-gpu/g1m/gallery.fpg --backend cpu --batch 64 --seconds 10 --json > "$OUT/bench_cpu.json" 2>&1
+  note "cpu ($(nproc) threads) batch 64: $(python3 -c "import json;j=json.load(open('$OUT/bench_cpu.json'));print(f\"{j['comparisons_per_second']/1e6:.3f} M comparisons/s\")" 2>&1 | tail -1)"
+  note "cuda engine setup (upload) and device memory: $(python3 -c "
+import json; j=json.load(open('$OUT/bench_cuda_64.json')); t=j['templates']; b=j['device_memory_bytes']
+print(f\"{j['engine_setup_seconds']:.2f} s for {t} templates; {b/1e9:.2f} GB on the device, {b/t:.0f} B/template with scratch\")" 2>&1 | tail -1)"
+}
+
+: > "$summary"
+case $step in
+build) do_build ;;
+test) do_test ;;
+bench) do_bench ;;
+all) do_build && do_test && do_bench ;;
+*) echo "usage: $0 build|test|bench|all"; exit 2 ;;
+esac
+echo "== summary"; cat "$summary"

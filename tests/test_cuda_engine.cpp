@@ -1,0 +1,188 @@
+// CUDA backend: every candidate list equals the CPU's (entries, order, score
+// bits), per template and per subject. Skipped visibly without a device.
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+
+#include "fpmatch/fpmatch.hpp"
+#include "support.hpp"
+
+namespace {
+
+void require_cuda() {
+  const fpm::RuntimeInfo rt = fpm::runtime_info();
+  if (!rt.cuda_built) fpm_test::skip("CUDA backend not built");
+  if (rt.devices.empty()) fpm_test::skip("no usable CUDA device: " + rt.cuda_status);
+}
+
+std::uint32_t bits(float f) {
+  std::uint32_t u;
+  std::memcpy(&u, &f, 4);
+  return u;
+}
+
+// A fresh seed each run (printed), so that parity is tested on new data.
+std::uint64_t fresh_seed() {
+  const auto s = static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+  std::printf("CUDA parity seed: %llu\n", static_cast<unsigned long long>(s));
+  return s;
+}
+
+fpm::Gallery synthetic_gallery(std::uint64_t seed, std::size_t subjects, int fingers) {
+  fpm::SynthOptions o;
+  o.seed = seed;
+  const fpm::SyntheticFingers sf(o);
+  std::vector<fpm::Template> ts;
+  std::vector<std::string> names;
+  std::vector<std::uint8_t> pos;
+  for (std::size_t s = 0; s < subjects; ++s)
+    for (int f = 1; f <= fingers; ++f) {
+      ts.push_back(sf.impression(s, f, 0));
+      names.push_back("g" + std::to_string(s));
+      pos.push_back(static_cast<std::uint8_t>((s + f) % 9 == 0 ? 0 : f));
+    }
+  const auto enc = fpm::encode_all(ts);
+  fpm::Gallery g;
+  for (std::size_t i = 0; i < enc.size(); ++i) g.add(names[i], pos[i], enc[i]);
+  return g;
+}
+
+void same_candidates(const std::vector<std::vector<fpm::Candidate>>& cpu,
+                     const std::vector<std::vector<fpm::Candidate>>& gpu) {
+  REQUIRE(cpu.size() == gpu.size());
+  for (std::size_t p = 0; p < cpu.size(); ++p) {
+    REQUIRE(cpu[p].size() == gpu[p].size());
+    for (std::size_t i = 0; i < cpu[p].size(); ++i) {
+      INFO("probe " << p << " rank " << i);
+      CHECK(cpu[p][i].index == gpu[p][i].index);
+      CHECK(bits(cpu[p][i].score) == bits(gpu[p][i].score));
+      CHECK(cpu[p][i].subject == gpu[p][i].subject);
+    }
+  }
+}
+
+void same_subjects(const std::vector<std::vector<fpm::SubjectCandidate>>& cpu,
+                   const std::vector<std::vector<fpm::SubjectCandidate>>& gpu) {
+  REQUIRE(cpu.size() == gpu.size());
+  for (std::size_t p = 0; p < cpu.size(); ++p) {
+    REQUIRE(cpu[p].size() == gpu[p].size());
+    for (std::size_t i = 0; i < cpu[p].size(); ++i) {
+      INFO("probe " << p << " rank " << i);
+      CHECK(cpu[p][i].subject == gpu[p][i].subject);
+      CHECK(bits(cpu[p][i].score) == bits(gpu[p][i].score));
+      CHECK(cpu[p][i].finger_entries == gpu[p][i].finger_entries);
+    }
+  }
+}
+
+fpm::EngineOptions on(fpm::Backend b) {
+  fpm::EngineOptions o;
+  o.backend = b;
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("cuda: per-template search equals the CPU on random galleries", "[cuda]") {
+  require_cuda();
+  const std::uint64_t seed = fresh_seed();
+  const fpm::Gallery g = synthetic_gallery(seed, 150, 2);
+  fpm::Engine cpu(g, on(fpm::Backend::Cpu));
+  fpm::Engine gpu(g, on(fpm::Backend::Cuda));
+  REQUIRE(gpu.backend() == fpm::Backend::Cuda);
+  fpm::SynthOptions o;
+  o.seed = seed;
+  const fpm::SyntheticFingers sf(o);
+  std::vector<fpm::EncodedTemplate> probes;
+  for (std::size_t i = 0; i < 70; ++i) probes.push_back(fpm::encode(sf.impression(i * 2, 1 + i % 2, 1 + i)));
+  for (std::size_t i = 0; i < 5; ++i) probes.push_back(g.encoded(i * 7));  // exact copies
+  probes.push_back(fpm::EncodedTemplate());                                // empty probe
+  for (std::size_t k : {1, 10, 100}) {
+    fpm::SearchOptions so;
+    so.top_k = k;
+    same_candidates(cpu.search(probes, so), gpu.search(probes, so));
+  }
+  fpm::SearchOptions thr;
+  thr.top_k = 1000;
+  thr.min_score = 0.02f;
+  same_candidates(cpu.search(probes, thr), gpu.search(probes, thr));
+  CHECK(gpu.comparisons() > 0);
+}
+
+TEST_CASE("cuda: every score on the real templates equals the CPU's", "[cuda][shared-data]") {
+  require_cuda();
+  const std::string root = fpm_test::require_data_dir();
+  fpm::Gallery g;
+  std::vector<fpm::EncodedTemplate> probes;
+  for (const char* set : {"fvc2002_db1b", "fvc2002_db2b"})
+    for (const std::string& path : fpm_test::list_files(root + "/" + set + "/iso", ".ist")) {
+      const fpm::EncodedTemplate e = fpm::encode(fpm::decode_file(path).views.at(0));
+      g.add(std::string(set) + path.substr(path.rfind('/')), 0, e);
+      probes.push_back(e);
+    }
+  REQUIRE(probes.size() == 160);
+  fpm::Engine cpu(g, on(fpm::Backend::Cpu));
+  fpm::Engine gpu(g, on(fpm::Backend::Cuda));
+  fpm::SearchOptions all;
+  all.top_k = 160;  // every entry: all 25,600 scores compared
+  same_candidates(cpu.search(probes, all), gpu.search(probes, all));
+}
+
+TEST_CASE("cuda: per-subject search equals the CPU", "[cuda]") {
+  require_cuda();
+  const std::uint64_t seed = fresh_seed();
+  const fpm::Gallery g = synthetic_gallery(seed, 60, 10);
+  fpm::Engine cpu(g, on(fpm::Backend::Cpu));
+  fpm::Engine gpu(g, on(fpm::Backend::Cuda));
+  fpm::SynthOptions o;
+  o.seed = seed;
+  const fpm::SyntheticFingers sf(o);
+  std::vector<std::vector<fpm::FingerProbe>> probes;
+  for (std::size_t i = 0; i < 20; ++i) {
+    std::vector<fpm::FingerProbe> p;
+    for (int f = 1; f <= 1 + static_cast<int>(i % 4); ++f)
+      p.push_back({fpm::encode(sf.impression(i * 3, f, 5)), static_cast<std::uint8_t>(i % 5 == 0 ? 0 : f)});
+    probes.push_back(p);
+  }
+  for (std::size_t k : {1, 10, 100}) {
+    fpm::SearchOptions so;
+    so.top_k = k;
+    same_subjects(cpu.search_subjects(probes, so), gpu.search_subjects(probes, so));
+  }
+}
+
+TEST_CASE("cuda: large batches, add and remove stay equal to the CPU", "[cuda]") {
+  require_cuda();
+  const std::uint64_t seed = fresh_seed();
+  const fpm::Gallery g = synthetic_gallery(seed, 80, 1);
+  fpm::Engine cpu(g, on(fpm::Backend::Cpu));
+  fpm::Engine gpu(g, on(fpm::Backend::Cuda));
+  fpm::SynthOptions o;
+  o.seed = seed;
+  const fpm::SyntheticFingers sf(o);
+  std::vector<fpm::EncodedTemplate> probes;
+  for (std::size_t i = 0; i < 150; ++i) probes.push_back(fpm::encode(sf.impression(i % 80, 1, 2 + i)));
+  same_candidates(cpu.search(probes), gpu.search(probes));
+  for (fpm::Engine* e : {&cpu, &gpu}) {
+    e->remove(3);
+    e->remove_subject("g10");
+    e->add("late", 1, probes[7]);
+  }
+  same_candidates(cpu.search(probes), gpu.search(probes));
+  std::vector<std::vector<fpm::FingerProbe>> sp;
+  for (std::size_t i = 0; i < 10; ++i) sp.push_back({{probes[i], 1}});
+  same_subjects(cpu.search_subjects(sp), gpu.search_subjects(sp));
+}
+
+TEST_CASE("cuda: devices that do not exist are refused", "[cuda]") {
+  require_cuda();
+  fpm::EngineOptions o = on(fpm::Backend::Cuda);
+  o.devices = {99};
+  try {
+    fpm::Engine e(synthetic_gallery(1, 2, 1), o);
+    FAIL("engine on device 99");
+  } catch (const fpm::Error& e) {
+    CHECK(e.code() == fpm::ErrorCode::Unavailable);
+  }
+}
