@@ -92,7 +92,7 @@ __device__ float block_score(mcc::CylinderSetView a, mcc::CylinderSetView b, con
     a = b;
     b = t;
   }
-  if (a.n == 0 || b.n == 0) return 0.0f;
+  if (!mcc::comparable(a, b)) return 0.0f;
   const int total = a.n * b.n;
   for (int idx = threadIdx.x; idx < total; idx += blockDim.x)
     lambda[idx] = mcc::local_similarity(a, idx / b.n, b, idx % b.n);

@@ -224,7 +224,7 @@ FPM_AVX512 float lssr_finish_avx512(const mcc::CylinderSetView& A, const mcc::Cy
     sum += w.l[best];
     w.acc[best] = -1.0f;
   }
-  return sum / static_cast<float>(np);
+  return mcc::final_score(sum / static_cast<float>(np), np);
 }
 
 }  // namespace fpm::cpu

@@ -106,7 +106,7 @@ float detail::MatcherAccess::match(Matcher& m, const mcc::CylinderSetView& probe
   mcc::CylinderSetView a = probe;
   mcc::CylinderSetView b = candidate;
   if (mcc::swap_roles(a, b)) std::swap(a, b);
-  if (a.n == 0 || b.n == 0) return 0.0f;
+  if (!mcc::comparable(a, b)) return 0.0f;
   const mcc::ScoreTables& T = mcc::score_tables();
   const mcc::Workspace& ws = impl_->ws;
   impl_->similarity(a, b, impl_->lambda.data());

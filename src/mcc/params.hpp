@@ -33,6 +33,16 @@ constexpr double kMu1 = 5.0, kTau1 = -8.0 / 5.0;                            // d
 constexpr double kMu2 = 3.14159265358979323846 / 12.0, kTau2 = -30.0;       // relative direction
 constexpr double kMu3 = 3.14159265358979323846 / 12.0, kTau3 = -30.0;       // radial angle
 
+// ---- fpmatch's additions (docs/matcher.md has the figures) ----------------
+// Comparisons where either template has fewer valid cylinders score 0: too
+// little information, and such templates otherwise outscore real matches in
+// large galleries.
+constexpr int kMinComparableCylinders = 10;
+// The median impostor score; the deviation of a score from it is scaled by
+// sqrt(n_P / maxNP), which gives comparisons of small templates (few pairs
+// averaged, more spread) the same impostor tail as those of large ones.
+constexpr float kScoreCentre = 0.0145f;
+
 // ---- layout ---------------------------------------------------------------
 constexpr int kCellsPerLayer = kNs * kNs;            // 256
 constexpr int kWordsPerLayer = kCellsPerLayer / 64;  // 4

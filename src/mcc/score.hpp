@@ -264,6 +264,17 @@ FPM_HD_INLINE void lssr_relax(int nR, const Workspace& w) {
   }
 }
 
+// Whether two cylinder sets are worth comparing (kMinComparableCylinders).
+FPM_HD_INLINE bool comparable(const CylinderSetView& a, const CylinderSetView& b) {
+  return a.n >= kMinComparableCylinders && b.n >= kMinComparableCylinders;
+}
+
+// The LSS-R mean of n_P relaxed similarities, with its deviation from the
+// impostor median scaled by sqrt(n_P / maxNP) (kScoreCentre).
+FPM_HD_INLINE float final_score(float mean, int np) {
+  return kScoreCentre + (mean - kScoreCentre) * sqrtf(static_cast<float>(np) / static_cast<float>(kMaxNP));
+}
+
 // Stage 4: the n_P pairs of highest efficiency lambda_final / lambda_0 (ties:
 // the earlier pair), summed in that order and divided by n_P (fewer pairs
 // than n_P lower the score).
@@ -280,7 +291,7 @@ FPM_HD_INLINE float lssr_finish(const CylinderSetView& A, const CylinderSetView&
     sum += w.l[best];
     w.acc[best] = -1.0f;
   }
-  return sum / static_cast<float>(np);
+  return final_score(sum / static_cast<float>(np), np);
 }
 
 FPM_HD_INLINE float lssr_score(const CylinderSetView& A, const CylinderSetView& B, int nR, const ScoreTables& T,
@@ -308,7 +319,7 @@ FPM_HD_INLINE int select_pairs(const CylinderSetView& A, const CylinderSetView& 
 // Whole-pair score from a similarity matrix (row-major, A.n x B.n).
 FPM_HD_INLINE float score_from_matrix(const CylinderSetView& A, const CylinderSetView& B, const float* lambda,
                                       const ScoreTables& T, const Workspace& w) {
-  if (A.n == 0 || B.n == 0) return 0.0f;
+  if (!comparable(A, B)) return 0.0f;
   return lssr_score(A, B, select_pairs(A, B, lambda, w), T, w);
 }
 

@@ -1,0 +1,233 @@
+/* The C API, compiled as C99: every public C header, every function,
+ * including the error paths. Exit status 0 on success; each failure is
+ * printed. Runs under ASan/UBSan in the sanitizer build. */
+#include "fpmatch/export.h"
+#include "fpmatch/fpmatch.h"
+#include "fpmatch/version.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int failures = 0;
+#define CHECK(cond)                                                   \
+  do {                                                                \
+    if (!(cond)) {                                                    \
+      fprintf(stderr, "%s:%d: CHECK(%s) failed; last error: %s\n", __FILE__, __LINE__, #cond, fpm_last_error()); \
+      ++failures;                                                     \
+    }                                                                 \
+  } while (0)
+
+/* A made-up finger as .xyt text (NIST convention), jittered per impression. */
+static size_t make_xyt(char* buf, size_t cap, unsigned finger, unsigned impression) {
+  size_t n = 0;
+  unsigned s = finger * 7919u + 17u;
+  for (int i = 0; i < 40; ++i) {
+    s = s * 1103515245u + 12345u;
+    int x = 40 + (int)((s >> 8) % 220u);
+    s = s * 1103515245u + 12345u;
+    int y = 40 + (int)((s >> 8) % 300u);
+    s = s * 1103515245u + 12345u;
+    int t = (int)((s >> 8) % 360u);
+    int jx = (int)((i * 31 + impression * 7) % 5) - 2, jy = (int)((i * 17 + impression * 3) % 5) - 2;
+    if (impression && i % 9 == (int)impression % 9) continue; /* a missed minutia */
+    n += (size_t)snprintf(buf + n, cap - n, "%d %d %d 60\n", x + jx, y + jy, (t + (int)impression * 2) % 360);
+  }
+  return n;
+}
+
+static fpm_template* load_text(unsigned finger, unsigned impression) {
+  char text[4096];
+  const size_t n = make_xyt(text, sizeof text, finger, impression);
+  fpm_decode_options o;
+  fpm_decode_options_init(&o);
+  o.format = FPM_FORMAT_XYT;
+  o.xyt_image_height = 400;
+  fpm_template* t = NULL;
+  CHECK(fpm_template_decode((const uint8_t*)text, n, &o, 0, &t) == FPM_OK);
+  return t;
+}
+
+int main(void) {
+  /* Versions and statuses. */
+  CHECK(strcmp(fpm_version(), FPM_VERSION_STRING) == 0);
+  CHECK(fpm_version_number() == FPM_VERSION_NUMBER);
+  CHECK(strcmp(fpm_status_string(FPM_OK), "ok") == 0);
+  CHECK(strcmp(fpm_status_string(FPM_E_TRUNCATED), "truncated record") == 0);
+  CHECK(strcmp(fpm_status_string(FPM_E_BUFFER_TOO_SMALL), "buffer too small") == 0);
+  CHECK(strcmp(fpm_status_string(FPM_E_INVALID_HANDLE), "invalid handle") == 0);
+  CHECK(strcmp(fpm_status_string((fpm_status)999), "unknown status") == 0);
+  CHECK(FPM_E_CORRUPT == 13 && FPM_E_OUT_OF_MEMORY == 15); /* frozen values */
+
+  /* Templates: decode, info, encode, round trip, errors. */
+  fpm_template* a = load_text(1, 0);
+  fpm_template* a2 = load_text(1, 1);
+  fpm_template* b = load_text(2, 0);
+  CHECK(a && a2 && b);
+  fpm_template_info info;
+  CHECK(fpm_template_get_info(a, &info) == FPM_OK);
+  CHECK(info.minutiae == 40);
+  CHECK(info.height == 400);
+  size_t size = 0;
+  CHECK(fpm_template_encode(a, FPM_FORMAT_ISO2005, NULL, 0, &size) == FPM_E_BUFFER_TOO_SMALL);
+  CHECK(size == 24 + 4 + 40 * 6 + 2);
+  uint8_t* rec = (uint8_t*)malloc(size);
+  CHECK(fpm_template_encode(a, FPM_FORMAT_ISO2005, rec, size - 1, &size) == FPM_E_BUFFER_TOO_SMALL);
+  CHECK(fpm_template_encode(a, FPM_FORMAT_ISO2005, rec, size, &size) == FPM_OK);
+  size_t views = 0;
+  CHECK(fpm_record_views(rec, size, NULL, &views) == FPM_OK && views == 1);
+  fpm_template* back = NULL;
+  CHECK(fpm_template_decode(rec, size, NULL, 0, &back) == FPM_OK);
+  CHECK(fpm_template_decode(rec, size, NULL, 1, &back) == FPM_E_INVALID_ARGUMENT); /* no view 1 */
+  CHECK(fpm_template_decode(rec, 20, NULL, 0, &back) == FPM_E_TRUNCATED);
+  CHECK(strstr(fpm_last_error(), "record_length") != NULL);
+  CHECK(fpm_template_encode(a, FPM_FORMAT_ISO2011, rec, size, &size) == FPM_E_INVALID_ARGUMENT);
+  CHECK(fpm_template_encode(a, 77, rec, size, &size) == FPM_E_INVALID_ARGUMENT);
+  free(rec);
+  const uint8_t junk[] = {0x89, 'P', 'N', 'G', 1, 2, 3, 4, 5, 6};
+  fpm_template* none = NULL;
+  CHECK(fpm_template_decode(junk, sizeof junk, NULL, 0, &none) == FPM_E_UNKNOWN_FORMAT);
+  CHECK(none == NULL);
+  CHECK(fpm_template_decode(NULL, 10, NULL, 0, &none) == FPM_E_INVALID_ARGUMENT);
+  CHECK(fpm_template_decode(junk, sizeof junk, NULL, 0, NULL) == FPM_E_INVALID_ARGUMENT);
+  fpm_decode_options bad_opt;
+  fpm_decode_options_init(&bad_opt);
+  bad_opt.format = 42;
+  CHECK(fpm_template_decode(junk, sizeof junk, &bad_opt, 0, &none) == FPM_E_INVALID_ARGUMENT);
+  CHECK(fpm_template_load("/nonexistent/file.ist", NULL, 0, &none) == FPM_E_IO);
+  CHECK(fpm_template_get_info(NULL, &info) == FPM_E_INVALID_HANDLE);
+  CHECK(fpm_template_get_info(a, NULL) == FPM_E_INVALID_ARGUMENT);
+
+  /* 1:1 and calibration. */
+  float same = 0, other = 0, thr = 0;
+  double fmr = -1;
+  CHECK(fpm_verify(a, a2, &same, &fmr) == FPM_OK);
+  CHECK(fpm_verify(a, b, &other, NULL) == FPM_OK);
+  CHECK(same > other);
+  CHECK(fmr >= 0 && fmr <= 1);
+  CHECK(fpm_threshold_for_fmr(0.001, &thr) == FPM_OK && thr > 0);
+  CHECK(fpm_threshold_for_fmr(1e-9, &thr) == FPM_E_OUT_OF_RANGE);
+  CHECK(fpm_false_match_rate(1.0f, &fmr) == FPM_OK && fmr == 0.0);
+  CHECK(fpm_false_match_rate(0.5f, NULL) == FPM_E_INVALID_ARGUMENT);
+  CHECK(fpm_verify(a, NULL, &same, NULL) == FPM_E_INVALID_HANDLE);
+
+  /* Galleries. */
+  fpm_gallery* g = NULL;
+  CHECK(fpm_gallery_create(&g) == FPM_OK);
+  size_t idx = 99;
+  for (unsigned f = 1; f <= 6; ++f) {
+    fpm_template* t = load_text(f, 0);
+    char subject[32];
+    snprintf(subject, sizeof subject, "person-%u", f);
+    CHECK(fpm_gallery_add(g, subject, (int)(f % 3), t, &idx) == FPM_OK);
+    fpm_template_destroy(t);
+  }
+  CHECK(idx == 5);
+  CHECK(fpm_gallery_add(g, "", 1, a, NULL) == FPM_E_INVALID_ARGUMENT);
+  CHECK(fpm_gallery_add(g, "x", 11, a, NULL) == FPM_E_INVALID_ARGUMENT);
+  CHECK(fpm_gallery_add(g, NULL, 1, a, NULL) == FPM_E_INVALID_ARGUMENT);
+  CHECK(fpm_gallery_add(g, "extra", -1, b, &idx) == FPM_OK);
+  size_t entries = 0, live = 0, subjects = 0, removed = 0;
+  CHECK(fpm_gallery_remove(g, idx) == FPM_OK);
+  CHECK(fpm_gallery_remove(g, 1000) == FPM_E_INVALID_ARGUMENT);
+  CHECK(fpm_gallery_remove_subject(g, "person-6", &removed) == FPM_OK && removed == 1);
+  CHECK(fpm_gallery_counts(g, &entries, &live, &subjects) == FPM_OK);
+  CHECK(entries == 7 && live == 5 && subjects == 5);
+  const char* path = "fpm_c_api_test.fpg";
+  CHECK(fpm_gallery_save(g, path) == FPM_OK);
+  fpm_gallery* g2 = NULL;
+  CHECK(fpm_gallery_load(path, &g2) == FPM_OK);
+  CHECK(fpm_gallery_counts(g2, NULL, &live, NULL) == FPM_OK && live == 5);
+  CHECK(fpm_gallery_load("/nonexistent.fpg", &g2) == FPM_E_IO);
+  FILE* f = fopen("fpm_c_api_bad.fpg", "wb");
+  if (f) {
+    fputs("certainly not a gallery, but long enough to have a header? no.", f);
+    fclose(f);
+  }
+  fpm_gallery* g3 = NULL;
+  CHECK(fpm_gallery_load("fpm_c_api_bad.fpg", &g3) == FPM_E_CORRUPT);
+  CHECK(g3 == NULL);
+  remove("fpm_c_api_bad.fpg");
+
+  /* Engines. */
+  fpm_engine_options eo;
+  fpm_engine_options_init(&eo);
+  eo.backend = FPM_BACKEND_CPU;
+  eo.threads = 2;
+  fpm_engine* e = NULL;
+  CHECK(fpm_engine_create(g, &eo, &e) == FPM_OK);
+  int backend = -1;
+  CHECK(fpm_engine_backend(e, &backend) == FPM_OK && backend == FPM_BACKEND_CPU);
+  fpm_engine* e2 = NULL;
+  CHECK(fpm_engine_load(path, NULL, &e2) == FPM_OK);
+  eo.backend = 9;
+  CHECK(fpm_engine_create(g, &eo, &e2) == FPM_E_INVALID_ARGUMENT || e2 != NULL);
+  eo.backend = FPM_BACKEND_CUDA;
+  fpm_engine* ecuda = NULL;
+  const fpm_status cs = fpm_engine_create(g, &eo, &ecuda);
+  CHECK(cs == FPM_OK || cs == FPM_E_UNAVAILABLE);
+  fpm_engine_destroy(ecuda);
+
+  fpm_template* probe = load_text(3, 2);
+  const fpm_template* probes[2] = {probe, a2};
+  fpm_search_options so;
+  fpm_search_options_init(&so);
+  CHECK(so.top_k == 10);
+  so.top_k = 3;
+  fpm_candidate out[2 * 4];
+  size_t found[2] = {0, 0};
+  CHECK(fpm_engine_search(e, probes, 2, &so, out, 2, found) == FPM_E_BUFFER_TOO_SMALL);
+  CHECK(fpm_engine_search(e, probes, 2, &so, out, 4, found) == FPM_OK);
+  CHECK(found[0] == 3 && found[1] == 3);
+  CHECK(strcmp(out[0].subject, "person-3") == 0);
+  CHECK(strcmp(out[4].subject, "person-1") == 0);
+  CHECK(out[0].score >= out[1].score && out[1].score >= out[2].score);
+  so.top_k = 0;
+  CHECK(fpm_engine_search(e, probes, 2, &so, out, 4, found) == FPM_E_INVALID_ARGUMENT);
+  so.top_k = 3;
+  const fpm_template* stale[1] = {NULL};
+  CHECK(fpm_engine_search(e, stale, 1, &so, out, 4, found) == FPM_E_INVALID_HANDLE);
+  CHECK(fpm_engine_search(e, probes, 0, &so, NULL, 4, NULL) == FPM_OK);
+
+  fpm_finger fingers[3] = {{probe, 0}, {a2, 1}, {b, 0}};
+  size_t per_probe[2] = {1, 2};
+  fpm_subject_candidate sc[2 * 3];
+  CHECK(fpm_engine_search_subjects(e, fingers, per_probe, 2, &so, sc, 3, found) == FPM_OK);
+  CHECK(found[0] == 3 && strcmp(sc[0].subject, "person-3") == 0);
+  fingers[0].position = 12;
+  CHECK(fpm_engine_search_subjects(e, fingers, per_probe, 2, &so, sc, 3, found) == FPM_E_INVALID_ARGUMENT);
+  per_probe[0] = 0;
+  fingers[0].position = 0;
+  CHECK(fpm_engine_search_subjects(e, fingers, per_probe, 2, &so, sc, 3, found) == FPM_E_INVALID_ARGUMENT);
+
+  CHECK(fpm_engine_add(e, "newcomer", 4, probe, &idx) == FPM_OK);
+  CHECK(fpm_engine_search(e, probes, 1, &so, out, 4, found) == FPM_OK);
+  CHECK(strcmp(out[0].subject, "newcomer") == 0);
+  CHECK(fpm_engine_remove(e, idx) == FPM_OK);
+  CHECK(fpm_engine_remove(e, 12345) == FPM_E_INVALID_ARGUMENT);
+
+  /* Use after destroy is refused, destroy accepts NULL and repeats. */
+  fpm_template_destroy(probe);
+  CHECK(fpm_template_get_info(probe, &info) == FPM_E_INVALID_HANDLE);
+  CHECK(fpm_verify(probe, a, &same, NULL) == FPM_E_INVALID_HANDLE);
+  fpm_template_destroy(probe);
+  fpm_engine_destroy(e);
+  CHECK(fpm_engine_backend(e, &backend) == FPM_E_INVALID_HANDLE);
+  fpm_engine_destroy(e2);
+  fpm_gallery_destroy(g);
+  CHECK(fpm_gallery_counts(g, &entries, NULL, NULL) == FPM_E_INVALID_HANDLE);
+  fpm_gallery_destroy(g2);
+  fpm_template_destroy(a);
+  fpm_template_destroy(a2);
+  fpm_template_destroy(b);
+  fpm_template_destroy(back);
+  fpm_template_destroy(NULL);
+  fpm_gallery_destroy(NULL);
+  fpm_engine_destroy(NULL);
+  remove(path);
+
+  if (failures) fprintf(stderr, "%d check(s) failed\n", failures);
+  else printf("C API: all checks passed\n");
+  return failures ? 1 : 0;
+}

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# examples_test.sh FPMATCH C_SEARCH CPP_SEARCH WORK_DIR
+set -euo pipefail
+fpm=$1 c=$2 cpp=$3 work=$4
+rm -rf "$work" && mkdir -p "$work" && cd "$work"
+"$fpm" synth --subjects 50 --fingers 1 --probes 3 --seed 11 --out syn > /dev/null
+for p in 1 2 3; do
+  probe=$(printf 'probe_%06d.ist' $p)
+  want=$(grep "^$probe," syn/truth.csv | cut -d, -f2)
+  "$c" syn/gallery.fpg "syn/probes/$probe" > c.txt
+  "$cpp" syn/gallery.fpg "syn/probes/$probe" > cpp.txt
+  head -1 c.txt | grep -q " $want " || { echo "FAIL: c_search did not find $want first"; cat c.txt; exit 1; }
+  cmp -s c.txt cpp.txt || { echo "FAIL: the C and C++ examples disagree"; diff c.txt cpp.txt; exit 1; }
+done
+"$c" 2>/dev/null && exit 1
+"$c" missing.fpg syn/probes/probe_000001.ist 2> err.txt && exit 1
+grep -q "missing.fpg" err.txt || { echo "FAIL: c_search does not explain its error"; exit 1; }
+echo "PASS: examples"
