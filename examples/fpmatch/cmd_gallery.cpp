@@ -35,6 +35,11 @@ int run_gallery_info(const GalleryInfoArgs& a) {
                         {"file_bytes", st.st_size},
                         {"file_bytes_per_template", g.live_size() ? file_bytes / g.live_size() : 0.0},
                         {"checksums", "verified"},
+                        {"format_version", fpm::Gallery::layout().file_format_version},
+                        {"cylinder_layout", {{"ns", fpm::Gallery::layout().spatial_cells},
+                                             {"nd", fpm::Gallery::layout().directional_layers},
+                                             {"bytes_per_cylinder", fpm::Gallery::layout().bytes_per_cylinder},
+                                             {"max_cylinders", fpm::Gallery::layout().max_cylinders}}},
                         {"load_seconds", secs},
                         {"load_gb_per_second", file_bytes / secs / 1e9}};
     std::printf("%s\n", j.dump(2).c_str());
@@ -42,10 +47,14 @@ int run_gallery_info(const GalleryInfoArgs& a) {
   }
   std::printf("%s\n  templates %zu (%zu removed), subjects %zu, cylinders %zu (%.1f per template)\n"
               "  memory %.1f MB (%.0f bytes per template), file %.1f MB\n"
+              "  format version %u, cylinders %dx%dx%d (%d bytes), at most %d per template\n"
               "  header and section checksums verified; loaded in %.3f s (%.2f GB/s)\n",
               a.file.c_str(), g.live_size(), g.size() - g.live_size(), g.subjects(), m.cylinders,
               g.live_size() ? static_cast<double>(m.cylinders) / g.live_size() : 0.0, m.bytes / 1e6, m.bytes_per_entry,
-              file_bytes / 1e6, secs, file_bytes / secs / 1e9);
+              file_bytes / 1e6, fpm::Gallery::layout().file_format_version, fpm::Gallery::layout().spatial_cells,
+              fpm::Gallery::layout().spatial_cells, fpm::Gallery::layout().directional_layers,
+              fpm::Gallery::layout().bytes_per_cylinder, fpm::Gallery::layout().max_cylinders, secs,
+              file_bytes / secs / 1e9);
   return kOk;
 }
 

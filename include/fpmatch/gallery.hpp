@@ -77,6 +77,16 @@ class FPM_API Gallery {
   // Unreadable files give fpm::Error(Io).
   static Gallery load(const std::string& path, const ProgressFn& progress = {});
 
+  // The layout this library writes and reads.
+  struct Layout {
+    std::uint32_t file_format_version;
+    int spatial_cells;       // Ns: cells per side of a cylinder layer
+    int directional_layers;  // Nd
+    int bytes_per_cylinder;
+    int max_cylinders;       // per template
+  };
+  static Layout layout() noexcept;
+
   struct Data;  // the library's own layout (src/gallery/gallery_data.hpp)
   const Data& data() const noexcept { return *d_; }
 

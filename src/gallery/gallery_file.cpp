@@ -81,6 +81,10 @@ std::vector<unsigned char> names_blob(const std::vector<std::string>& names) {
 
 }  // namespace
 
+Gallery::Layout Gallery::layout() noexcept {
+  return {kFormatVersion, mcc::kNs, mcc::kNd, mcc::kBytesPerCylinder, mcc::kMaxCylinders};
+}
+
 void Gallery::save(const std::string& path, const ProgressFn& progress) const {
   const Data& d = *d_;
   const std::vector<unsigned char> names = names_blob(d.subject_names);

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# cli_shared_test.sh FPMATCH DEFAULT_DATA_DIR WORK_DIR: info, verify, eval,
+# enroll and search on the real templates.
+set -euo pipefail
+fpm=$1 data=${FPM_DATA_DIR:-$2} work=$3
+if [ ! -d "$data/fvc2002_db1b" ]; then
+  if [ "${CI:-}" = true ]; then echo "FAIL: shared data not found at $data (CI=true)"; exit 1; fi
+  echo "SKIP: shared data not found at $data (set FPM_DATA_DIR)"; exit 77
+fi
+rm -rf "$work" && mkdir -p "$work" && cd "$work"
+"$fpm" info "$data"/formats/*/*.ist "$data"/formats/ansi378/* > info.txt
+grep -c "format:" info.txt | grep -qx 11 || { echo "FAIL: info did not describe the 11 records"; exit 1; }
+"$fpm" verify --json "$data/fvc2002_db1b/iso/101_1.ist" "$data/fvc2002_db1b/iso/101_2.ist" > same.json
+"$fpm" verify --json "$data/fvc2002_db1b/iso/101_1.ist" "$data/fvc2002_db1b/iso/102_1.ist" > other.json
+python3 - <<'PY'
+import json
+s, o = json.load(open("same.json")), json.load(open("other.json"))
+assert s["score"] > o["score"] and s["fmr"] < 0.001 < o["fmr"], (s, o)
+PY
+"$fpm" eval --json --no-files "$data/fvc2002_db1b/iso" "$data/fvc2002_db2b/iso" > eval.json
+python3 - <<'PY'
+import json
+j = json.load(open("eval.json"))
+db1, db2 = j["sets"]
+assert (db1["genuine"], db1["impostor"], j["impostor"]) == (280, 2880, 12160), j
+assert abs(db1["eer"] - 0.010565476190476191) < 1e-12 and abs(db1["fnmr_at_fmr_0.001"] - 5 / 280) < 1e-12, db1
+assert abs(db2["eer"] - 0.007564484126984126) < 1e-12 and abs(db2["fnmr_at_fmr_0.001"] - 3 / 280) < 1e-12, db2
+PY
+mkdir -p enrol && cp "$data"/fvc2002_db1b/iso/*_1.ist enrol/
+"$fpm" enroll --gallery fvc.fpg enrol > /dev/null
+"$fpm" search --gallery fvc.fpg --top 1 --json "$data"/fvc2002_db1b/iso/10{1,2,3,4,5}_2.ist > found.json
+python3 - <<'PY'
+import json
+for p in json.load(open("found.json")):
+    want = p["probe"].split("/")[-1].split("_")[0]
+    assert p["candidates"][0]["subject"] == want, p
+PY
+echo "PASS: CLI on the shared data"
