@@ -42,6 +42,20 @@ ConvexHull::ConvexHull(std::vector<Point> pts) {
   hull_ = std::move(h);
 }
 
+double ConvexHull::inside_depth(Point p) const {
+  const std::size_t n = hull_.size();
+  if (n < 3) return -1.0;
+  double depth = 1e300;
+  for (std::size_t i = 0; i < n; ++i) {
+    const Point a = hull_[i], b = hull_[(i + 1) % n];
+    const double c = cross(a, b, p);
+    if (c < 0) return -1.0;
+    const double len = std::hypot(b.x - a.x, b.y - a.y);
+    if (len > 0) depth = std::min(depth, c / len);
+  }
+  return depth;
+}
+
 bool ConvexHull::contains(Point p, double margin) const {
   const std::size_t n = hull_.size();
   if (n == 0) return false;

@@ -97,6 +97,11 @@ Cylinder build_cylinder(const std::vector<Minutia>& ms, std::size_t self, const 
     nbrs.push_back(n);
   }
 
+  // A minutia deep enough inside the hull has its whole disc inside the hull
+  // enlarged by Omega: every point within depth + Omega of it is. The 0.01 px
+  // margin keeps the shortcut from deciding cells the exact test could round
+  // the other way, so the cylinders are the same either way.
+  const bool all_inside = hull.inside_depth({mx, my}) + kOmega > static_cast<double>(kRadius) + 0.01;
   Cylinder cyl;
   int valid_cells = 0;
   const double reach2 = 9.0 * kSigmaS * kSigmaS;  // (3 sigma_S)^2
@@ -106,7 +111,7 @@ Cylinder build_cylinder(const std::vector<Minutia>& ms, std::size_t self, const 
     // (image coordinates, y down, theta counter-clockwise as seen).
     const double px = mx + c * off.u[cell] + s * off.v[cell];
     const double py = my - s * off.u[cell] + c * off.v[cell];
-    if (!hull.contains({px, py}, kOmega)) continue;
+    if (!all_inside && !hull.contains({px, py}, kOmega)) continue;
     ++valid_cells;
     const int word = cell / 64;
     const std::uint64_t bit = std::uint64_t{1} << (cell % 64);
