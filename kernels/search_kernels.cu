@@ -2,9 +2,9 @@
 // with the CPU (src/mcc/score.hpp), compiled here with -fmad=false, so that a
 // device score equals the host score bit for bit.
 //
-// score_kernel: one block of 256 threads per gallery entry. The entry's
-// cylinders are loaded into shared memory once and every probe of the batch
-// is compared with it (the gallery is read once per batch; the probes, a few
+// score_kernel: one block of 256 threads per gallery entry, which compares
+// every probe of the batch with that entry (the entry stays in L1, so the
+// gallery is read from device memory once per batch; the probes, a few
 // hundred kilobytes, stay in L2). Per comparison the block computes the
 // similarity matrix in shared memory, selects the best pairs by repeated
 // block-wide maxima of the unique pair keys (the same pairs, in the same
@@ -23,56 +23,36 @@ constexpr int kThreads = 256;
 static_assert(mcc::kMaxCylinders <= kThreads, "one thread per relaxed pair");
 
 __host__ __device__ constexpr std::size_t align16(std::size_t v) { return (v + 15) & ~std::size_t{15}; }
-__host__ __device__ constexpr std::size_t set_bytes(int n) {
-  return align16(std::size_t(n) * mcc::kCylinderWords * 8) + align16(std::size_t(n) * mcc::kValidityWords * 8) +
-         3 * align16(std::size_t(n) * 4);
-}
 
+// Dynamic shared memory of one block: the similarity matrix (later reused for
+// the compatibility matrix: nR^2 <= np * ng, and after selection the pairs'
+// similarities travel in their keys), the selected pair keys, the LSS-R
+// vectors and the reduction slots. The cylinder sets themselves are read
+// from global memory through L1: staging them in shared memory gave no
+// bandwidth (L1 and shared memory are the same hardware) and, at 30 KB per
+// 128-cylinder set, held occupancy to one block per multiprocessor.
 struct Layout {
-  std::size_t probe, entry, lambda, rho, pairs, floats, reduce, total;
+  std::size_t lambda, pairs, floats, reduce, total;
   __host__ __device__ Layout(int np, int ng) {
-    const int m = np < ng ? np : ng;
-    probe = 0;
-    entry = probe + set_bytes(np);
-    lambda = entry + set_bytes(ng);
-    // The compatibility matrix (nR^2 <= m^2 <= np * ng) reuses the
-    // similarity matrix's space: after the pairs are selected, their
-    // similarities travel in the pair keys.
-    rho = lambda;
-    (void)m;
+    lambda = 0;
     pairs = lambda + align16(std::size_t(np) * ng * 4);
     floats = pairs + mcc::kMaxCylinders * 8;
     reduce = floats + 9 * mcc::kMaxCylinders * 4;
-    total = reduce + 16 * 8;
+    total = reduce + 24 * 8;
   }
 };
 
-// Copies set i of `s` into shared memory and describes it.
-__device__ mcc::CylinderSetView load_set(const PackedSets& s, std::uint32_t i, unsigned char* base, int capacity) {
+// Set i of `s`, read in place.
+__device__ mcc::CylinderSetView view_set(const PackedSets& s, std::uint32_t i) {
   const std::uint64_t c0 = s.offset[i];
-  const int n = static_cast<int>(s.offset[i + 1] - c0);
-  auto* bits = reinterpret_cast<std::uint64_t*>(base);
-  auto* valid = reinterpret_cast<std::uint64_t*>(base + align16(std::size_t(capacity) * mcc::kCylinderWords * 8));
-  float* x = reinterpret_cast<float*>(reinterpret_cast<unsigned char*>(valid) +
-                                      align16(std::size_t(capacity) * mcc::kValidityWords * 8));
-  float* y = x + align16(std::size_t(capacity) * 4) / 4;
-  float* t = y + align16(std::size_t(capacity) * 4) / 4;
-  for (int k = threadIdx.x; k < n * mcc::kCylinderWords; k += blockDim.x) bits[k] = s.bits[c0 * mcc::kCylinderWords + k];
-  for (int k = threadIdx.x; k < n * mcc::kValidityWords; k += blockDim.x)
-    valid[k] = s.valid[c0 * mcc::kValidityWords + k];
-  for (int k = threadIdx.x; k < n; k += blockDim.x) {
-    x[k] = s.x[c0 + k];
-    y[k] = s.y[c0 + k];
-    t[k] = s.theta[c0 + k];
-  }
   mcc::CylinderSetView v;
-  v.n = n;
+  v.n = static_cast<int>(s.offset[i + 1] - c0);
   v.hash = s.hash[i];
-  v.bits = bits;
-  v.valid = valid;
-  v.x = x;
-  v.y = y;
-  v.theta = t;
+  v.bits = s.bits + c0 * mcc::kCylinderWords;
+  v.valid = s.valid + c0 * mcc::kValidityWords;
+  v.x = s.x + c0;
+  v.y = s.y + c0;
+  v.theta = s.theta + c0;
   return v;
 }
 
@@ -98,35 +78,33 @@ __device__ float block_score(mcc::CylinderSetView a, mcc::CylinderSetView b, con
     lambda[idx] = mcc::local_similarity(a, idx / b.n, b, idx % b.n);
   __syncthreads();
 
-  // The best pairs, best first: repeated maxima of the unique keys.
+  // The best pairs, best first: repeated maxima of the unique keys. Keys
+  // are unique and taken in descending order, so round r looks for the
+  // largest key below round r-1's: nothing is marked taken, and one barrier
+  // per round suffices (the reduction slots alternate between two halves,
+  // so a round's slots are not overwritten before every thread has read them).
   const int cap = a.n < b.n ? a.n : b.n;
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
   int count = 0;
+  std::uint64_t last = ~std::uint64_t{0};
   for (; count < cap; ++count) {
     std::uint64_t best = 0;
     for (int idx = threadIdx.x; idx < total; idx += blockDim.x) {
       const float v = lambda[idx];
       if (v > 0.0f) {
         const std::uint64_t k = mcc::pair_key(v, static_cast<std::uint32_t>(idx));
-        best = k > best ? k : best;
+        best = (k < last && k > best) ? k : best;
       }
     }
     best = warp_max(best);
-    if (lane == 0) reduce[warp] = best;
+    std::uint64_t* slots = reduce + (count & 1) * (kThreads / 32);
+    if (lane == 0) slots[warp] = best;
     __syncthreads();
-    if (threadIdx.x == 0) {
-      std::uint64_t m = 0;
-      for (int i = 0; i < kThreads / 32; ++i) m = reduce[i] > m ? reduce[i] : m;
-      reduce[8] = m;
-      if (m != 0) {
-        w.pairs[count] = m;
-        lambda[mcc::key_index(m)] = 0.0f;  // taken
-      }
-    }
-    __syncthreads();
-    const bool none = reduce[8] == 0;
-    __syncthreads();
-    if (none) break;
+    std::uint64_t m = 0;
+    for (int i = 0; i < kThreads / 32; ++i) m = slots[i] > m ? slots[i] : m;
+    if (m == 0) break;
+    if (threadIdx.x == 0) w.pairs[count] = m;
+    last = m;
   }
   const int nR = count;
   if (nR == 0) return 0.0f;
@@ -149,14 +127,16 @@ __device__ float block_score(mcc::CylinderSetView a, mcc::CylinderSetView b, con
     if (t < nR) w.l[t] = mcc::kWR * w.l[t] + c * acc;
     __syncthreads();
   }
-  if (threadIdx.x == 0) reinterpret_cast<float*>(reduce)[18] = mcc::lssr_finish(a, b, nR, T, w);
+  if (threadIdx.x == 0) reinterpret_cast<float*>(reduce)[2 * 18] = mcc::lssr_finish(a, b, nR, T, w);
   __syncthreads();
-  const float score = reinterpret_cast<float*>(reduce)[18];
+  const float score = reinterpret_cast<float*>(reduce)[2 * 18];
   __syncthreads();
   return score;
 }
 
-__global__ void __launch_bounds__(kThreads) score_kernel(PackedSets probes, PackedSets entries, std::uint32_t e_begin,
+// At most 64 registers (4 blocks of 256 threads per multiprocessor); the
+// compiler needs 78 unbounded, and spills 4 bytes at 64.
+__global__ void __launch_bounds__(kThreads, 4) score_kernel(PackedSets probes, PackedSets entries, std::uint32_t e_begin,
                                                          std::uint32_t entry_count, bool check_positions,
                                                          const mcc::ScoreTables* tables, float* scores) {
   extern __shared__ __align__(16) unsigned char smem[];
@@ -174,10 +154,10 @@ __global__ void __launch_bounds__(kThreads) score_kernel(PackedSets probes, Pack
   w.xb = f + 6 * mcc::kMaxCylinders;
   w.yb = f + 7 * mcc::kMaxCylinders;
   w.tb = f + 8 * mcc::kMaxCylinders;
-  w.rho_t = reinterpret_cast<float*>(smem + L.rho);
+  w.rho_t = reinterpret_cast<float*>(smem + L.lambda);  // aliases the similarity matrix
   float* lambda = reinterpret_cast<float*>(smem + L.lambda);
   auto* reduce = reinterpret_cast<std::uint64_t*>(smem + L.reduce);
-  const mcc::CylinderSetView g = load_set(entries, e, smem + L.entry, entries.max_cylinders);
+  const mcc::CylinderSetView g = view_set(entries, e);
   const std::uint8_t gpos = entries.position[e];
   for (std::uint32_t p = 0; p < probes.count; ++p) {
     const std::uint8_t ppos = probes.position[p];
@@ -186,8 +166,7 @@ __global__ void __launch_bounds__(kThreads) score_kernel(PackedSets probes, Pack
       continue;
     }
     __syncthreads();  // the previous comparison is done with shared memory
-    const mcc::CylinderSetView a = load_set(probes, p, smem + L.probe, probes.max_cylinders);
-    __syncthreads();
+    const mcc::CylinderSetView a = view_set(probes, p);
     const float s = block_score(a, g, *tables, lambda, w, reduce);
     if (threadIdx.x == 0) scores[std::size_t(p) * entry_count + blockIdx.x] = s;
   }

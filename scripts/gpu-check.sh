@@ -5,6 +5,8 @@
 #   scripts/gpu-check.sh bench    synthetic 1M-template gallery; CUDA and CPU 1:N throughput,
 #                                 upload time, device memory per template
 #   scripts/gpu-check.sh all      all three
+#   scripts/gpu-check.sh quick    what fits in a few minutes: CLI and tests only, the
+#                                 CUDA tests, a 200,000-template benchmark, then memcheck
 # Logs and a summary table go to $OUT (default build-gpu/out). Dependencies
 # that the machine lacks can come as Debian packages unpacked by
 # .deps/unpack.sh (see the project notes); shared test data from
@@ -27,7 +29,7 @@ do_build() {
   local t0=$SECONDS
   cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CUDA_ARCHITECTURES="$arch" \
     -DFPM_ENABLE_CUDA=ON -DFPM_BUILD_BENCH=OFF > "$OUT/configure.log" 2>&1 || { tail -30 "$OUT/configure.log"; return 1; }
-  cmake --build build-gpu -j"$(nproc)" > "$OUT/build.log" 2>&1 || { grep -E "error" -A3 "$OUT/build.log" | head -40; return 1; }
+  cmake --build build-gpu -j"$(nproc)" ${BUILD_TARGETS:+--target $BUILD_TARGETS} > "$OUT/build.log" 2>&1 || { grep -E "error" -A3 "$OUT/build.log" | head -40; return 1; }
   note "build: ok ($((SECONDS - t0)) s)"
   build-gpu/examples/fpmatch version --self-test | tee -a "$summary"
 }
@@ -48,6 +50,21 @@ do_test() {
   compute-sanitizer --tool racecheck --error-exitcode 9 \
     build-gpu/tests/fpm_tests "cuda: per-subject search equals the CPU" > "$OUT/racecheck.log" 2>&1
   note "racecheck: exit $? ($(grep -E 'RACECHECK SUMMARY|ERROR SUMMARY' "$OUT/racecheck.log" | tail -1)) ($((SECONDS - t0)) s)"
+}
+
+do_quick() {
+  BUILD_TARGETS="fpmatch_cli fpm_tests" do_build || return 1
+  local t0=$SECONDS
+  build-gpu/tests/fpm_tests "[cuda]" -s 2>&1 | grep -E "CUDA parity seed|passed|failed|FAILED|SKIP|with expansion" > "$OUT/cuda_tests.log"
+  note "cuda tests: $(grep -E 'passed|failed' "$OUT/cuda_tests.log" | tail -1) ($((SECONDS - t0)) s)"
+  grep -E "CUDA parity seed|FAILED" "$OUT/cuda_tests.log" | head -8 | tee -a "$summary"
+  BENCH_SUBJECTS=${BENCH_SUBJECTS:-20000} BENCH_SECONDS=${BENCH_SECONDS:-5} do_bench
+  t0=$SECONDS
+  timeout "${SANITIZER_SECONDS:-150}" compute-sanitizer --tool memcheck --leak-check full --error-exitcode 9 \
+    build-gpu/tests/fpm_tests "cuda: large batches, add and remove stay equal to the CPU" > "$OUT/memcheck.log" 2>&1
+  local rc=$?
+  note "memcheck (large batches, add and remove): exit $rc ($(grep -E 'ERROR SUMMARY' "$OUT/memcheck.log" | tail -1)) ($((SECONDS - t0)) s)"
+  [ $rc = 0 ] || head -c 3000 "$OUT/memcheck.log" | tee -a "$summary"
 }
 
 do_bench() {
@@ -79,6 +96,7 @@ build) do_build ;;
 test) do_test ;;
 bench) do_bench ;;
 all) do_build && do_test && do_bench ;;
-*) echo "usage: $0 build|test|bench|all"; exit 2 ;;
+quick) do_quick ;;
+*) echo "usage: $0 build|test|bench|all|quick"; exit 2 ;;
 esac
 echo "== summary"; cat "$summary"

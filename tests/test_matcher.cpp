@@ -83,8 +83,8 @@ TEST_CASE("matcher: quality rule drops a few low-quality minutiae only", "[match
   CHECK(kept_default.cylinders() < kept_all.cylinders());
   CHECK(kept_default.source_minutiae() == 40);
   for (auto& m : ms) m.quality = 30;  // all low: the scale says nothing, keep all
-  CHECK(fpm::encode(fpm::Template(t.info(), ms)).cylinders() == kept_all.cylinders() + 0 * 1 +
-        (fpm::encode(fpm::Template(t.info(), ms), published).cylinders() - kept_all.cylinders()));
+  CHECK(fpm::encode(fpm::Template(t.info(), ms)).cylinders() ==
+        fpm::encode(fpm::Template(t.info(), ms), published).cylinders());
   for (auto& m : ms) m.quality = 0;  // not reported: never dropped
   CHECK(fpm::encode(fpm::Template(t.info(), ms)).cylinders() == fpm::encode(fpm::Template(t.info(), ms), published).cylinders());
   fpm::CylinderOptions bad;
