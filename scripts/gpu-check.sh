@@ -7,13 +7,15 @@
 #   scripts/gpu-check.sh all      all three
 #   scripts/gpu-check.sh quick    what fits in a few minutes: CLI and tests only, the
 #                                 CUDA tests, a 200,000-template benchmark, then memcheck
+#   scripts/gpu-check.sh profile  Nsight Compute sections of one score-kernel launch
+#   scripts/gpu-check.sh sanitize memcheck on one CUDA test (after build)
+# Several steps may be given: scripts/gpu-check.sh build profile sanitize
 # Logs and a summary table go to $OUT (default build-gpu/out). Dependencies
 # that the machine lacks can come as Debian packages unpacked by
 # .deps/unpack.sh (see the project notes); shared test data from
 # $FPM_DATA_DIR (default .gpu-data when present).
 set -uo pipefail
 cd "$(dirname "$0")/.."
-step=${1:-all}
 OUT=${OUT:-build-gpu/out}
 mkdir -p "$OUT"
 [ -f .deps/unpack.sh ] && source .deps/unpack.sh > /dev/null
@@ -43,7 +45,7 @@ do_test() {
   t0=$SECONDS
   compute-sanitizer --tool memcheck --leak-check full --error-exitcode 9 \
     build-gpu/tests/fpm_tests "cuda: per-template search equals the CPU on random galleries" \
-    "cuda: per-subject search equals the CPU" "cuda: large batches, add and remove stay equal to the CPU" \
+    "cuda: per-subject search equals the CPU" "cuda: large batches*" \
     > "$OUT/memcheck.log" 2>&1
   note "memcheck: exit $? ($(grep -E 'ERROR SUMMARY' "$OUT/memcheck.log" | tail -1)) ($((SECONDS - t0)) s)"
   t0=$SECONDS
@@ -59,12 +61,29 @@ do_quick() {
   note "cuda tests: $(grep -E 'passed|failed' "$OUT/cuda_tests.log" | tail -1) ($((SECONDS - t0)) s)"
   grep -E "CUDA parity seed|FAILED" "$OUT/cuda_tests.log" | head -8 | tee -a "$summary"
   BENCH_SUBJECTS=${BENCH_SUBJECTS:-20000} BENCH_SECONDS=${BENCH_SECONDS:-5} do_bench
-  t0=$SECONDS
+  do_sanitize
+}
+
+do_sanitize() {
+  local t0=$SECONDS
   timeout "${SANITIZER_SECONDS:-150}" compute-sanitizer --tool memcheck --leak-check full --error-exitcode 9 \
-    build-gpu/tests/fpm_tests "cuda: large batches, add and remove stay equal to the CPU" > "$OUT/memcheck.log" 2>&1
+    build-gpu/tests/fpm_tests "cuda: large batches*" > "$OUT/memcheck.log" 2>&1
   local rc=$?
   note "memcheck (large batches, add and remove): exit $rc ($(grep -E 'ERROR SUMMARY' "$OUT/memcheck.log" | tail -1)) ($((SECONDS - t0)) s)"
   [ $rc = 0 ] || head -c 3000 "$OUT/memcheck.log" | tee -a "$summary"
+}
+
+do_profile() {
+  local fpm=build-gpu/examples/fpmatch
+  [ -s build-gpu/gp/gallery.fpg ] ||
+    $fpm synth --subjects 4000 --fingers 1 --probes 0 --seed 7 --out build-gpu/gp --quiet > /dev/null 2>&1
+  timeout "${PROFILE_SECONDS:-150}" ncu --kernel-name regex:score_kernel --launch-skip 1 --launch-count 1 \
+    --section SpeedOfLight --section LaunchStats --section Occupancy --section ComputeWorkloadAnalysis \
+    --section MemoryWorkloadAnalysis --section WarpStateStats --section InstructionStats --section SchedulerStats \
+    $fpm bench --gallery build-gpu/gp/gallery.fpg --backend cuda --batch 16 --seconds 0.1 > "$OUT/ncu.txt" 2>&1
+  note "profile: exit $? (score_kernel, 4,000 templates x 16 probes; full report in ncu.txt)"
+  grep -E "Duration|Compute \(SM\) Throughput|Memory Throughput|Registers Per|Shared Memory Config|Dynamic Shared|Achieved Occupancy|Theoretical Occupancy|Block Limit|Executed Ipc|Issue Slots Busy|Warp Cycles Per Issued|Stall|No Eligible|L1/TEX Hit|L2 Hit|Pipe|Active Warps" \
+    "$OUT/ncu.txt" | head -60 | tee -a "$summary"
 }
 
 do_bench() {
@@ -91,12 +110,16 @@ print(f\"{j['engine_setup_seconds']:.2f} s for {t} templates; {b/1e9:.2f} GB on 
 }
 
 : > "$summary"
-case $step in
-build) do_build ;;
-test) do_test ;;
-bench) do_bench ;;
-all) do_build && do_test && do_bench ;;
-quick) do_quick ;;
-*) echo "usage: $0 build|test|bench|all|quick"; exit 2 ;;
-esac
+for step in "${@:-all}"; do
+  case $step in
+  build) do_build ;;
+  test) do_test ;;
+  bench) do_bench ;;
+  all) do_build && do_test && do_bench ;;
+  quick) do_quick ;;
+  profile) do_profile ;;
+  sanitize) do_sanitize ;;
+  *) echo "usage: $0 build|test|bench|all|quick|profile|sanitize ..."; exit 2 ;;
+  esac || break
+done
 echo "== summary"; cat "$summary"
