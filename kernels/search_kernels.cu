@@ -56,12 +56,27 @@ __device__ mcc::CylinderSetView view_set(const PackedSets& s, std::uint32_t i) {
   return v;
 }
 
+// The largest of the warp's values, in every lane.
 __device__ std::uint64_t warp_max(std::uint64_t v) {
   for (int o = 16; o > 0; o >>= 1) {
-    const std::uint64_t u = __shfl_down_sync(0xffffffffu, v, o);
+    const std::uint64_t u = __shfl_xor_sync(0xffffffffu, v, o);
     v = u > v ? u : v;
   }
   return v;
+}
+
+// This thread's largest pair key below `below` (0 if none): the keys of the
+// matrix entries threadIdx.x, threadIdx.x + blockDim.x, ...
+__device__ std::uint64_t thread_best_below(const float* lambda, int total, std::uint64_t below) {
+  std::uint64_t best = 0;
+  for (int idx = threadIdx.x; idx < total; idx += blockDim.x) {
+    const float v = lambda[idx];
+    if (v > 0.0f) {
+      const std::uint64_t k = mcc::pair_key(v, static_cast<std::uint32_t>(idx));
+      best = (k < below && k > best) ? k : best;
+    }
+  }
+  return best;
 }
 
 // Score of one comparison, by the whole block. Returns the score in every thread.
@@ -78,39 +93,39 @@ __device__ float block_score(mcc::CylinderSetView a, mcc::CylinderSetView b, con
     lambda[idx] = mcc::local_similarity(a, idx / b.n, b, idx % b.n);
   __syncthreads();
 
-  // The best pairs, best first: repeated maxima of the unique keys. Keys
-  // are unique and taken in descending order, so round r looks for the
-  // largest key below round r-1's: nothing is marked taken, and one barrier
-  // per round suffices (the reduction slots alternate between two halves,
-  // so a round's slots are not overwritten before every thread has read them).
+  // The best pairs, best first: repeated maxima of the unique keys (the
+  // same pairs in the same order as the CPU's heap). Each thread holds its
+  // largest key not yet taken and each warp the largest of its threads';
+  // a round takes the block maximum, and only the thread that held it looks
+  // for its next key and only its warp reduces again. Every other thread's
+  // key stays valid: it is below the maximum and was its largest below the
+  // previous one. One barrier per round: the warps' slots alternate between
+  // two halves, so a round's slots are not overwritten before every thread
+  // has read them.
   const int cap = a.n < b.n ? a.n : b.n;
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+  std::uint64_t mine = thread_best_below(lambda, total, ~std::uint64_t{0});
+  std::uint64_t warp_best = warp_max(mine);
   int count = 0;
-  std::uint64_t last = ~std::uint64_t{0};
   for (; count < cap; ++count) {
-    std::uint64_t best = 0;
-    for (int idx = threadIdx.x; idx < total; idx += blockDim.x) {
-      const float v = lambda[idx];
-      if (v > 0.0f) {
-        const std::uint64_t k = mcc::pair_key(v, static_cast<std::uint32_t>(idx));
-        best = (k < last && k > best) ? k : best;
-      }
-    }
-    best = warp_max(best);
     std::uint64_t* slots = reduce + (count & 1) * (kThreads / 32);
-    if (lane == 0) slots[warp] = best;
+    if (lane == 0) slots[warp] = warp_best;
     __syncthreads();
     std::uint64_t m = 0;
     for (int i = 0; i < kThreads / 32; ++i) m = slots[i] > m ? slots[i] : m;
     if (m == 0) break;
     if (threadIdx.x == 0) w.pairs[count] = m;
-    last = m;
+    if (warp_best == m) {  // the same in every lane of the warp
+      if (mine == m) mine = thread_best_below(lambda, total, m);
+      warp_best = warp_max(mine);
+    }
   }
   const int nR = count;
   if (nR == 0) return 0.0f;
+  __syncthreads();  // w.pairs complete; nobody reads `lambda` any more
 
-  if (threadIdx.x == 0) mcc::lssr_gather(a, b, nR, w);
-  // (w.rho_t aliases `lambda`, which is no longer read.)
+  if (threadIdx.x < nR) mcc::lssr_gather_pair(a, b, mcc::gather_inverse(b.n), threadIdx.x, w);
+  // (w.rho_t aliases `lambda`.)
   __syncthreads();
   for (int idx = threadIdx.x; idx < nR * nR; idx += blockDim.x) {
     const int k = idx / nR, t = idx % nR;
@@ -134,8 +149,8 @@ __device__ float block_score(mcc::CylinderSetView a, mcc::CylinderSetView b, con
   return score;
 }
 
-// At most 64 registers (4 blocks of 256 threads per multiprocessor); the
-// compiler needs 78 unbounded, and spills 4 bytes at 64.
+// At most 64 registers: 4 blocks of 256 threads per multiprocessor (the
+// compiler would take 78 unbounded, which allows 3).
 __global__ void __launch_bounds__(kThreads, 4) score_kernel(PackedSets probes, PackedSets entries, std::uint32_t e_begin,
                                                          std::uint32_t entry_count, bool check_positions,
                                                          const mcc::ScoreTables* tables, float* scores) {

@@ -224,23 +224,29 @@ FPM_HD_INLINE float pair_compatibility(const ScoreTables& T, const Workspace& w,
 // compatibility matrix and the relaxation) with the same arithmetic.
 
 // Stage 1: gather the selected pairs' minutiae and initial similarities.
+// idx / nb by multiply and shift (exact for idx < 2^14 and nb <= 128: the
+// rounding error stays below 2^-10 < 1/nb).
+FPM_HD_INLINE std::uint64_t gather_inverse(int nb) { return (std::uint64_t{1} << 24) / static_cast<std::uint64_t>(nb) + 1; }
+
+// Pair t alone (the GPU gathers the pairs in parallel).
+FPM_HD_INLINE void lssr_gather_pair(const CylinderSetView& A, const CylinderSetView& B, std::uint64_t inv, int t,
+                                    const Workspace& w) {
+  const std::uint32_t idx = key_index(w.pairs[t]);
+  const int r = static_cast<int>((idx * inv) >> 24);
+  const int c = static_cast<int>(idx) - r * B.n;
+  w.l0[t] = key_lambda(w.pairs[t]);
+  w.l[t] = w.l0[t];
+  w.xa[t] = A.x[r];
+  w.ya[t] = A.y[r];
+  w.ta[t] = A.theta[r];
+  w.xb[t] = B.x[c];
+  w.yb[t] = B.y[c];
+  w.tb[t] = B.theta[c];
+}
+
 FPM_HD_INLINE void lssr_gather(const CylinderSetView& A, const CylinderSetView& B, int nR, const Workspace& w) {
-  // idx / nb by multiply and shift (exact for idx < 2^14 and nb <= 128:
-  // the rounding error stays below 2^-10 < 1/nb).
-  const std::uint64_t inv = (std::uint64_t{1} << 24) / static_cast<std::uint64_t>(B.n) + 1;
-  for (int t = 0; t < nR; ++t) {
-    const std::uint32_t idx = key_index(w.pairs[t]);
-    const int r = static_cast<int>((idx * inv) >> 24);
-    const int c = static_cast<int>(idx) - r * B.n;
-    w.l0[t] = key_lambda(w.pairs[t]);
-    w.l[t] = w.l0[t];
-    w.xa[t] = A.x[r];
-    w.ya[t] = A.y[r];
-    w.ta[t] = A.theta[r];
-    w.xb[t] = B.x[c];
-    w.yb[t] = B.y[c];
-    w.tb[t] = B.theta[c];
-  }
+  const std::uint64_t inv = gather_inverse(B.n);
+  for (int t = 0; t < nR; ++t) lssr_gather_pair(A, B, inv, t, w);
 }
 
 // Stage 2: rho(t, k) for every two selected pairs, at rho_t[k * nR + t]
