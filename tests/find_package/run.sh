@@ -8,11 +8,17 @@ rm -rf "$work" && mkdir -p "$work"
 cmake --install "$build" --prefix "$work/prefix" > "$work/install.log"
 cmake -S "$here" -B "$work/consumer" -DCMAKE_PREFIX_PATH="$work/prefix" > "$work/configure.log"
 cmake --build "$work/consumer" > "$work/build.log"
-"$work/consumer/consumer"
-"$work/consumer/consumer_c"
+# A library built with AddressSanitizer (the sanitizer CI job) needs the ASan
+# runtime loaded first in programs that are not instrumented themselves.
+lib=$(find "$work/prefix" -name 'libfpmatch.so.*' -type f | head -1)
+preload=
+if readelf -d "$lib" | grep -q 'libasan'; then preload=$(cc -print-file-name=libasan.so); fi
+run() { LD_PRELOAD=$preload "$@"; }
+run "$work/consumer/consumer"
+run "$work/consumer/consumer_c"
 libdir=$(find "$work/prefix" -name fpmatch.pc -printf '%h\n' | head -1)
 export PKG_CONFIG_PATH=$libdir
 cc $(pkg-config --cflags fpmatch) "$here/consumer.c" -o "$work/pc_consumer" $(pkg-config --libs fpmatch) \
   -Wl,-rpath,"$(pkg-config --variable=libdir fpmatch)"
-"$work/pc_consumer"
+run "$work/pc_consumer"
 echo "PASS: find_package and pkg-config"
