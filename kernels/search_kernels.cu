@@ -20,6 +20,9 @@ namespace fpm::kernels {
 namespace {
 
 constexpr int kThreads = 256;
+// Reduction slots: one per warp, in two alternating halves (pair selection),
+// then one more for the block's score.
+constexpr int kSelectSlots = 2 * (kThreads / 32);
 static_assert(mcc::kMaxCylinders <= kThreads, "one thread per relaxed pair");
 
 __host__ __device__ constexpr std::size_t align16(std::size_t v) { return (v + 15) & ~std::size_t{15}; }
@@ -28,17 +31,18 @@ __host__ __device__ constexpr std::size_t align16(std::size_t v) { return (v + 1
 // the compatibility matrix: nR^2 <= np * ng, and after selection the pairs'
 // similarities travel in their keys), the selected pair keys, the LSS-R
 // vectors and the reduction slots. The cylinder sets themselves are read
-// from global memory through L1: staging them in shared memory gave no
+// from global memory through L1: staging them in shared memory adds no
 // bandwidth (L1 and shared memory are the same hardware) and, at 30 KB per
-// 128-cylinder set, held occupancy to one block per multiprocessor.
+// 128-cylinder set, would allow one block per multiprocessor on galleries
+// with such templates.
 struct Layout {
   std::size_t lambda, pairs, floats, reduce, total;
   __host__ __device__ Layout(int np, int ng) {
     lambda = 0;
     pairs = lambda + align16(std::size_t(np) * ng * 4);
     floats = pairs + mcc::kMaxCylinders * 8;
-    reduce = floats + 9 * mcc::kMaxCylinders * 4;
-    total = reduce + 24 * 8;
+    reduce = floats + mcc::kWorkspaceVectors * mcc::kMaxCylinders * 4;
+    total = reduce + (kSelectSlots + 1) * 8;
   }
 };
 
@@ -108,7 +112,7 @@ __device__ float block_score(mcc::CylinderSetView a, mcc::CylinderSetView b, con
   std::uint64_t warp_best = warp_max(mine);
   int count = 0;
   for (; count < cap; ++count) {
-    std::uint64_t* slots = reduce + (count & 1) * (kThreads / 32);
+    std::uint64_t* slots = reduce + (count & 1) * (kSelectSlots / 2);
     if (lane == 0) slots[warp] = warp_best;
     __syncthreads();
     std::uint64_t m = 0;
@@ -142,9 +146,10 @@ __device__ float block_score(mcc::CylinderSetView a, mcc::CylinderSetView b, con
     if (t < nR) w.l[t] = mcc::kWR * w.l[t] + c * acc;
     __syncthreads();
   }
-  if (threadIdx.x == 0) reinterpret_cast<float*>(reduce)[2 * 18] = mcc::lssr_finish(a, b, nR, T, w);
+  float* shared_score = reinterpret_cast<float*>(reduce + kSelectSlots);
+  if (threadIdx.x == 0) *shared_score = mcc::lssr_finish(a, b, nR, T, w);
   __syncthreads();
-  const float score = reinterpret_cast<float*>(reduce)[2 * 18];
+  const float score = *shared_score;
   __syncthreads();
   return score;
 }
@@ -157,20 +162,10 @@ __global__ void __launch_bounds__(kThreads, 4) score_kernel(PackedSets probes, P
   extern __shared__ __align__(16) unsigned char smem[];
   const Layout L(probes.max_cylinders, entries.max_cylinders);
   const std::uint32_t e = e_begin + blockIdx.x;
-  mcc::Workspace w;
-  w.pairs = reinterpret_cast<std::uint64_t*>(smem + L.pairs);
-  float* f = reinterpret_cast<float*>(smem + L.floats);
-  w.l0 = f;
-  w.l = f + 1 * mcc::kMaxCylinders;
-  w.acc = f + 2 * mcc::kMaxCylinders;
-  w.xa = f + 3 * mcc::kMaxCylinders;
-  w.ya = f + 4 * mcc::kMaxCylinders;
-  w.ta = f + 5 * mcc::kMaxCylinders;
-  w.xb = f + 6 * mcc::kMaxCylinders;
-  w.yb = f + 7 * mcc::kMaxCylinders;
-  w.tb = f + 8 * mcc::kMaxCylinders;
-  w.rho_t = reinterpret_cast<float*>(smem + L.lambda);  // aliases the similarity matrix
   float* lambda = reinterpret_cast<float*>(smem + L.lambda);
+  // rho_t aliases the similarity matrix (see Layout).
+  const mcc::Workspace w = mcc::make_workspace(reinterpret_cast<std::uint64_t*>(smem + L.pairs),
+                                               reinterpret_cast<float*>(smem + L.floats), lambda);
   auto* reduce = reinterpret_cast<std::uint64_t*>(smem + L.reduce);
   const mcc::CylinderSetView g = view_set(entries, e);
   const std::uint8_t gpos = entries.position[e];

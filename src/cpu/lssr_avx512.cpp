@@ -6,6 +6,7 @@
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
 
+#include "cpu/avx512_angle.hpp"
 #include "cpu/lssr_simd.hpp"
 #include "mcc/score.hpp"
 
@@ -16,17 +17,6 @@ namespace fpm::cpu {
 namespace {
 
 FPM_AVX512 inline __m512 v_abs(__m512 v) { return _mm512_abs_ps(v); }
-
-FPM_AVX512 inline __m512 v_angle_diff(__m512 a, __m512 b) {
-  const __m512 pi = _mm512_set1_ps(mcc::kPiF), npi = _mm512_set1_ps(-mcc::kPiF);
-  const __m512 two_pi = _mm512_set1_ps(mcc::kTwoPiF);
-  __m512 d = _mm512_sub_ps(a, b);
-  d = _mm512_mask_sub_ps(d, _mm512_cmp_ps_mask(d, pi, _CMP_GE_OQ), d, two_pi);
-  d = _mm512_mask_sub_ps(d, _mm512_cmp_ps_mask(d, pi, _CMP_GE_OQ), d, two_pi);
-  d = _mm512_mask_add_ps(d, _mm512_cmp_ps_mask(d, npi, _CMP_LT_OQ), d, two_pi);
-  d = _mm512_mask_add_ps(d, _mm512_cmp_ps_mask(d, npi, _CMP_LT_OQ), d, two_pi);
-  return d;
-}
 
 FPM_AVX512 inline __m512 v_atan2(__m512 y, __m512 x) {
   const __m512 zero = _mm512_setzero_ps();

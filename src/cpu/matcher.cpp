@@ -67,21 +67,9 @@ struct Matcher::Impl {
         similarity(cpu::similarity_function(l)),
         lambda(mcc::kMaxCylinders * mcc::kMaxCylinders),
         rho_t(mcc::kMaxCylinders * mcc::kMaxCylinders),
-        small(9 * mcc::kMaxCylinders),
-        pairs(mcc::kMaxCylinders) {
-    float* s = small.data();
-    ws.pairs = pairs.data();
-    ws.l0 = s;
-    ws.l = s + 1 * mcc::kMaxCylinders;
-    ws.acc = s + 2 * mcc::kMaxCylinders;
-    ws.xa = s + 3 * mcc::kMaxCylinders;
-    ws.ya = s + 4 * mcc::kMaxCylinders;
-    ws.ta = s + 5 * mcc::kMaxCylinders;
-    ws.xb = s + 6 * mcc::kMaxCylinders;
-    ws.yb = s + 7 * mcc::kMaxCylinders;
-    ws.tb = s + 8 * mcc::kMaxCylinders;
-    ws.rho_t = rho_t.data();
-  }
+        small(mcc::kWorkspaceVectors * mcc::kMaxCylinders),
+        pairs(mcc::kMaxCylinders),
+        ws(mcc::make_workspace(pairs.data(), small.data(), rho_t.data())) {}
 };
 
 Matcher::Matcher(SimdLevel level) {

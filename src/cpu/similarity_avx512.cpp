@@ -4,6 +4,7 @@
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
 
+#include "cpu/avx512_angle.hpp"
 #include "cpu/similarity.hpp"
 #include "mcc/score.hpp"
 
@@ -12,18 +13,6 @@ namespace fpm::cpu {
 #define FPM_AVX512 __attribute__((target("avx512f,avx512vl,avx512vpopcntdq,avx512bw,popcnt")))
 
 namespace {
-
-// Same as mcc::angle_diff, 16 lanes.
-FPM_AVX512 inline __m512 v_angle_diff(__m512 a, __m512 b) {
-  const __m512 pi = _mm512_set1_ps(mcc::kPiF), npi = _mm512_set1_ps(-mcc::kPiF);
-  const __m512 two_pi = _mm512_set1_ps(mcc::kTwoPiF);
-  __m512 d = _mm512_sub_ps(a, b);
-  d = _mm512_mask_sub_ps(d, _mm512_cmp_ps_mask(d, pi, _CMP_GE_OQ), d, two_pi);
-  d = _mm512_mask_sub_ps(d, _mm512_cmp_ps_mask(d, pi, _CMP_GE_OQ), d, two_pi);
-  d = _mm512_mask_add_ps(d, _mm512_cmp_ps_mask(d, npi, _CMP_LT_OQ), d, two_pi);
-  d = _mm512_mask_add_ps(d, _mm512_cmp_ps_mask(d, npi, _CMP_LT_OQ), d, two_pi);
-  return d;
-}
 
 // mcc::lambda_from_counts for 16 pairs: the same IEEE operations per lane.
 FPM_AVX512 inline __m512 v_lambda(__m512i pa, __m512i pb, __m512i px) {

@@ -124,6 +124,28 @@ struct Workspace {
   float* rho_t;  // kMaxCylinders^2, rho(t, k) stored at [k * nR + t]
 };
 
+// Workspace::l0 ... tb: this many vectors of kMaxCylinders floats, laid out
+// one after the other by make_workspace.
+constexpr int kWorkspaceVectors = 9;
+
+// A workspace over caller-owned memory: `pairs` (kMaxCylinders keys),
+// `vectors` (kWorkspaceVectors * kMaxCylinders floats), `rho_t`.
+FPM_HD_INLINE Workspace make_workspace(std::uint64_t* pairs, float* vectors, float* rho_t) {
+  Workspace w;
+  w.pairs = pairs;
+  w.l0 = vectors;
+  w.l = vectors + 1 * kMaxCylinders;
+  w.acc = vectors + 2 * kMaxCylinders;
+  w.xa = vectors + 3 * kMaxCylinders;
+  w.ya = vectors + 4 * kMaxCylinders;
+  w.ta = vectors + 5 * kMaxCylinders;
+  w.xb = vectors + 6 * kMaxCylinders;
+  w.yb = vectors + 7 * kMaxCylinders;
+  w.tb = vectors + 8 * kMaxCylinders;
+  w.rho_t = rho_t;
+  return w;
+}
+
 // Key of matrix entry `idx` with similarity `lambda` > 0: larger is better;
 // equal similarities go to the smaller row-major index. Unique per entry, so
 // every correct selection algorithm (CPU heap, GPU parallel select) picks
