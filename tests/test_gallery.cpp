@@ -71,7 +71,58 @@ std::uint32_t u32_at(const std::vector<char>& b, std::size_t off) {
   return v;
 }
 
+// Recomputes every section checksum and then the header's, as a writer
+// that produced the altered contents would have.
+void refresh_checksums(std::vector<char>& b) {
+  const auto secs = sections(b);
+  for (int i = 0; i < 11; ++i) {
+    const std::uint32_t crc = reference_crc32c(b.data() + secs[i].first, static_cast<std::size_t>(secs[i].second));
+    std::memcpy(b.data() + 64 + 32 * i + 4, &crc, 4);
+  }
+  const std::uint32_t crc = reference_crc32c(b.data(), 4092);
+  std::memcpy(b.data() + 4092, &crc, 4);
+}
+
+std::string load_message(const std::string& path) {
+  try {
+    fpm::Gallery::load(path);
+  } catch (const fpm::Error& e) {
+    return e.what();
+  }
+  return "loaded";
+}
+
 }  // namespace
+
+TEST_CASE("gallery: impossible cylinders are refused even with correct checksums", "[gallery]") {
+  const std::string path = "fpm_test_impossible.fpg";
+  small_gallery(3, 1).save(path);
+  const std::vector<char> good = slurp(path);
+  const auto secs = sections(good);
+  // Spatial cell 0 (a corner of the 16 x 16 grid) lies outside the disc:
+  // never valid, and never set in a layer.
+  SECTION("a valid cell outside the disc") {
+    std::vector<char> b = good;
+    b[secs[6].first] = static_cast<char>(b[secs[6].first] | 1);  // cylinder_validity, first cylinder, word 0
+    refresh_checksums(b);
+    spit(path, b);
+    CHECK(load_message(path).find("valid cells outside its disc") != std::string::npos);
+  }
+  SECTION("a cell bit outside the valid cells") {
+    std::vector<char> b = good;
+    b[secs[5].first] = static_cast<char>(b[secs[5].first] | 1);  // cylinder_bits, first cylinder, layer 0, word 0
+    refresh_checksums(b);
+    spit(path, b);
+    CHECK(load_message(path).find("bits outside its valid cells") != std::string::npos);
+  }
+  SECTION("the unaltered file, its checksums recomputed, loads") {
+    std::vector<char> b = good;
+    refresh_checksums(b);
+    spit(path, b);
+    CHECK(load_message(path) == "loaded");
+  }
+  std::remove(path.c_str());
+}
 
 TEST_CASE("gallery: the file's checksums are standard CRC-32C", "[gallery]") {
   REQUIRE(reference_crc32c("123456789", 9) == 0xe3069283u);  // the published check value

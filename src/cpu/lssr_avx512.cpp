@@ -47,60 +47,126 @@ FPM_AVX512 inline __m512 v_zangle(const float* table, __m512 d) {
   return _mm512_i32gather_ps(i, table, 4);
 }
 
+// Unordered pairs of selected pairs {t, k} (t > k) that may have a nonzero
+// compatibility in either order, with the coordinate differences of t - k.
+struct Candidates {
+  static constexpr int kBatch = 256;
+  alignas(64) std::int32_t t[kBatch + 16], k[kBatch + 16];
+  alignas(64) float dxa[kBatch + 16], dya[kBatch + 16], dxb[kBatch + 16], dyb[kBatch + 16];
+  int n = 0;
+};
+
+// rho of one direction: pair_compatibility(T, w, t, k) given the pair's
+// distance term z1 and the differences dx, dy of t minus k, per template.
+FPM_AVX512 inline __m512 angle_terms(const mcc::ScoreTables& T, __m512 z1, __m512 tat, __m512 tak, __m512 tbt,
+                                     __m512 tbk, __m512 dxa, __m512 dya, __m512 dxb, __m512 dyb) {
+  const __m512 zero = _mm512_setzero_ps();
+  const __m512 d2 = v_abs(v_angle_diff(v_angle_diff(tat, tak), v_angle_diff(tbt, tbk)));
+  // radial_angle(x_t, y_t, theta_t, x_k, y_k): atan2(y_t - y_k, x_k - x_t),
+  // and x_k - x_t is 0 - dx exactly (also for dx = 0).
+  const __m512 ra = v_angle_diff(tat, v_atan2(dya, _mm512_sub_ps(zero, dxa)));
+  const __m512 rb = v_angle_diff(tbt, v_atan2(dyb, _mm512_sub_ps(zero, dxb)));
+  const __m512 d3 = v_abs(v_angle_diff(ra, rb));
+  return _mm512_mul_ps(_mm512_mul_ps(z1, v_zangle(T.z2, d2)), v_zangle(T.z3, d3));
+}
+
+// The exact rho(t, k) and rho(k, t) of the candidates, stored in the matrix.
+FPM_AVX512 void compatibility_exact(const mcc::ScoreTables& T, int nR, const mcc::Workspace& w,
+                                    const Candidates& c) {
+  const __m512 zero = _mm512_setzero_ps();
+  for (int c0 = 0; c0 < c.n; c0 += 16) {
+    const __mmask16 live = c.n - c0 >= 16 ? __mmask16(0xffff) : __mmask16((1u << (c.n - c0)) - 1u);
+    const __m512i t = _mm512_maskz_loadu_epi32(live, c.t + c0), k = _mm512_maskz_loadu_epi32(live, c.k + c0);
+    const __m512 dxa = _mm512_maskz_loadu_ps(live, c.dxa + c0), dya = _mm512_maskz_loadu_ps(live, c.dya + c0);
+    const __m512 dxb = _mm512_maskz_loadu_ps(live, c.dxb + c0), dyb = _mm512_maskz_loadu_ps(live, c.dyb + c0);
+    const __m512 tat = _mm512_mask_i32gather_ps(zero, live, t, w.ta, 4);
+    const __m512 tak = _mm512_mask_i32gather_ps(zero, live, k, w.ta, 4);
+    const __m512 tbt = _mm512_mask_i32gather_ps(zero, live, t, w.tb, 4);
+    const __m512 tbk = _mm512_mask_i32gather_ps(zero, live, k, w.tb, 4);
+    // The distance term is the same in both orders: (-d)^2 = d^2 exactly.
+    const __m512 da = _mm512_sqrt_ps(_mm512_add_ps(_mm512_mul_ps(dxa, dxa), _mm512_mul_ps(dya, dya)));
+    const __m512 db = _mm512_sqrt_ps(_mm512_add_ps(_mm512_mul_ps(dxb, dxb), _mm512_mul_ps(dyb, dyb)));
+    const __m512 d1 = v_abs(_mm512_sub_ps(da, db));
+    const __m512 s1 = _mm512_add_ps(_mm512_mul_ps(d1, _mm512_set1_ps(mcc::kZ1Scale)), _mm512_set1_ps(0.5f));
+    const __mmask16 in1 = _mm512_mask_cmp_ps_mask(live, s1, _mm512_set1_ps(static_cast<float>(mcc::kZ1Size)), _CMP_LT_OQ);
+    // z1 = 0 gives rho = +0 exactly, as the scalar early return (the angle
+    // terms are finite table values).
+    const __m512 z1 = _mm512_mask_i32gather_ps(zero, in1, _mm512_cvttps_epi32(s1), T.z1, 4);
+    const __m512 rho_tk = angle_terms(T, z1, tat, tak, tbt, tbk, dxa, dya, dxb, dyb);
+    const __m512 rho_kt = angle_terms(T, z1, tak, tat, tbk, tbt, _mm512_sub_ps(zero, dxa), _mm512_sub_ps(zero, dya),
+                                      _mm512_sub_ps(zero, dxb), _mm512_sub_ps(zero, dyb));
+    const __m512i vn = _mm512_set1_epi32(nR);
+    _mm512_mask_i32scatter_ps(w.rho_t, live, _mm512_add_epi32(_mm512_mullo_epi32(k, vn), t), rho_tk, 4);
+    _mm512_mask_i32scatter_ps(w.rho_t, live, _mm512_add_epi32(_mm512_mullo_epi32(t, vn), k), rho_kt, 4);
+  }
+}
+
 }  // namespace
 
+// rho(t, k) is zero for most pairs of selected pairs: their distances
+// disagree by more than the z1 table covers, or their relative directions by
+// more than the z2 table does. Both terms are the same for (t, k) and (k, t)
+// (the distance term exactly: the same squares summed in the same order; the
+// direction term up to the rounding of the wrap-around). So a pass over the
+// upper triangle with cheap tests against limits widened by far more than
+// their rounding errors finds every pair that may be nonzero in either
+// order; only those, compacted 16 to a vector, go through the exact
+// arithmetic, and the matrix is the scalar code's bit for bit (the parity
+// tests compare them on the shared templates and on fresh synthetic ones).
 FPM_AVX512 void lssr_compatibility_avx512(const mcc::ScoreTables& T, int nR, const mcc::Workspace& w) {
   const __m512 zero = _mm512_setzero_ps();
   const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-  alignas(64) std::int32_t nz_t[mcc::kMaxCylinders + 16];
-  alignas(64) float nz_z1[mcc::kMaxCylinders + 16];
-  for (int k = 0; k < nR; ++k) {
-    const __m512 xak = _mm512_set1_ps(w.xa[k]), yak = _mm512_set1_ps(w.ya[k]), tak = _mm512_set1_ps(w.ta[k]);
-    const __m512 xbk = _mm512_set1_ps(w.xb[k]), ybk = _mm512_set1_ps(w.yb[k]), tbk = _mm512_set1_ps(w.tb[k]);
-    float* out = w.rho_t + k * nR;
-    // Pass 1: the distance term for every t; most pairs of pairs disagree in
-    // distance by more than the table covers (z1 = 0, so rho = +0 exactly).
-    // Only the others, compacted, go through the angle terms.
-    int nz = 0;
-    for (int t0 = 0; t0 < nR; t0 += 16) {
+  // rho_t holds kMaxCylinders^2 floats, a multiple of 16: whole-vector stores.
+  for (int i = 0; i < nR * nR; i += 16) _mm512_storeu_ps(w.rho_t + i, zero);
+  // Nonzero needs d1 * kZ1Scale + 0.5 below the z1 support, and likewise d2
+  // for z2. The tests below widen both limits, by half a pixel and by 10^-3
+  // rad, far beyond the rounding differences of their shortcuts:
+  // |da - db| < L  <=>  S < L^2  or  D^2 + L^4 < 2 L^2 S  (S = da^2 + db^2,
+  // D = da^2 - db^2: no square roots), and d2 is, modulo 2 pi, the
+  // difference of the two pairs' rotations phi = theta_a - theta_b.
+  const float l1 = (static_cast<float>(T.z1_support) - 0.5f) / mcc::kZ1Scale + 0.5f;
+  const __m512 l1_sq = _mm512_set1_ps(l1 * l1), l1_4 = _mm512_set1_ps(l1 * l1 * l1 * l1),
+               l1_sq2 = _mm512_set1_ps(2.0f * l1 * l1);
+  const float l2 = (static_cast<float>(T.z2_support) - 0.5f) / mcc::kZAngleScale + 1e-3f;
+  const __m512 l2_lo = _mm512_set1_ps(l2), l2_hi = _mm512_set1_ps(mcc::kTwoPiF - l2);
+  alignas(64) float phi[mcc::kMaxCylinders + 16];
+  for (int t0 = 0; t0 < nR; t0 += 16) {
+    const __mmask16 live = nR - t0 >= 16 ? __mmask16(0xffff) : __mmask16((1u << (nR - t0)) - 1u);
+    _mm512_store_ps(phi + t0, v_angle_diff(_mm512_maskz_loadu_ps(live, w.ta + t0), _mm512_maskz_loadu_ps(live, w.tb + t0)));
+  }
+  Candidates c;
+  for (int k = 0; k + 1 < nR; ++k) {
+    const __m512 xak = _mm512_set1_ps(w.xa[k]), yak = _mm512_set1_ps(w.ya[k]);
+    const __m512 xbk = _mm512_set1_ps(w.xb[k]), ybk = _mm512_set1_ps(w.yb[k]), phik = _mm512_set1_ps(phi[k]);
+    for (int t0 = k + 1; t0 < nR; t0 += 16) {
       const __mmask16 live = nR - t0 >= 16 ? __mmask16(0xffff) : __mmask16((1u << (nR - t0)) - 1u);
-      const __m512 xa = _mm512_maskz_loadu_ps(live, w.xa + t0), ya = _mm512_maskz_loadu_ps(live, w.ya + t0);
-      const __m512 xb = _mm512_maskz_loadu_ps(live, w.xb + t0), yb = _mm512_maskz_loadu_ps(live, w.yb + t0);
-      const __m512 dxa = _mm512_sub_ps(xa, xak), dya = _mm512_sub_ps(ya, yak);
-      const __m512 dxb = _mm512_sub_ps(xb, xbk), dyb = _mm512_sub_ps(yb, ybk);
-      const __m512 da = _mm512_sqrt_ps(_mm512_add_ps(_mm512_mul_ps(dxa, dxa), _mm512_mul_ps(dya, dya)));
-      const __m512 db = _mm512_sqrt_ps(_mm512_add_ps(_mm512_mul_ps(dxb, dxb), _mm512_mul_ps(dyb, dyb)));
-      const __m512 d1 = v_abs(_mm512_sub_ps(da, db));
-      const __m512 s1 = _mm512_add_ps(_mm512_mul_ps(d1, _mm512_set1_ps(mcc::kZ1Scale)), _mm512_set1_ps(0.5f));
-      const __mmask16 in1 = _mm512_mask_cmp_ps_mask(live, s1, _mm512_set1_ps(static_cast<float>(mcc::kZ1Size)), _CMP_LT_OQ);
-      const __m512 z1 = _mm512_mask_i32gather_ps(zero, in1, _mm512_cvttps_epi32(s1), T.z1, 4);
-      _mm512_mask_storeu_ps(out + t0, live, zero);
-      __mmask16 keep = _mm512_mask_cmp_ps_mask(live, z1, zero, _CMP_NEQ_OQ);
-      // rho(k, k) = 0: the diagonal never needs the angle terms.
-      keep &= static_cast<__mmask16>(~_mm512_cmpeq_epi32_mask(_mm512_add_epi32(lane, _mm512_set1_epi32(t0)), _mm512_set1_epi32(k)));
-      _mm512_mask_compressstoreu_epi32(nz_t + nz, keep, _mm512_add_epi32(lane, _mm512_set1_epi32(t0)));
-      _mm512_mask_compressstoreu_ps(nz_z1 + nz, keep, z1);
-      nz += __builtin_popcount(keep);
-    }
-    // Pass 2: angle terms for the compacted t, results stored back in place.
-    for (int c0 = 0; c0 < nz; c0 += 16) {
-      const __mmask16 live = nz - c0 >= 16 ? __mmask16(0xffff) : __mmask16((1u << (nz - c0)) - 1u);
-      const __m512i t = _mm512_maskz_loadu_epi32(live, nz_t + c0);
-      const __m512 z1 = _mm512_maskz_loadu_ps(live, nz_z1 + c0);
-      const __m512 xa = _mm512_mask_i32gather_ps(zero, live, t, w.xa, 4);
-      const __m512 ya = _mm512_mask_i32gather_ps(zero, live, t, w.ya, 4);
-      const __m512 ta = _mm512_mask_i32gather_ps(zero, live, t, w.ta, 4);
-      const __m512 xb = _mm512_mask_i32gather_ps(zero, live, t, w.xb, 4);
-      const __m512 yb = _mm512_mask_i32gather_ps(zero, live, t, w.yb, 4);
-      const __m512 tb = _mm512_mask_i32gather_ps(zero, live, t, w.tb, 4);
-      const __m512 d2 = v_abs(v_angle_diff(v_angle_diff(ta, tak), v_angle_diff(tb, tbk)));
-      const __m512 ra = v_angle_diff(ta, v_atan2(_mm512_sub_ps(ya, yak), _mm512_sub_ps(xak, xa)));
-      const __m512 rb = v_angle_diff(tb, v_atan2(_mm512_sub_ps(yb, ybk), _mm512_sub_ps(xbk, xb)));
-      const __m512 d3 = v_abs(v_angle_diff(ra, rb));
-      const __m512 rho = _mm512_mul_ps(_mm512_mul_ps(z1, v_zangle(T.z2, d2)), v_zangle(T.z3, d3));
-      _mm512_mask_i32scatter_ps(out, live, t, rho, 4);
+      const __m512 dxa = _mm512_sub_ps(_mm512_maskz_loadu_ps(live, w.xa + t0), xak);
+      const __m512 dya = _mm512_sub_ps(_mm512_maskz_loadu_ps(live, w.ya + t0), yak);
+      const __m512 dxb = _mm512_sub_ps(_mm512_maskz_loadu_ps(live, w.xb + t0), xbk);
+      const __m512 dyb = _mm512_sub_ps(_mm512_maskz_loadu_ps(live, w.yb + t0), ybk);
+      const __m512 a2 = _mm512_add_ps(_mm512_mul_ps(dxa, dxa), _mm512_mul_ps(dya, dya));
+      const __m512 b2 = _mm512_add_ps(_mm512_mul_ps(dxb, dxb), _mm512_mul_ps(dyb, dyb));
+      const __m512 sum = _mm512_add_ps(a2, b2), dif = _mm512_sub_ps(a2, b2);
+      const __mmask16 near1 =
+          _mm512_mask_cmp_ps_mask(live, sum, l1_sq, _CMP_LT_OQ) |
+          _mm512_mask_cmp_ps_mask(live, _mm512_add_ps(_mm512_mul_ps(dif, dif), l1_4), _mm512_mul_ps(sum, l1_sq2), _CMP_LT_OQ);
+      const __m512 rot = v_abs(_mm512_sub_ps(_mm512_maskz_loadu_ps(live, phi + t0), phik));
+      const __mmask16 keep = near1 & (_mm512_cmp_ps_mask(rot, l2_lo, _CMP_LT_OQ) | _mm512_cmp_ps_mask(rot, l2_hi, _CMP_GT_OQ));
+      if (!keep) continue;
+      _mm512_storeu_si512(c.t + c.n, _mm512_maskz_compress_epi32(keep, _mm512_add_epi32(lane, _mm512_set1_epi32(t0))));
+      _mm512_storeu_si512(c.k + c.n, _mm512_set1_epi32(k));
+      _mm512_storeu_ps(c.dxa + c.n, _mm512_maskz_compress_ps(keep, dxa));
+      _mm512_storeu_ps(c.dya + c.n, _mm512_maskz_compress_ps(keep, dya));
+      _mm512_storeu_ps(c.dxb + c.n, _mm512_maskz_compress_ps(keep, dxb));
+      _mm512_storeu_ps(c.dyb + c.n, _mm512_maskz_compress_ps(keep, dyb));
+      c.n += __builtin_popcount(keep);
+      if (c.n >= Candidates::kBatch) {
+        compatibility_exact(T, nR, w, c);
+        c.n = 0;
+      }
     }
   }
+  compatibility_exact(T, nR, w, c);
 }
 
 FPM_AVX512 void lssr_relax_avx512(int nR, const mcc::Workspace& w) {
@@ -143,49 +209,109 @@ FPM_AVX512 int count_reaching(const float* lambda, int total, float level) {
   return n;
 }
 
-// mcc::select_pairs with a vector prefilter: once the heap is full, only
-// entries whose similarity reaches the weakest kept one can enter, so whole
-// blocks of 16 are rejected with one comparison. The exact keys decide as
-// in the scalar selection, so the chosen pairs and their order are the same.
-FPM_AVX512 int select_pairs_avx512(const mcc::CylinderSetView& A, const mcc::CylinderSetView& B,
-                                   const float* lambda, const mcc::Workspace& w) {
-  const int cap = A.n < B.n ? A.n : B.n;
-  const int total = A.n * B.n;
-  int count = 0;
-  // Two binary searches (4 counting passes each) for a floor: the highest
-  // level, first on a coarse then on a fine grid, that at least `cap`
-  // entries reach. No selected entry lies below it, so only a few more than
-  // `cap` candidates go through the exact key selection.
-  float floor = 0.0f;
-  float base = 0.0f, step = 1.0f / 16.0f;
-  for (int round = 0; round < 2; ++round) {
-    int lo = 0, hi = 16;  // largest l in [0, 16) with count(>= base + step * l) >= cap
-    while (lo < hi) {
-      const int mid = (lo + hi) / 2;
-      if (count_reaching(lambda, total, base + step * static_cast<float>(mid)) >= cap)
-        lo = mid + 1;
-      else
-        hi = mid;
-    }
-    if (lo == 0) break;
-    floor = base + step * static_cast<float>(lo - 1);
-    base = floor;
-    step /= 16.0f;
+// The largest level base + step * l (l in [0, 16)) that at least `cap` of
+// the n values reach, by binary search; `base` itself when none does.
+FPM_AVX512 float floor_level(const float* v, int n, int cap, float base, float step) {
+  int lo = 0, hi = 16;
+  while (lo < hi) {
+    const int mid = (lo + hi) / 2;
+    if (count_reaching(v, n, base + step * static_cast<float>(mid)) >= cap)
+      lo = mid + 1;
+    else
+      hi = mid;
   }
+  return lo == 0 ? base : base + step * static_cast<float>(lo - 1);
+}
+
+// The entries of the n values (at matrix indices idx, or i when idx is null)
+// that are positive and reach `floor`, offered to the top-`cap` heap.
+FPM_AVX512 int select_by_heap(const float* v, const std::int32_t* idx, int n, int cap, float floor,
+                              const mcc::Workspace& w) {
+  int count = 0;
   const __m512 vfloor = _mm512_set1_ps(floor);
-  for (int i0 = 0; i0 < total; i0 += 16) {
-    const __mmask16 live = total - i0 >= 16 ? __mmask16(0xffff) : __mmask16((1u << (total - i0)) - 1u);
-    const __m512 v = _mm512_maskz_loadu_ps(live, lambda + i0);
-    unsigned todo = _mm512_mask_cmp_ps_mask(live, v, _mm512_setzero_ps(), _CMP_GT_OQ) &
-                    _mm512_mask_cmp_ps_mask(live, v, vfloor, _CMP_GE_OQ);
+  for (int i0 = 0; i0 < n; i0 += 16) {
+    const __mmask16 live = n - i0 >= 16 ? __mmask16(0xffff) : __mmask16((1u << (n - i0)) - 1u);
+    const __m512 x = _mm512_maskz_loadu_ps(live, v + i0);
+    unsigned todo = _mm512_mask_cmp_ps_mask(live, x, _mm512_setzero_ps(), _CMP_GT_OQ) &
+                    _mm512_mask_cmp_ps_mask(live, x, vfloor, _CMP_GE_OQ);
     while (todo) {
-      const int idx = i0 + __builtin_ctz(todo);
+      const int i = i0 + __builtin_ctz(todo);
       todo &= todo - 1;
-      mcc::heap_offer(w.pairs, &count, cap, mcc::pair_key(lambda[idx], static_cast<std::uint32_t>(idx)));
+      mcc::heap_offer(w.pairs, &count, cap, mcc::pair_key(v[i], static_cast<std::uint32_t>(idx ? idx[i] : i)));
     }
   }
   mcc::heap_sort_descending(w.pairs, count);
   return count;
+}
+
+// The best min(n_A, n_B) pairs of the similarity matrix, as mcc::select_pairs
+// chooses and orders them. A floor that at least that many entries reach
+// (so that no selected entry lies below it) is found by two binary searches
+// of counting passes: on a grid of 1/16 over the matrix, then on a grid of
+// 1/256 over the entries the first floor let through, compacted. The few
+// entries at or above the final floor are then placed by rank: an entry's
+// position in the best-first list is the number of entries whose key
+// (similarity, then matrix order) beats its own, and the keys are unique.
+// That is a fixed amount of branch-free work where a heap would mispredict a
+// branch at almost every step; large ties at a floor go through the heap
+// instead. Either way the pairs and their order are the scalar selection's.
+FPM_AVX512 int select_pairs_avx512(const mcc::CylinderSetView& A, const mcc::CylinderSetView& B,
+                                   const float* lambda, const mcc::Workspace& w) {
+  const int cap = A.n < B.n ? A.n : B.n;
+  const int total = A.n * B.n;
+  const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  const float floor1 = floor_level(lambda, total, cap, 0.0f, 1.0f / 16.0f);
+  // The positive entries reaching the coarse floor, compacted.
+  constexpr int kCompactMax = 1024;
+  alignas(64) float cv[kCompactMax + 16];
+  alignas(64) std::int32_t ci[kCompactMax + 16];
+  int m1 = 0;
+  const __m512 vfloor1 = _mm512_set1_ps(floor1);
+  for (int i0 = 0; i0 < total; i0 += 16) {
+    const __mmask16 live = total - i0 >= 16 ? __mmask16(0xffff) : __mmask16((1u << (total - i0)) - 1u);
+    const __m512 v = _mm512_maskz_loadu_ps(live, lambda + i0);
+    const __mmask16 take = _mm512_mask_cmp_ps_mask(_mm512_mask_cmp_ps_mask(live, v, _mm512_setzero_ps(), _CMP_GT_OQ),
+                                                    v, vfloor1, _CMP_GE_OQ);
+    const int n = __builtin_popcount(take);
+    if (m1 + n > kCompactMax) return select_by_heap(lambda, nullptr, total, cap,
+                                                    floor_level(lambda, total, cap, floor1, 1.0f / 256.0f), w);
+    _mm512_storeu_ps(cv + m1, _mm512_maskz_compress_ps(take, v));
+    _mm512_storeu_si512(ci + m1, _mm512_maskz_compress_epi32(take, _mm512_add_epi32(lane, _mm512_set1_epi32(i0))));
+    m1 += n;
+  }
+  const float floor2 = floor_level(cv, m1, cap, floor1, 1.0f / 256.0f);
+  // The candidates' keys (mcc::pair_key), compacted once more.
+  constexpr int kRankMax = 96;
+  alignas(64) std::uint64_t keys[kRankMax + 16];
+  const __m512 vfloor2 = _mm512_set1_ps(floor2);
+  const __m512i ones = _mm512_set1_epi32(-1);
+  int m = 0;
+  for (int i0 = 0; i0 < m1; i0 += 16) {
+    const __mmask16 live = m1 - i0 >= 16 ? __mmask16(0xffff) : __mmask16((1u << (m1 - i0)) - 1u);
+    const __m512 v = _mm512_maskz_loadu_ps(live, cv + i0);
+    const __mmask16 take = _mm512_mask_cmp_ps_mask(live, v, vfloor2, _CMP_GE_OQ);
+    const int n = __builtin_popcount(take);
+    if (m + n > kRankMax) return select_by_heap(cv, ci, m1, cap, floor2, w);  // many ties at the floor
+    // key = lambda bits << 32 | (0xffffffff - idx)
+    const __m512i bits = _mm512_maskz_compress_epi32(take, _mm512_castps_si512(v));
+    const __m512i low = _mm512_maskz_compress_epi32(take, _mm512_sub_epi32(ones, _mm512_maskz_loadu_epi32(live, ci + i0)));
+    _mm512_storeu_si512(keys + m, _mm512_or_si512(_mm512_slli_epi64(_mm512_cvtepu32_epi64(_mm512_castsi512_si256(bits)), 32),
+                                                  _mm512_cvtepu32_epi64(_mm512_castsi512_si256(low))));
+    _mm512_storeu_si512(keys + m + 8,
+                        _mm512_or_si512(_mm512_slli_epi64(_mm512_cvtepu32_epi64(_mm512_extracti64x4_epi64(bits, 1)), 32),
+                                        _mm512_cvtepu32_epi64(_mm512_extracti64x4_epi64(low, 1))));
+    m += n;
+  }
+  // Zero keys pad the last vector: they beat nothing and are never placed.
+  for (int i = m; i < ((m + 7) & ~7); ++i) keys[i] = 0;
+  for (int i = 0; i < m; ++i) {
+    const __m512i ki = _mm512_set1_epi64(static_cast<long long>(keys[i]));
+    int rank = 0;
+    for (int j0 = 0; j0 < m; j0 += 8)
+      rank += __builtin_popcount(_mm512_cmpgt_epu64_mask(_mm512_load_si512(keys + j0), ki));
+    if (rank < cap) w.pairs[rank] = keys[i];
+  }
+  return m < cap ? m : cap;
 }
 
 // mcc::lssr_finish: efficiencies in vectors, each pick a vector maximum

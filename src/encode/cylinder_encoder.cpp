@@ -58,7 +58,7 @@ const CellOffsets& cell_offsets() {
         const int c = j * kNs + i;
         o.u[c] = (i + 1 - (kNs + 1) / 2.0) * kDeltaS;
         o.v[c] = (j + 1 - (kNs + 1) / 2.0) * kDeltaS;
-        o.in_disc[c] = o.u[c] * o.u[c] + o.v[c] * o.v[c] <= double(kRadius) * kRadius;
+        o.in_disc[c] = mcc::cell_in_disc(c);
       }
     return o;
   }();

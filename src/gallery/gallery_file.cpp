@@ -284,6 +284,11 @@ Gallery Gallery::load(const std::string& path, const ProgressFn& progress) {
       corrupt(path, "cylinder " + std::to_string(c) + " has an invalid minutia");
     const std::uint64_t* v = d.valid.data() + c * mcc::kValidityWords;
     const std::uint64_t* b = d.bits.data() + c * mcc::kCylinderWords;
+    // The matchers rely on both: a cylinder's bits lie inside its valid
+    // cells, and those inside the disc (the AVX-512 path skips counts that
+    // these containments make known).
+    for (int w = 0; w < mcc::kWordsPerLayer; ++w)
+      if (v[w] & ~mcc::disc_mask_word(w)) corrupt(path, "cylinder " + std::to_string(c) + " has valid cells outside its disc");
     for (int k = 0; k < mcc::kNd; ++k)
       for (int w = 0; w < mcc::kWordsPerLayer; ++w)
         if (b[k * mcc::kWordsPerLayer + w] & ~v[w]) corrupt(path, "cylinder " + std::to_string(c) + " has bits outside its valid cells");

@@ -27,18 +27,26 @@ struct CylinderSetView {
 // Bytes one cylinder occupies in the encoded layout (bits, validity, x, y, theta).
 constexpr int kBytesPerCylinder = (kCylinderWords + kValidityWords) * 8 + 3 * 4;
 
-// Number of spatial cells whose centre lies within R of the minutia: the
-// "cells inside the disc" that minVC and minME are shares of.
+// Whether spatial cell `cell` (j * kNs + i) has its centre within R of the
+// minutia: the "cells inside the disc" that minVC and minME are shares of,
+// and the only cells an encoded cylinder may mark valid.
+constexpr bool cell_in_disc(int cell) {
+  const double step = 2.0 * kRadius / kNs;
+  const double u = (cell % kNs + 1 - (kNs + 1) / 2.0) * step;
+  const double v = (cell / kNs + 1 - (kNs + 1) / 2.0) * step;
+  return u * u + v * v <= static_cast<double>(kRadius) * kRadius;
+}
 constexpr int disc_cell_count() {
   int count = 0;
-  const double step = 2.0 * kRadius / kNs;
-  for (int j = 0; j < kNs; ++j)
-    for (int i = 0; i < kNs; ++i) {
-      const double u = (i + 1 - (kNs + 1) / 2.0) * step;
-      const double v = (j + 1 - (kNs + 1) / 2.0) * step;
-      if (u * u + v * v <= static_cast<double>(kRadius) * kRadius) ++count;
-    }
+  for (int cell = 0; cell < kCellsPerLayer; ++cell) count += cell_in_disc(cell) ? 1 : 0;
   return count;
+}
+// Word w of the validity mask with every cell of the disc valid.
+constexpr std::uint64_t disc_mask_word(int w) {
+  std::uint64_t m = 0;
+  for (int b = 0; b < 64; ++b)
+    if (cell_in_disc(w * 64 + b)) m |= std::uint64_t{1} << b;
+  return m;
 }
 constexpr int kDiscCells = disc_cell_count();
 

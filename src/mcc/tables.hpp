@@ -21,6 +21,11 @@ struct ScoreTables {
   float z2[kZAngleSize + 1];        // Z(d2; mu2, tau2) at d2 = i * pi / kZAngleSize
   float z3[kZAngleSize + 1];        // Z(d3; mu3, tau3)
   std::uint8_t np[kMaxCylinders + 1];  // n_P for min(n_A, n_B)
+  // One past the last nonzero entry of z1 and of z2 (the sigmoids decrease,
+  // so every entry from there on is 0): the SIMD LSS-R skips pairs whose
+  // table index lies beyond.
+  int z1_support;
+  int z2_support;
 };
 
 // The host copy, built on first use (thread-safe).
