@@ -199,6 +199,42 @@ TEST_CASE("gallery: save and load give the same gallery", "[gallery]") {
   std::remove((path + "2").c_str());
 }
 
+// A loaded gallery uses the file's mapping in place: changing the gallery
+// must never change the file, saving over the file it came from must work,
+// and copies must outlive the original.
+TEST_CASE("gallery: a loaded gallery is independent of its file", "[gallery]") {
+  const std::string path = "fpm_test_mapped.fpg";
+  const fpm::Gallery original = small_gallery(8, 2);
+  original.save(path);
+  const std::vector<char> bytes = slurp(path);
+  fpm::Gallery g = fpm::Gallery::load(path);
+  g.remove(3);   // writes a flag in place
+  g.remove_subject("subj5");
+  CHECK(slurp(path) == bytes);  // the file did not change
+  CHECK(fpm::Gallery::load(path).live_size() == original.live_size());
+  // Growing moves the arrays out of the mapping; the values stay.
+  const fpm::SyntheticFingers sf;
+  g.add("extra", 2, fpm::encode(sf.impression(99, 2, 0)));
+  CHECK(g.size() == original.size() + 1);
+  for (std::size_t i = 0; i < original.size(); ++i)
+    CHECK(fpm::match(g.encoded(i), g.encoded(0)) == fpm::match(original.encoded(i), original.encoded(0)));
+  // Saved over its own file while loaded from it, then loaded again.
+  fpm::Gallery copy;
+  {
+    fpm::Gallery h = fpm::Gallery::load(path);
+    h.remove(1);
+    copy = h;  // a deep copy
+    h.save(path);
+  }
+  const fpm::Gallery again = fpm::Gallery::load(path);
+  CHECK(again.size() == original.size());
+  CHECK(again.live_size() == original.live_size() - 1);
+  CHECK(copy.live_size() == again.live_size());
+  for (std::size_t i = 0; i < original.size(); ++i)
+    CHECK(fpm::match(copy.encoded(i), again.encoded(i)) == fpm::match(original.encoded(i), original.encoded(i)));
+  std::remove(path.c_str());
+}
+
 TEST_CASE("gallery: damaged files are refused, never half-loaded", "[gallery]") {
   const fpm::Gallery g = small_gallery(6, 2);
   const std::string path = "fpm_test_damaged.fpg";

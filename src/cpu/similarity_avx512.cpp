@@ -71,9 +71,7 @@ FPM_AVX512 inline __m256i load_validity(const std::uint64_t* v) {
 }
 
 FPM_AVX512 inline bool whole_disc(__m256i v) {
-  const __m256i disc = _mm256_setr_epi64x(
-      static_cast<long long>(mcc::disc_mask_word(0)), static_cast<long long>(mcc::disc_mask_word(1)),
-      static_cast<long long>(mcc::disc_mask_word(2)), static_cast<long long>(mcc::disc_mask_word(3)));
+  const __m256i disc = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(mcc::kDiscMask));
   return _mm256_cmpeq_epi64_mask(v, disc) == 0xf;
 }
 

@@ -10,6 +10,7 @@
 
 #include "fpmatch/gallery.hpp"
 #include "mcc/layout.hpp"
+#include "util/pod_array.hpp"
 
 namespace fpm {
 
@@ -17,15 +18,15 @@ struct Gallery::Data {
   static constexpr std::uint8_t kRemoved = 1;
 
   // Per entry.
-  std::vector<std::uint64_t> offset{0};  // size() + 1 cylinder offsets
-  std::vector<std::uint32_t> subject;    // index into subject_names
-  std::vector<std::uint8_t> position;    // finger position code
-  std::vector<std::uint8_t> flags;       // kRemoved
-  std::vector<std::uint64_t> hash;       // content hash of the entry's cylinders
+  detail::PodArray<std::uint64_t> offset{0};  // size() + 1 cylinder offsets
+  detail::PodArray<std::uint32_t> subject;    // index into subject_names
+  detail::PodArray<std::uint8_t> position;    // finger position code
+  detail::PodArray<std::uint8_t> flags;       // kRemoved
+  detail::PodArray<std::uint64_t> hash;       // content hash of the entry's cylinders
   // Per cylinder.
-  std::vector<std::uint64_t> bits;   // kCylinderWords each
-  std::vector<std::uint64_t> valid;  // kValidityWords each
-  std::vector<float> x, y, theta;
+  detail::PodArray<std::uint64_t> bits;   // kCylinderWords each
+  detail::PodArray<std::uint64_t> valid;  // kValidityWords each
+  detail::PodArray<float> x, y, theta;
   // Subjects.
   std::vector<std::string> subject_names;
   std::unordered_map<std::string, std::uint32_t> subject_index;

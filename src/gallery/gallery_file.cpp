@@ -1,21 +1,28 @@
 // The gallery file (docs/gallery-format.md): a 4096-byte header, then the
 // sections of Gallery::Data exactly as they lie in memory (and on a GPU),
-// each 4096-byte aligned and covered by a CRC-32C. Sections are read with
-// pread into their final arrays in one pass that also checksums them: one
-// copy per section, bounded by reading the file once. (A memory map would
-// turn a file truncated while loading into SIGBUS; pread turns it into an
-// error.)
+// each 4096-byte aligned and covered by a CRC-32C. Loading maps the file
+// (private, copy on write) and uses the sections where they lie: nothing is
+// copied, and the checks (checksums, structure, content hashes) run over the
+// mapping on all cores, so a load costs about one read of the file. The
+// contract of any mapping applies: the file must not be truncated or
+// rewritten in place while a gallery loaded from it lives (save() never
+// does: it writes a new file and renames it over the old one).
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
+#include <thread>
 
 #include "fpmatch/error.hpp"
 #include "gallery/gallery_data.hpp"
 #include "mcc/content_hash.hpp"
+#include "cpu/thread_pool.hpp"
 #include "util/atomic_file.hpp"
 #include "util/crc32c.hpp"
 
@@ -32,7 +39,8 @@ constexpr std::uint32_t kFormatVersion = 1;
 constexpr std::uint32_t kHeaderBytes = 4096;
 constexpr std::uint64_t kAlign = 4096;
 constexpr std::size_t kMaxSections = 16;
-constexpr std::size_t kChunk = 64u << 20;
+constexpr std::size_t kChunk = 64u << 20;      // save: bytes per write
+constexpr std::size_t kLoadPiece = 4u << 20;   // load: bytes per checksum task
 
 enum SectionId : std::uint32_t {
   kEntryOffsets = 1, kEntrySubject, kEntryPosition, kEntryFlags, kEntryHash,
@@ -159,6 +167,15 @@ class Reader {
   }
   ~Reader() { ::close(fd_); }
   std::uint64_t size() const { return size_; }
+  // The whole file mapped private and writable (copy on write: the file is
+  // never changed), unmapped when the last user lets go.
+  std::shared_ptr<void> map() const {
+    void* p = ::mmap(nullptr, size_, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd_, 0);
+    if (p == MAP_FAILED) throw Error(ErrorCode::Io, "cannot map '" + path_ + "': " + std::strerror(errno));
+    ::madvise(p, size_, MADV_WILLNEED);  // start reading ahead of the checksum pass on a cold cache
+    const std::size_t n = size_;
+    return std::shared_ptr<void>(p, [n](void* q) { ::munmap(q, n); });
+  }
   void read(std::uint64_t offset, void* out, std::size_t n) const {
     auto* p = static_cast<unsigned char*>(out);
     while (n > 0) {
@@ -184,6 +201,85 @@ struct SectionEntry {
   std::uint32_t id, crc;
   std::uint64_t offset, bytes;
 };
+
+// What is wrong with cylinder c of a loaded gallery, or null when nothing is.
+const char* cylinder_problem(const Gallery::Data& d, std::uint64_t c) {
+  if (!std::isfinite(d.x[c]) || !std::isfinite(d.y[c]) || !(d.theta[c] >= 0.0f) || !(d.theta[c] < 6.2831855f) ||
+      d.x[c] < 0 || d.y[c] < 0 || d.x[c] > 16383 || d.y[c] > 16383)
+    return "has an invalid minutia";
+  // The matchers rely on both: a cylinder's bits lie inside its valid cells,
+  // and those inside the disc (the AVX-512 path skips counts that these
+  // containments make known).
+  const std::uint64_t* v = d.valid.data() + c * mcc::kValidityWords;
+  const std::uint64_t* b = d.bits.data() + c * mcc::kCylinderWords;
+  std::uint64_t outside_disc = 0, outside_valid = 0;
+  for (int w = 0; w < mcc::kWordsPerLayer; ++w) {
+    outside_disc |= v[w] & ~mcc::kDiscMask[w];
+    for (int k = 0; k < mcc::kNd; ++k) outside_valid |= b[k * mcc::kWordsPerLayer + w] & ~v[w];
+  }
+  if (outside_disc) return "has valid cells outside its disc";
+  if (outside_valid) return "has bits outside its valid cells";
+  return nullptr;
+}
+
+// mcc::content_hash of entries [e0, e1) into out[0, e1 - e0): the same
+// values, with four entries' multiply chains interleaved (the chain's
+// latency, not the multiplier, would otherwise bound the time). Four lanes
+// each take the next entry when theirs is done; the whole-word segments
+// (bits, then validity) run interleaved, the short rest on its own.
+void content_hashes(const Gallery::Data& d, std::uint64_t e0, std::uint64_t e1, std::uint64_t* out) {
+  for (std::uint64_t e = e0; e < e1; ++e) out[e - e0] = 0x243f6a8885a308d3ull ^ (d.offset[e + 1] - d.offset[e]);
+  for (int phase = 0; phase < 2; ++phase) {
+    const std::uint64_t W = phase == 0 ? mcc::kCylinderWords : mcc::kValidityWords;
+    const std::uint64_t* const words = phase == 0 ? d.bits.data() : d.valid.data();
+    std::uint64_t next = e0, entry[4] = {}, left[4] = {}, h[4] = {};
+    const std::uint64_t* p[4] = {};
+    bool active[4] = {};
+    const auto take = [&](int q) {
+      if (active[q]) out[entry[q] - e0] = h[q];
+      active[q] = false;
+      while (next < e1 && !active[q]) {
+        const std::uint64_t e = next++;
+        left[q] = (d.offset[e + 1] - d.offset[e]) * W;
+        if (left[q] == 0) continue;  // nothing to hash
+        entry[q] = e;
+        p[q] = words + d.offset[e] * W;
+        h[q] = out[e - e0];
+        active[q] = true;
+      }
+    };
+    for (int q = 0; q < 4; ++q) take(q);
+    while (active[0] && active[1] && active[2] && active[3]) {
+      const std::uint64_t m = std::min(std::min(left[0], left[1]), std::min(left[2], left[3]));
+      for (std::uint64_t i = 0; i < m; ++i)
+        for (int q = 0; q < 4; ++q) {
+          h[q] = (h[q] ^ p[q][i]) * 0x9e3779b97f4a7c15ull;  // mcc::hash_words, one word
+          h[q] ^= h[q] >> 29;
+        }
+      for (int q = 0; q < 4; ++q) {
+        p[q] += m;
+        left[q] -= m;
+        if (left[q] == 0) take(q);
+      }
+    }
+    for (int q = 0; q < 4; ++q)
+      if (active[q]) {
+        h[q] = mcc::hash_words(h[q], p[q], left[q] * 8);
+        out[entry[q] - e0] = h[q];
+        active[q] = false;
+        while (next < e1) {  // the block's last entries, one by one
+          const std::uint64_t e = next++;
+          out[e - e0] = mcc::hash_words(out[e - e0], words + d.offset[e] * W, (d.offset[e + 1] - d.offset[e]) * W * 8);
+        }
+      }
+  }
+  for (std::uint64_t e = e0; e < e1; ++e) {
+    const std::uint64_t c = d.offset[e], n = (d.offset[e + 1] - c) * 4;
+    std::uint64_t h = mcc::hash_words(out[e - e0], d.x.data() + c, n);
+    h = mcc::hash_words(h, d.y.data() + c, n);
+    out[e - e0] = mcc::hash_words(h, d.theta.data() + c, n);
+  }
+}
 
 }  // namespace
 
@@ -239,35 +335,55 @@ Gallery Gallery::load(const std::string& path, const ProgressFn& progress) {
     secs[i] = s;
   }
 
+  // The sections stay where the file's mapping puts them: nothing is copied.
+  // Checksums: every section in pieces spread over all cores; a section's
+  // CRC is then combined from its pieces' in order.
+  const std::shared_ptr<void> mapping = in.map();
+  auto* const base = static_cast<unsigned char*>(mapping.get());
+  struct Piece {
+    std::uint32_t section;  // index into secs
+    std::uint64_t offset;   // within the section
+    std::size_t bytes;
+    std::uint32_t crc;
+  };
+  std::vector<Piece> pieces;
+  for (std::uint32_t i = 0; i < count; ++i)
+    for (std::uint64_t off = 0; off < secs[i].bytes; off += kLoadPiece)
+      pieces.push_back({i, off, static_cast<std::size_t>(std::min<std::uint64_t>(kLoadPiece, secs[i].bytes - off)), 0});
+  const unsigned hw = std::max(1u, std::thread::hardware_concurrency());
+  detail::ThreadPool pool(hw - 1);
+  const std::thread::id caller = std::this_thread::get_id();
+  std::atomic<std::uint64_t> done{0};
+  pool.parallel_for(pieces.size(), [&](std::size_t k) {
+    Piece& piece = pieces[k];
+    piece.crc = detail::crc32c(0, base + secs[piece.section].offset + piece.offset, piece.bytes);
+    const std::uint64_t now = done += piece.bytes;
+    if (progress && std::this_thread::get_id() == caller) progress(now, total);
+  });
+  if (progress) progress(total, total);
+  for (std::uint32_t i = 0, k = 0; i < count; ++i) {
+    std::uint32_t crc = 0;
+    for (; k < pieces.size() && pieces[k].section == i; ++k)
+      crc = pieces[k].offset == 0 ? pieces[k].crc : detail::crc32c_combine(crc, pieces[k].crc, pieces[k].bytes);
+    if (crc != secs[i].crc)
+      corrupt(path, std::string("section '") + section_name(secs[i].id) + "' checksum mismatch: the file is damaged");
+  }
+
   Gallery g;
   Data& d = *g.d_;
-  d.offset.resize(E + 1);
-  d.subject.resize(E);
-  d.position.resize(E);
-  d.flags.resize(E);
-  d.hash.resize(E);
-  d.bits.resize(C * mcc::kCylinderWords);
-  d.valid.resize(C * mcc::kValidityWords);
-  d.x.resize(C);
-  d.y.resize(C);
-  d.theta.resize(C);
-  std::vector<unsigned char> names(secs[kSubjectNames - 1].bytes);
-  void* dest[] = {nullptr, d.offset.data(), d.subject.data(), d.position.data(), d.flags.data(), d.hash.data(),
-                  d.bits.data(), d.valid.data(), d.x.data(), d.y.data(), d.theta.data(), names.data()};
-  std::uint64_t done = 0;
-  for (const SectionEntry& s : secs) {
-    auto* p = static_cast<unsigned char*>(dest[s.id]);
-    std::uint32_t crc = 0;
-    for (std::uint64_t off = 0; off < s.bytes; off += kChunk) {
-      const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(kChunk, s.bytes - off));
-      in.read(s.offset + off, p + off, n);
-      crc = detail::crc32c(crc, p + off, n);
-      done += n;
-      if (progress) progress(done, total);
-    }
-    if (crc != s.crc)
-      corrupt(path, std::string("section '") + section_name(s.id) + "' checksum mismatch: the file is damaged");
-  }
+  const auto at = [&](std::uint32_t id) { return base + secs[id - 1].offset; };
+  d.offset.adopt(reinterpret_cast<std::uint64_t*>(at(kEntryOffsets)), E + 1, mapping);
+  d.subject.adopt(reinterpret_cast<std::uint32_t*>(at(kEntrySubject)), E, mapping);
+  d.position.adopt(at(kEntryPosition), E, mapping);
+  d.flags.adopt(at(kEntryFlags), E, mapping);
+  d.hash.adopt(reinterpret_cast<std::uint64_t*>(at(kEntryHash)), E, mapping);
+  d.bits.adopt(reinterpret_cast<std::uint64_t*>(at(kCylBits)), C * mcc::kCylinderWords, mapping);
+  d.valid.adopt(reinterpret_cast<std::uint64_t*>(at(kCylValid)), C * mcc::kValidityWords, mapping);
+  d.x.adopt(reinterpret_cast<float*>(at(kCylX)), C, mapping);
+  d.y.adopt(reinterpret_cast<float*>(at(kCylY)), C, mapping);
+  d.theta.adopt(reinterpret_cast<float*>(at(kCylTheta)), C, mapping);
+  const unsigned char* const names = at(kSubjectNames);
+  const std::uint64_t names_bytes = secs[kSubjectNames - 1].bytes;
 
   // Structure: everything later code indexes with must be in range.
   if (d.offset[0] != 0 || d.offset[E] != C) corrupt(path, "entry offsets do not span the cylinders");
@@ -278,38 +394,47 @@ Gallery Gallery::load(const std::string& path, const ProgressFn& progress) {
     if (d.position[e] > 10) corrupt(path, "entry " + std::to_string(e) + " has finger position " + std::to_string(d.position[e]));
     if (d.flags[e] > Data::kRemoved) corrupt(path, "entry " + std::to_string(e) + " has unknown flags");
   }
-  for (std::uint64_t c = 0; c < C; ++c) {
-    if (!std::isfinite(d.x[c]) || !std::isfinite(d.y[c]) || !(d.theta[c] >= 0.0f) || !(d.theta[c] < 6.2831855f) ||
-        d.x[c] < 0 || d.y[c] < 0 || d.x[c] > 16383 || d.y[c] > 16383)
-      corrupt(path, "cylinder " + std::to_string(c) + " has an invalid minutia");
-    const std::uint64_t* v = d.valid.data() + c * mcc::kValidityWords;
-    const std::uint64_t* b = d.bits.data() + c * mcc::kCylinderWords;
-    // The matchers rely on both: a cylinder's bits lie inside its valid
-    // cells, and those inside the disc (the AVX-512 path skips counts that
-    // these containments make known).
-    for (int w = 0; w < mcc::kWordsPerLayer; ++w)
-      if (v[w] & ~mcc::disc_mask_word(w)) corrupt(path, "cylinder " + std::to_string(c) + " has valid cells outside its disc");
-    for (int k = 0; k < mcc::kNd; ++k)
-      for (int w = 0; w < mcc::kWordsPerLayer; ++w)
-        if (b[k * mcc::kWordsPerLayer + w] & ~v[w]) corrupt(path, "cylinder " + std::to_string(c) + " has bits outside its valid cells");
-  }
-  for (std::uint64_t e = 0; e < E; ++e) {
-    const mcc::CylinderSetView view = d.view(e);
-    if (mcc::content_hash(view.n, view.bits, view.valid, view.x, view.y, view.theta) != d.hash[e])
-      corrupt(path, "entry " + std::to_string(e) + " does not match its content hash");
-  }
+  // Cylinders and content hashes, in blocks of entries over all cores (small
+  // blocks: the hashes read what the cylinder checks brought into cache).
+  // The first failure in file order is reported, as a serial check would.
+  constexpr std::uint64_t kBlock = 64;
+  const std::uint64_t blocks = (E + kBlock - 1) / kBlock;
+  constexpr std::uint64_t kNone = ~std::uint64_t{0};
+  std::vector<std::uint64_t> bad_cylinder(blocks, kNone), bad_entry(blocks, kNone);
+  std::vector<const char*> why(blocks, nullptr);
+  pool.parallel_for(blocks, [&](std::size_t blk) {
+    const std::uint64_t e0 = blk * kBlock, e1 = std::min(E, e0 + kBlock);
+    for (std::uint64_t c = d.offset[e0]; c < d.offset[e1]; ++c)
+      if (const char* problem = cylinder_problem(d, c)) {
+        bad_cylinder[blk] = c;
+        why[blk] = problem;
+        return;
+      }
+    std::uint64_t h[kBlock];
+    content_hashes(d, e0, e1, h);
+    for (std::uint64_t e = e0; e < e1; ++e)
+      if (h[e - e0] != d.hash[e]) {
+        bad_entry[blk] = e;
+        return;
+      }
+  });
+  for (std::uint64_t blk = 0; blk < blocks; ++blk)
+    if (bad_cylinder[blk] != kNone) corrupt(path, "cylinder " + std::to_string(bad_cylinder[blk]) + " " + std::string(why[blk]));
+  for (std::uint64_t blk = 0; blk < blocks; ++blk)
+    if (bad_entry[blk] != kNone)
+      corrupt(path, "entry " + std::to_string(bad_entry[blk]) + " does not match its content hash");
   // Subject names.
-  if (get32(names.data()) != S) corrupt(path, "subject name count disagrees with the header");
+  if (get32(names) != S) corrupt(path, "subject name count disagrees with the header");
   std::size_t p = 4;
   d.subject_names.reserve(S);
   for (std::uint64_t s = 0; s < S; ++s) {
-    if (p >= names.size()) corrupt(path, "subject names end early");
+    if (p >= names_bytes) corrupt(path, "subject names end early");
     const std::size_t len = names[p++];
-    if (len == 0 || p + len > names.size()) corrupt(path, "subject name " + std::to_string(s) + " is empty or runs past its section");
-    d.subject_names.emplace_back(reinterpret_cast<const char*>(names.data() + p), len);
+    if (len == 0 || p + len > names_bytes) corrupt(path, "subject name " + std::to_string(s) + " is empty or runs past its section");
+    d.subject_names.emplace_back(reinterpret_cast<const char*>(names + p), len);
     p += len;
   }
-  if (p != names.size()) corrupt(path, "bytes after the last subject name");
+  if (p != names_bytes) corrupt(path, "bytes after the last subject name");
   d.rebuild_subject_index();
   if (d.subject_index.size() != d.subject_names.size()) corrupt(path, "a subject id appears twice");
   return g;

@@ -49,6 +49,11 @@ constexpr std::uint64_t disc_mask_word(int w) {
   return m;
 }
 constexpr int kDiscCells = disc_cell_count();
+// The validity mask with every cell of the disc valid (evaluated at compile
+// time: the functions above are too slow to run per cylinder).
+inline constexpr std::uint64_t kDiscMask[kValidityWords] = {disc_mask_word(0), disc_mask_word(1), disc_mask_word(2),
+                                                           disc_mask_word(3)};
+static_assert(kValidityWords == 4, "kDiscMask lists one word per validity word");
 
 constexpr int ceil_positive(double v) {
   const int i = static_cast<int>(v);
