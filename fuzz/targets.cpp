@@ -1,10 +1,17 @@
 #include "targets.hpp"
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
 
 #include "fpmatch/fpmatch.hpp"
+#include "mcc/content_hash.hpp"  // header-only: the gallery target recomputes entry hashes
 
 namespace fpm_fuzz {
 
@@ -106,9 +113,126 @@ int detect(const std::uint8_t* d, std::size_t n) {
   return 0;
 }
 
+namespace {
+
+std::uint32_t crc32c(const std::uint8_t* p, std::size_t n) {  // bitwise; inputs are small
+  std::uint32_t c = 0xffffffffu;
+  for (std::size_t i = 0; i < n; ++i) {
+    c ^= p[i];
+    for (int k = 0; k < 8; ++k) c = (c >> 1) ^ (0x82f63b78u & (0u - (c & 1u)));
+  }
+  return ~c;
+}
+
+// Section table entries (id, crc, offset, bytes) at 64 + 32 i; header CRC in
+// the header's last four bytes (docs/gallery-format.md). The entries' content
+// hashes are recomputed first where the sections hold what the header's
+// counts say, so that mutated cylinders reach the cylinder checks and, when
+// they pass them, the matchers.
+void refresh_checksums(std::vector<std::uint8_t>& b) {
+  if (b.size() < 4096) return;
+  std::uint64_t E, C, off[12] = {}, len[12] = {};
+  std::memcpy(&E, b.data() + 32, 8);
+  std::memcpy(&C, b.data() + 40, 8);
+  bool sections_ok = E < (1u << 20) && C < (1u << 24);
+  for (std::size_t i = 0; i < 11; ++i) {
+    std::memcpy(&off[i + 1], b.data() + 64 + 32 * i + 8, 8);
+    std::memcpy(&len[i + 1], b.data() + 64 + 32 * i + 16, 8);
+    sections_ok = sections_ok && off[i + 1] <= b.size() && len[i + 1] <= b.size() - off[i + 1] && off[i + 1] % 8 == 0;
+  }
+  const std::uint64_t W = fpm::mcc::kCylinderWords, V = fpm::mcc::kValidityWords;
+  if (sections_ok && len[1] == (E + 1) * 8 && len[5] == E * 8 && len[6] == C * W * 8 && len[7] == C * V * 8 &&
+      len[8] == C * 4 && len[9] == C * 4 && len[10] == C * 4) {
+    std::vector<std::uint64_t> offsets(E + 1), bits(C * W), valid(C * V);
+    std::vector<float> x(C), y(C), theta(C);
+    std::memcpy(offsets.data(), b.data() + off[1], len[1]);
+    std::memcpy(bits.data(), b.data() + off[6], len[6]);
+    std::memcpy(valid.data(), b.data() + off[7], len[7]);
+    std::memcpy(x.data(), b.data() + off[8], len[8]);
+    std::memcpy(y.data(), b.data() + off[9], len[9]);
+    std::memcpy(theta.data(), b.data() + off[10], len[10]);
+    for (std::uint64_t e = 0; e < E; ++e) {
+      const std::uint64_t c0 = offsets[e], c1 = offsets[e + 1];
+      if (c0 > c1 || c1 > C) continue;
+      const std::uint64_t h = fpm::mcc::content_hash(static_cast<int>(c1 - c0), bits.data() + c0 * W,
+                                                     valid.data() + c0 * V, x.data() + c0, y.data() + c0,
+                                                     theta.data() + c0);
+      std::memcpy(b.data() + off[5] + 8 * e, &h, 8);
+    }
+  }
+  for (std::size_t i = 0; i < 16; ++i) {
+    std::uint64_t off, len;
+    std::memcpy(&off, b.data() + 64 + 32 * i + 8, 8);
+    std::memcpy(&len, b.data() + 64 + 32 * i + 16, 8);
+    if (off > b.size() || len > b.size() - off) continue;
+    const std::uint32_t crc = crc32c(b.data() + off, static_cast<std::size_t>(len));
+    std::memcpy(b.data() + 64 + 32 * i + 4, &crc, 4);
+  }
+  const std::uint32_t crc = crc32c(b.data(), 4092);
+  std::memcpy(b.data() + 4092, &crc, 4);
+}
+
+void spit(const std::string& path, const std::vector<std::uint8_t>& b) {
+  std::FILE* f = std::fopen(path.c_str(), "wb");
+  if (!f || std::fwrite(b.data(), 1, b.size(), f) != b.size() || std::fclose(f) != 0) finding("cannot write a temporary file");
+}
+
+// Loads, or returns false when the file is refused as it may be.
+bool load(const std::string& path, fpm::Gallery& out) {
+  try {
+    out = fpm::Gallery::load(path);
+    return true;
+  } catch (const fpm::Error& e) {
+    if (e.code() != fpm::ErrorCode::Corrupt) finding("a gallery file was refused with a code other than Corrupt");
+  } catch (...) {
+    finding("gallery load threw something other than fpm::Error");
+  }
+  return false;
+}
+
+}  // namespace
+
+int gallery(const std::uint8_t* d, std::size_t n) {
+  std::vector<std::uint8_t> bytes(d, d + n);
+  refresh_checksums(bytes);
+  const char* tmp = std::getenv("TMPDIR");
+  const std::string path = std::string(tmp && *tmp ? tmp : "/tmp") + "/fpm_fuzz_gallery_" + std::to_string(::getpid());
+  spit(path + ".fpg", bytes);
+  fpm::Gallery g;
+  const bool loaded = load(path + ".fpg", g);
+  std::remove((path + ".fpg").c_str());
+  if (!loaded) return 0;
+  // Whatever the checks let through must be safe to match, identically on
+  // every SIMD level (the AVX-512 path relies on what the loader checks).
+  std::vector<fpm::Matcher> matchers;
+  for (fpm::SimdLevel l : {fpm::SimdLevel::Scalar, fpm::SimdLevel::Avx2, fpm::SimdLevel::Avx512})
+    if (fpm::simd_level_supported(l)) matchers.emplace_back(l);
+  const std::size_t entries = std::min<std::size_t>(g.size(), 16);
+  for (std::size_t i = 0; i < entries; ++i)
+    for (std::size_t j = 0; j < entries; ++j) {
+      const fpm::EncodedTemplate a = g.encoded(i), b = g.encoded(j);
+      const float ref = matchers[0].match(a, b);
+      if (!(ref >= 0.0f && ref <= 1.0f)) finding("a score outside [0, 1]");
+      for (std::size_t l = 1; l < matchers.size(); ++l)
+        if (matchers[l].match(a, b) != ref) finding("SIMD levels disagree on a loaded gallery");
+    }
+  // And it must survive a save and a load unchanged.
+  g.save(path + "-resaved.fpg");
+  fpm::Gallery h;
+  if (!load(path + "-resaved.fpg", h)) finding("a saved gallery does not load");
+  std::remove((path + "-resaved.fpg").c_str());
+  if (h.size() != g.size() || h.live_size() != g.live_size() || h.subjects() != g.subjects())
+    finding("save and load changed the gallery");
+  for (std::size_t i = 0; i < entries; ++i)
+    if (matchers[0].match(g.encoded(i), g.encoded(0)) != matchers[0].match(h.encoded(i), h.encoded(0)))
+      finding("save and load changed a score");
+  return 0;
+}
+
 const Target kTargets[] = {
     {"iso2005", iso2005}, {"iso2011", iso2011}, {"ansi2004", ansi2004},
     {"ansi2009", ansi2009}, {"xyt", xyt},       {"detect", detect},
+    {"gallery", gallery},
 };
 const std::size_t kTargetCount = sizeof(kTargets) / sizeof(kTargets[0]);
 

@@ -2,6 +2,7 @@
 // strictly; whatever decodes must re-encode into a record that decodes back to
 // the same minutiae. Anything other than a DecodeError (or an encoder's
 // documented InvalidArgument) aborts, which libFuzzer reports as a finding.
+// One more target loads gallery files (see gallery()).
 // Shared by the libFuzzer executables and by the corpus replay test.
 #pragma once
 
@@ -21,6 +22,11 @@ int ansi2004(const std::uint8_t* data, std::size_t size);
 int ansi2009(const std::uint8_t* data, std::size_t size);
 int xyt(const std::uint8_t* data, std::size_t size);
 int detect(const std::uint8_t* data, std::size_t size);  // Format::Auto
+// Gallery::load on the input with its checksums recomputed (so that the
+// mutations reach the structure checks): it must load or refuse with
+// ErrorCode::Corrupt; what loads must score the same on every SIMD level and
+// survive a save and load.
+int gallery(const std::uint8_t* data, std::size_t size);
 
 extern const Target kTargets[];
 extern const std::size_t kTargetCount;

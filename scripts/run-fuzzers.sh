@@ -18,7 +18,9 @@ run_one() {
   mkdir -p "fuzz/work/$t"
   cp -n fuzz/corpus/"$t"/* "fuzz/work/$t/" 2>/dev/null || true
   local start=$(date +%s)
-  if build-fuzz/fuzz/fuzz_"$t" -max_total_time="$secs" -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
+  local max_len=4096
+  [ "$t" = gallery ] && max_len=262144  # sections are 4096-byte aligned: small galleries are ~100 KB
+  if build-fuzz/fuzz/fuzz_"$t" -max_total_time="$secs" -max_len="$max_len" -timeout=10 -rss_limit_mb=2048 \
       -artifact_prefix="fuzz/artifacts/$t-" "fuzz/work/$t" >"fuzz/work/$t.log" 2>&1; then
     echo "$t: $(( $(date +%s) - start )) s, no finding, $(grep -c . <(ls "fuzz/work/$t")) corpus files"
   else
@@ -29,4 +31,4 @@ run_one() {
 }
 export -f run_one
 export secs
-printf '%s\n' iso2005 iso2011 ansi2004 ansi2009 xyt detect | xargs -P "$lanes" -I{} bash -c 'run_one {}'
+printf '%s\n' iso2005 iso2011 ansi2004 ansi2009 xyt detect gallery | xargs -P "$lanes" -I{} bash -c 'run_one {}'

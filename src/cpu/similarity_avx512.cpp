@@ -211,6 +211,7 @@ FPM_AVX512 inline void similarity_row(const mcc::CylinderSetView& A, int i, int 
   alignas(64) int cols_f[mcc::kMaxCylinders + 16], cols_p[mcc::kMaxCylinders + 16];
   alignas(64) float lam_f[mcc::kMaxCylinders + 16], lam_p[mcc::kMaxCylinders + 16];
   __mmask16 pass_f[kBlocks], pass_p[kBlocks];
+  cols_f[0] = cols_p[0] = 0;  // what the padding below repeats when a list is empty
   RowA r;
   const std::uint64_t* ca = A.bits + i * mcc::kCylinderWords;
   r.a0 = _mm512_loadu_si512(ca);
@@ -239,7 +240,7 @@ FPM_AVX512 inline void similarity_row(const mcc::CylinderSetView& A, int i, int 
     pass_p[j0 / 16] = pp;
   }
   // Pad the lists to whole batches of 8 by repeating their last column
-  // (column 0 where a list is empty and no batch reads it).
+  // (column 0 where a list is empty: no batch reads it then).
   _mm256_storeu_si256(reinterpret_cast<__m256i*>(cols_f + nf), _mm256_set1_epi32(cols_f[nf > 0 ? nf - 1 : 0]));
   _mm256_storeu_si256(reinterpret_cast<__m256i*>(cols_p + np), _mm256_set1_epi32(cols_p[np > 0 ? np - 1 : 0]));
   lambdas<AFull ? FF : PF>(r, B, sb, cols_f, nf, lam_f);

@@ -1,8 +1,9 @@
 // The gallery file (docs/gallery-format.md): a 4096-byte header, then the
 // sections of Gallery::Data exactly as they lie in memory (and on a GPU),
 // each 4096-byte aligned and covered by a CRC-32C. Loading maps the file
-// (private, copy on write) and uses the sections where they lie: nothing is
-// copied, and the checks (checksums, structure, content hashes) run over the
+// read-only and uses the sections where they lie: nothing is copied but the
+// entry flags (one byte per entry, the only array changed in place), and
+// the checks (checksums, structure, content hashes) run over the
 // mapping on all cores, so a load costs about one read of the file. The
 // contract of any mapping applies: the file must not be truncated or
 // rewritten in place while a gallery loaded from it lives (save() never
@@ -167,10 +168,11 @@ class Reader {
   }
   ~Reader() { ::close(fd_); }
   std::uint64_t size() const { return size_; }
-  // The whole file mapped private and writable (copy on write: the file is
-  // never changed), unmapped when the last user lets go.
+  // The whole file mapped read-only, unmapped when the last user lets go.
+  // (Read-only: no commit charge, so a gallery larger than RAM plus swap
+  // still maps, and a stray write would fault rather than go unnoticed.)
   std::shared_ptr<void> map() const {
-    void* p = ::mmap(nullptr, size_, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd_, 0);
+    void* p = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd_, 0);
     if (p == MAP_FAILED) throw Error(ErrorCode::Io, "cannot map '" + path_ + "': " + std::strerror(errno));
     ::madvise(p, size_, MADV_WILLNEED);  // start reading ahead of the checksum pass on a cold cache
     const std::size_t n = size_;
@@ -335,7 +337,7 @@ Gallery Gallery::load(const std::string& path, const ProgressFn& progress) {
     secs[i] = s;
   }
 
-  // The sections stay where the file's mapping puts them: nothing is copied.
+  // The sections stay where the file's mapping puts them.
   // Checksums: every section in pieces spread over all cores; a section's
   // CRC is then combined from its pieces' in order.
   const std::shared_ptr<void> mapping = in.map();
@@ -375,7 +377,7 @@ Gallery Gallery::load(const std::string& path, const ProgressFn& progress) {
   d.offset.adopt(reinterpret_cast<std::uint64_t*>(at(kEntryOffsets)), E + 1, mapping);
   d.subject.adopt(reinterpret_cast<std::uint32_t*>(at(kEntrySubject)), E, mapping);
   d.position.adopt(at(kEntryPosition), E, mapping);
-  d.flags.adopt(at(kEntryFlags), E, mapping);
+  d.flags.assign(at(kEntryFlags), at(kEntryFlags) + E);  // the one array changed in place (remove)
   d.hash.adopt(reinterpret_cast<std::uint64_t*>(at(kEntryHash)), E, mapping);
   d.bits.adopt(reinterpret_cast<std::uint64_t*>(at(kCylBits)), C * mcc::kCylinderWords, mapping);
   d.valid.adopt(reinterpret_cast<std::uint64_t*>(at(kCylValid)), C * mcc::kValidityWords, mapping);

@@ -1,10 +1,11 @@
 // A growable array of plain values with the part of std::vector's interface
-// the gallery uses, and one addition: its elements may live in a private
-// read-write mapping of a file (a loaded gallery file) instead of memory it
-// owns. Then loading copies nothing; writes to elements go to the process's
-// own copy of the page (MAP_PRIVATE: copy on write), never to the file; and
-// the first growth moves the elements into owned memory, as a vector moves
-// on reallocation. New elements are not value-initialised.
+// the gallery uses, and one addition: its elements may live in a read-only
+// mapping of a file (a loaded gallery file) instead of memory it owns. Then
+// loading copies nothing, and the first growth moves the elements into owned
+// memory, as a vector moves on reallocation. Elements of a mapped array must
+// not be written in place (the gallery copies the one array it changes in
+// place, the entry flags, when it loads). New elements are not
+// value-initialised.
 #pragma once
 
 #include <algorithm>
