@@ -1,4 +1,4 @@
-// SIMD versions of the LSS-R stages of mcc/score.hpp (same results, bit for bit).
+// Faster versions of the LSS-R stages of mcc/score.hpp (same results, bit for bit).
 #pragma once
 
 #include "mcc/score.hpp"
@@ -6,6 +6,8 @@
 namespace fpm::cpu {
 
 void lssr_compatibility_avx512(const mcc::ScoreTables& T, int nR, const mcc::Workspace& w);
+// Portable, for the AVX2 path (lssr_filtered.cpp).
+void lssr_compatibility_filtered(const mcc::ScoreTables& T, int nR, const mcc::Workspace& w);
 void lssr_relax_avx512(int nR, const mcc::Workspace& w);
 float lssr_finish_avx512(const mcc::CylinderSetView& A, const mcc::CylinderSetView& B, int nR,
                          const mcc::ScoreTables& T, const mcc::Workspace& w);

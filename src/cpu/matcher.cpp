@@ -108,7 +108,11 @@ float detail::MatcherAccess::match(Matcher& m, const mcc::CylinderSetView& probe
     cpu::lssr_relax_avx512(nR, ws);
     return cpu::lssr_finish_avx512(a, b, nR, T, ws);
   }
-  mcc::lssr_compatibility(T, nR, ws);
+  // The scalar path stays the reference: every compatibility in full.
+  if (impl_->level == SimdLevel::Avx2)
+    cpu::lssr_compatibility_filtered(T, nR, ws);
+  else
+    mcc::lssr_compatibility(T, nR, ws);
   mcc::lssr_relax(nR, ws);
   return mcc::lssr_finish(a, b, nR, T, ws);
 }

@@ -1,0 +1,40 @@
+// mcc::lssr_compatibility with the prefilter of the AVX-512 path
+// (lssr_avx512.cpp), in portable C++ for the AVX2 path: the pairs of pairs
+// whose distance or relative-direction term is certainly beyond its table
+// get rho = 0 without the square roots, arc tangents and table lookups; the
+// others get exactly mcc::pair_compatibility. The scalar path keeps the
+// unfiltered reference, so the parity tests compare the two.
+#include <cmath>
+
+#include "cpu/lssr_simd.hpp"
+#include "mcc/score.hpp"
+
+namespace fpm::cpu {
+
+void lssr_compatibility_filtered(const mcc::ScoreTables& T, int nR, const mcc::Workspace& w) {
+  // The limits and their margins are the AVX-512 path's: half a pixel on the
+  // distance term, 10^-3 rad on the direction term, both far beyond the
+  // rounding of the shortcuts (|d_a - d_b| < L  <=>  S < L^2 or
+  // D^2 + L^4 < 2 L^2 S; d2 is phi_t - phi_k modulo 2 pi).
+  const float l1 = (static_cast<float>(T.z1_support) - 0.5f) / mcc::kZ1Scale + 0.5f;
+  const float l1_sq = l1 * l1, l1_4 = l1_sq * l1_sq, l1_sq2 = 2.0f * l1_sq;
+  const float l2 = (static_cast<float>(T.z2_support) - 0.5f) / mcc::kZAngleScale + 1e-3f;
+  const float l2_hi = mcc::kTwoPiF - l2;
+  float phi[mcc::kMaxCylinders];
+  for (int t = 0; t < nR; ++t) phi[t] = mcc::angle_diff(w.ta[t], w.tb[t]);
+  for (int k = 0; k < nR; ++k) {
+    w.rho_t[k * nR + k] = 0.0f;
+    for (int t = k + 1; t < nR; ++t) {
+      const float dxa = w.xa[t] - w.xa[k], dya = w.ya[t] - w.ya[k];
+      const float dxb = w.xb[t] - w.xb[k], dyb = w.yb[t] - w.yb[k];
+      const float a2 = dxa * dxa + dya * dya, b2 = dxb * dxb + dyb * dyb;
+      const float sum = a2 + b2, dif = a2 - b2;
+      const float rot = std::fabs(phi[t] - phi[k]);
+      const bool maybe = (sum < l1_sq || dif * dif + l1_4 < sum * l1_sq2) && (rot < l2 || rot > l2_hi);
+      w.rho_t[k * nR + t] = maybe ? mcc::pair_compatibility(T, w, t, k) : 0.0f;
+      w.rho_t[t * nR + k] = maybe ? mcc::pair_compatibility(T, w, k, t) : 0.0f;
+    }
+  }
+}
+
+}  // namespace fpm::cpu
