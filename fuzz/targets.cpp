@@ -145,12 +145,15 @@ void refresh_checksums(std::vector<std::uint8_t>& b) {
       len[8] == C * 4 && len[9] == C * 4 && len[10] == C * 4) {
     std::vector<std::uint64_t> offsets(E + 1), bits(C * W), valid(C * V);
     std::vector<float> x(C), y(C), theta(C);
-    std::memcpy(offsets.data(), b.data() + off[1], len[1]);
-    std::memcpy(bits.data(), b.data() + off[6], len[6]);
-    std::memcpy(valid.data(), b.data() + off[7], len[7]);
-    std::memcpy(x.data(), b.data() + off[8], len[8]);
-    std::memcpy(y.data(), b.data() + off[9], len[9]);
-    std::memcpy(theta.data(), b.data() + off[10], len[10]);
+    const auto take = [&](void* to, int section) {  // (an empty vector's data() may be null)
+      if (len[section]) std::memcpy(to, b.data() + off[section], len[section]);
+    };
+    take(offsets.data(), 1);
+    take(bits.data(), 6);
+    take(valid.data(), 7);
+    take(x.data(), 8);
+    take(y.data(), 9);
+    take(theta.data(), 10);
     for (std::uint64_t e = 0; e < E; ++e) {
       const std::uint64_t c0 = offsets[e], c1 = offsets[e + 1];
       if (c0 > c1 || c1 > C) continue;

@@ -1,9 +1,13 @@
-// AVX-512 versions of the two heavy LSS-R stages: the compatibility matrix
-// and the relaxation, 16 pairs at a time. Every lane performs exactly the
-// operations of the scalar code in mcc/score.hpp, in the same order (IEEE
-// single precision, no fused multiply-add), so the results are bit-identical;
-// the parity tests compare them on every shared template pair.
+// AVX-512 versions of the LSS-R stages of mcc/score.hpp: the pair selection,
+// the compatibility matrix (prefiltered), the relaxation and the final
+// selection, 16 lanes at a time. Every value that reaches the score is
+// computed with exactly the operations of the scalar code, in the same order
+// (IEEE single precision, no fused multiply-add), so the results are
+// bit-identical; the parity tests compare them on every shared template pair
+// and on fresh synthetic ones.
+// GCC 12 warns about its own _mm512_undefined_* helpers inside the intrinsics.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #include <immintrin.h>
 
 #include "cpu/avx512_angle.hpp"

@@ -14,6 +14,7 @@
 // is the scalar path's bit for bit.
 // GCC 12 warns about its own _mm512_undefined_* helpers inside the intrinsics.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #include <immintrin.h>
 
 #include "cpu/avx512_angle.hpp"
