@@ -1,8 +1,8 @@
-// An allocator for the large arrays of a gallery: new elements are left
-// uninitialised (a loaded gallery overwrites every byte, and zero-filling
-// gigabytes first costs as much as reading them), and blocks of many
-// megabytes are aligned to and advised for transparent huge pages (a 9 GB
-// gallery otherwise takes over two million page faults on first touch).
+// The allocator behind a gallery's arrays (PodArray): new elements are left
+// uninitialised (zero-filling gigabytes that are then overwritten costs as
+// much as writing them), and blocks of many megabytes are aligned to and
+// advised for transparent huge pages (a 9 GB gallery otherwise takes over
+// two million page faults on first touch).
 #pragma once
 
 #include <cstddef>
@@ -11,7 +11,6 @@
 #include <new>
 #include <type_traits>
 #include <utility>
-#include <vector>
 
 #include <sys/mman.h>
 
@@ -58,9 +57,5 @@ struct UninitAllocator {
   template <class U>
   bool operator!=(const UninitAllocator<U>&) const noexcept { return false; }
 };
-
-// A vector of plain values whose resize() does not zero-fill.
-template <class T>
-using PodVector = std::vector<T, UninitAllocator<T>>;
 
 }  // namespace fpm::detail
