@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "fpmatch/fpmatch.hpp"
+#include "gallery_checksums.hpp"
 #include "mcc/content_hash.hpp"  // header-only: the gallery target recomputes entry hashes
 
 namespace fpm_fuzz {
@@ -115,21 +116,10 @@ int detect(const std::uint8_t* d, std::size_t n) {
 
 namespace {
 
-std::uint32_t crc32c(const std::uint8_t* p, std::size_t n) {  // bitwise; inputs are small
-  std::uint32_t c = 0xffffffffu;
-  for (std::size_t i = 0; i < n; ++i) {
-    c ^= p[i];
-    for (int k = 0; k < 8; ++k) c = (c >> 1) ^ (0x82f63b78u & (0u - (c & 1u)));
-  }
-  return ~c;
-}
-
-// Section table entries (id, crc, offset, bytes) at 64 + 32 i; header CRC in
-// the header's last four bytes (docs/gallery-format.md). The entries' content
-// hashes are recomputed first where the sections hold what the header's
-// counts say, so that mutated cylinders reach the cylinder checks and, when
-// they pass them, the matchers.
-void refresh_checksums(std::vector<std::uint8_t>& b) {
+// Recomputes the entries' content hashes, where the sections hold what the
+// header's counts say, and then every checksum: mutated cylinders reach the
+// cylinder checks and, when they pass them, the matchers.
+void refresh_hashes_and_checksums(std::vector<std::uint8_t>& b) {
   if (b.size() < 4096) return;
   std::uint64_t E, C, off[12] = {}, len[12] = {};
   std::memcpy(&E, b.data() + 32, 8);
@@ -163,16 +153,7 @@ void refresh_checksums(std::vector<std::uint8_t>& b) {
       std::memcpy(b.data() + off[5] + 8 * e, &h, 8);
     }
   }
-  for (std::size_t i = 0; i < 16; ++i) {
-    std::uint64_t off, len;
-    std::memcpy(&off, b.data() + 64 + 32 * i + 8, 8);
-    std::memcpy(&len, b.data() + 64 + 32 * i + 16, 8);
-    if (off > b.size() || len > b.size() - off) continue;
-    const std::uint32_t crc = crc32c(b.data() + off, static_cast<std::size_t>(len));
-    std::memcpy(b.data() + 64 + 32 * i + 4, &crc, 4);
-  }
-  const std::uint32_t crc = crc32c(b.data(), 4092);
-  std::memcpy(b.data() + 4092, &crc, 4);
+  refresh_checksums(b.data(), b.size());
 }
 
 void spit(const std::string& path, const std::vector<std::uint8_t>& b) {
@@ -197,7 +178,7 @@ bool load(const std::string& path, fpm::Gallery& out) {
 
 int gallery(const std::uint8_t* d, std::size_t n) {
   std::vector<std::uint8_t> bytes(d, d + n);
-  refresh_checksums(bytes);
+  refresh_hashes_and_checksums(bytes);
   const char* tmp = std::getenv("TMPDIR");
   const std::string path = std::string(tmp && *tmp ? tmp : "/tmp") + "/fpm_fuzz_gallery_" + std::to_string(::getpid());
   spit(path + ".fpg", bytes);

@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "fpmatch/fpmatch.hpp"
+#include "gallery_checksums.hpp"  // fuzz/: shared with the gallery fuzz target
 #include "support.hpp"
 
 namespace {
@@ -54,33 +55,14 @@ std::vector<std::pair<std::uint64_t, std::uint64_t>> sections(const std::vector<
   return s;
 }
 
-// CRC-32C (Castagnoli, reflected 0x82F63B78), bit by bit: independent of
-// the library's table and instruction paths.
-std::uint32_t reference_crc32c(const char* p, std::size_t n) {
-  std::uint32_t c = 0xffffffffu;
-  for (std::size_t i = 0; i < n; ++i) {
-    c ^= static_cast<unsigned char>(p[i]);
-    for (int k = 0; k < 8; ++k) c = (c >> 1) ^ (0x82f63b78u & (0u - (c & 1u)));
-  }
-  return ~c;
-}
-
 std::uint32_t u32_at(const std::vector<char>& b, std::size_t off) {
   std::uint32_t v;
   std::memcpy(&v, b.data() + off, 4);
   return v;
 }
 
-// Recomputes every section checksum and then the header's, as a writer
-// that produced the altered contents would have.
 void refresh_checksums(std::vector<char>& b) {
-  const auto secs = sections(b);
-  for (int i = 0; i < 11; ++i) {
-    const std::uint32_t crc = reference_crc32c(b.data() + secs[i].first, static_cast<std::size_t>(secs[i].second));
-    std::memcpy(b.data() + 64 + 32 * i + 4, &crc, 4);
-  }
-  const std::uint32_t crc = reference_crc32c(b.data(), 4092);
-  std::memcpy(b.data() + 4092, &crc, 4);
+  fpm_fuzz::refresh_checksums(reinterpret_cast<unsigned char*>(b.data()), b.size());
 }
 
 std::string load_message(const std::string& path) {
@@ -125,18 +107,18 @@ TEST_CASE("gallery: impossible cylinders are refused even with correct checksums
 }
 
 TEST_CASE("gallery: the file's checksums are standard CRC-32C", "[gallery]") {
-  REQUIRE(reference_crc32c("123456789", 9) == 0xe3069283u);  // the published check value
+  REQUIRE(fpm_fuzz::reference_crc32c("123456789", 9) == 0xe3069283u);  // the published check value
   const std::string path = "fpm_test_crc.fpg";
   small_gallery(9, 2).save(path);
   const std::vector<char> b = slurp(path);
   REQUIRE(b.size() > 4096);
-  CHECK(u32_at(b, 4092) == reference_crc32c(b.data(), 4092));
+  CHECK(u32_at(b, 4092) == fpm_fuzz::reference_crc32c(b.data(), 4092));
   const auto secs = sections(b);
   for (int i = 0; i < 11; ++i) {
     INFO("section " << i + 1);
     REQUIRE(secs[i].first + secs[i].second <= b.size());
     CHECK(u32_at(b, 64 + 32 * i + 4) ==
-          reference_crc32c(b.data() + secs[i].first, static_cast<std::size_t>(secs[i].second)));
+          fpm_fuzz::reference_crc32c(b.data() + secs[i].first, static_cast<std::size_t>(secs[i].second)));
   }
   std::remove(path.c_str());
 }

@@ -122,17 +122,10 @@ FPM_AVX512 void lssr_compatibility_avx512(const mcc::ScoreTables& T, int nR, con
   const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
   // rho_t holds kMaxCylinders^2 floats, a multiple of 16: whole-vector stores.
   for (int i = 0; i < nR * nR; i += 16) _mm512_storeu_ps(w.rho_t + i, zero);
-  // Nonzero needs d1 * kZ1Scale + 0.5 below the z1 support, and likewise d2
-  // for z2. The tests below widen both limits, by half a pixel and by 10^-3
-  // rad, far beyond the rounding differences of their shortcuts:
-  // |da - db| < L  <=>  S < L^2  or  D^2 + L^4 < 2 L^2 S  (S = da^2 + db^2,
-  // D = da^2 - db^2: no square roots), and d2 is, modulo 2 pi, the
-  // difference of the two pairs' rotations phi = theta_a - theta_b.
-  const float l1 = (static_cast<float>(T.z1_support) - 0.5f) / mcc::kZ1Scale + 0.5f;
-  const __m512 l1_sq = _mm512_set1_ps(l1 * l1), l1_4 = _mm512_set1_ps(l1 * l1 * l1 * l1),
-               l1_sq2 = _mm512_set1_ps(2.0f * l1 * l1);
-  const float l2 = (static_cast<float>(T.z2_support) - 0.5f) / mcc::kZAngleScale + 1e-3f;
-  const __m512 l2_lo = _mm512_set1_ps(l2), l2_hi = _mm512_set1_ps(mcc::kTwoPiF - l2);
+  const PrefilterLimits lim(T);
+  const __m512 l1_sq = _mm512_set1_ps(lim.dist_sq), l1_4 = _mm512_set1_ps(lim.dist_4),
+               l1_sq2 = _mm512_set1_ps(lim.dist_sq2);
+  const __m512 l2_lo = _mm512_set1_ps(lim.rot_lo), l2_hi = _mm512_set1_ps(lim.rot_hi);
   alignas(64) float phi[mcc::kMaxCylinders + 16];
   for (int t0 = 0; t0 < nR; t0 += 16) {
     const __mmask16 live = nR - t0 >= 16 ? __mmask16(0xffff) : __mmask16((1u << (nR - t0)) - 1u);

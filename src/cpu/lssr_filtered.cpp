@@ -12,14 +12,7 @@
 namespace fpm::cpu {
 
 void lssr_compatibility_filtered(const mcc::ScoreTables& T, int nR, const mcc::Workspace& w) {
-  // The limits and their margins are the AVX-512 path's: half a pixel on the
-  // distance term, 10^-3 rad on the direction term, both far beyond the
-  // rounding of the shortcuts (|d_a - d_b| < L  <=>  S < L^2 or
-  // D^2 + L^4 < 2 L^2 S; d2 is phi_t - phi_k modulo 2 pi).
-  const float l1 = (static_cast<float>(T.z1_support) - 0.5f) / mcc::kZ1Scale + 0.5f;
-  const float l1_sq = l1 * l1, l1_4 = l1_sq * l1_sq, l1_sq2 = 2.0f * l1_sq;
-  const float l2 = (static_cast<float>(T.z2_support) - 0.5f) / mcc::kZAngleScale + 1e-3f;
-  const float l2_hi = mcc::kTwoPiF - l2;
+  const PrefilterLimits lim(T);
   float phi[mcc::kMaxCylinders];
   for (int t = 0; t < nR; ++t) phi[t] = mcc::angle_diff(w.ta[t], w.tb[t]);
   for (int k = 0; k < nR; ++k) {
@@ -30,7 +23,8 @@ void lssr_compatibility_filtered(const mcc::ScoreTables& T, int nR, const mcc::W
       const float a2 = dxa * dxa + dya * dya, b2 = dxb * dxb + dyb * dyb;
       const float sum = a2 + b2, dif = a2 - b2;
       const float rot = std::fabs(phi[t] - phi[k]);
-      const bool maybe = (sum < l1_sq || dif * dif + l1_4 < sum * l1_sq2) && (rot < l2 || rot > l2_hi);
+      const bool maybe = (sum < lim.dist_sq || dif * dif + lim.dist_4 < sum * lim.dist_sq2) &&
+                         (rot < lim.rot_lo || rot > lim.rot_hi);
       w.rho_t[k * nR + t] = maybe ? mcc::pair_compatibility(T, w, t, k) : 0.0f;
       w.rho_t[t * nR + k] = maybe ? mcc::pair_compatibility(T, w, k, t) : 0.0f;
     }

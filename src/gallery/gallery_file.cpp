@@ -230,7 +230,7 @@ const char* cylinder_problem(const Gallery::Data& d, std::uint64_t c) {
 // each take the next entry when theirs is done; the whole-word segments
 // (bits, then validity) run interleaved, the short rest on its own.
 void content_hashes(const Gallery::Data& d, std::uint64_t e0, std::uint64_t e1, std::uint64_t* out) {
-  for (std::uint64_t e = e0; e < e1; ++e) out[e - e0] = 0x243f6a8885a308d3ull ^ (d.offset[e + 1] - d.offset[e]);
+  for (std::uint64_t e = e0; e < e1; ++e) out[e - e0] = mcc::content_hash_seed(d.offset[e + 1] - d.offset[e]);
   for (int phase = 0; phase < 2; ++phase) {
     const std::uint64_t W = phase == 0 ? mcc::kCylinderWords : mcc::kValidityWords;
     const std::uint64_t* const words = phase == 0 ? d.bits.data() : d.valid.data();
@@ -254,10 +254,7 @@ void content_hashes(const Gallery::Data& d, std::uint64_t e0, std::uint64_t e1, 
     while (active[0] && active[1] && active[2] && active[3]) {
       const std::uint64_t m = std::min(std::min(left[0], left[1]), std::min(left[2], left[3]));
       for (std::uint64_t i = 0; i < m; ++i)
-        for (int q = 0; q < 4; ++q) {
-          h[q] = (h[q] ^ p[q][i]) * 0x9e3779b97f4a7c15ull;  // mcc::hash_words, one word
-          h[q] ^= h[q] >> 29;
-        }
+        for (int q = 0; q < 4; ++q) h[q] = mcc::hash_word(h[q], p[q][i]);
       for (int q = 0; q < 4; ++q) {
         p[q] += m;
         left[q] -= m;

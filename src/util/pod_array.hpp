@@ -56,11 +56,8 @@ class PodArray {
     size_ = cap_ = n;
     mapping_ = std::move(mapping);
   }
-  bool mapped() const noexcept { return mapping_ != nullptr; }
 
   std::size_t size() const noexcept { return size_; }
-  std::size_t capacity() const noexcept { return cap_; }
-  bool empty() const noexcept { return size_ == 0; }
   T* data() noexcept { return ptr_; }
   const T* data() const noexcept { return ptr_; }
   T* begin() noexcept { return ptr_; }

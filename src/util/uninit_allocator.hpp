@@ -9,8 +9,6 @@
 #include <cstdlib>
 #include <memory>
 #include <new>
-#include <type_traits>
-#include <utility>
 
 #include <sys/mman.h>
 
@@ -22,13 +20,9 @@ struct UninitAllocator {
   static constexpr std::size_t kHugePage = std::size_t{2} << 20;
   static constexpr std::size_t kHugeFrom = std::size_t{32} << 20;  // bytes
 
-  UninitAllocator() noexcept = default;
-  template <class U>
-  UninitAllocator(const UninitAllocator<U>&) noexcept {}
-
   T* allocate(std::size_t n) {
-    const std::size_t bytes = n * sizeof(T);
     if (n > static_cast<std::size_t>(-1) / sizeof(T)) throw std::bad_alloc();
+    const std::size_t bytes = n * sizeof(T);
     if (bytes < kHugeFrom) return std::allocator<T>().allocate(n);
     void* p = nullptr;
     if (::posix_memalign(&p, kHugePage, (bytes + kHugePage - 1) / kHugePage * kHugePage) != 0) throw std::bad_alloc();
@@ -43,19 +37,6 @@ struct UninitAllocator {
     else
       std::free(p);
   }
-  // Value-initialisation (resize(n), vector(n)) leaves trivial types as they are.
-  template <class U>
-  void construct(U* p) noexcept(std::is_nothrow_default_constructible<U>::value) {
-    ::new (static_cast<void*>(p)) U;
-  }
-  template <class U, class... Args>
-  void construct(U* p, Args&&... args) {
-    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
-  }
-  template <class U>
-  bool operator==(const UninitAllocator<U>&) const noexcept { return true; }
-  template <class U>
-  bool operator!=(const UninitAllocator<U>&) const noexcept { return false; }
 };
 
 }  // namespace fpm::detail
