@@ -4,11 +4,14 @@
 #   scripts/gpu-check.sh test     CUDA parity tests + compute-sanitizer memcheck/racecheck
 #   scripts/gpu-check.sh bench    synthetic 1M-template gallery; CUDA and CPU 1:N throughput,
 #                                 upload time, device memory per template
-#   scripts/gpu-check.sh all      all three
+#   scripts/gpu-check.sh ab       after bench: batch 64 with the reference kernel and again
+#                                 with the current one (same-machine ratio)
+#   scripts/gpu-check.sh all      build, test, bench, ab
 #   scripts/gpu-check.sh quick    what fits in a few minutes: CLI and tests only, the
-#                                 CUDA tests, a 200,000-template benchmark, then memcheck
+#                                 CUDA tests, a 200,000-template benchmark (with an A/B
+#                                 against the reference kernel), memcheck, racecheck
 #   scripts/gpu-check.sh profile  Nsight Compute sections of one score-kernel launch
-#   scripts/gpu-check.sh sanitize memcheck on one CUDA test (after build)
+#   scripts/gpu-check.sh sanitize memcheck on one CUDA test, racecheck on another (after build)
 # Several steps may be given: scripts/gpu-check.sh build profile sanitize
 # Logs and a summary table go to $OUT (default build-gpu/out). Dependencies
 # that the machine lacks can come as Debian packages unpacked by
@@ -61,7 +64,21 @@ do_quick() {
   note "cuda tests: $(grep -E 'passed|failed' "$OUT/cuda_tests.log" | tail -1) ($((SECONDS - t0)) s)"
   grep -E "CUDA parity seed|FAILED" "$OUT/cuda_tests.log" | head -8 | tee -a "$summary"
   BENCH_SUBJECTS=${BENCH_SUBJECTS:-20000} BENCH_SECONDS=${BENCH_SECONDS:-5} do_bench
+  BENCH_SECONDS=${BENCH_SECONDS:-5} do_ab
   do_sanitize
+}
+
+# The same comparisons with the first version of the score kernel
+# (FPM_CUDA_KERNEL=reference), then the current one again: a same-machine
+# ratio.
+do_ab() {
+  local fpm=build-gpu/examples/fpmatch g=build-gpu/g1m/gallery.fpg
+  rate() { python3 -c "import json;print(f\"{json.load(open('$1'))['comparisons_per_second']/1e6:.2f}\")" 2>&1 | tail -1; }
+  FPM_CUDA_KERNEL=reference $fpm bench --gallery $g --backend cuda --batch 64 --seconds "${BENCH_SECONDS:-5}" --json \
+    > "$OUT/bench_ref_64.json" 2> "$OUT/bench_ref_64.err"
+  $fpm bench --gallery $g --backend cuda --batch 64 --seconds "${BENCH_SECONDS:-5}" --json \
+    > "$OUT/bench_new_64.json" 2> "$OUT/bench_new_64.err"
+  note "A/B batch 64, M comparisons/s: current $(rate "$OUT/bench_cuda_64.json") then $(rate "$OUT/bench_new_64.json"), reference kernel $(rate "$OUT/bench_ref_64.json")"
 }
 
 do_sanitize() {
@@ -71,6 +88,12 @@ do_sanitize() {
   local rc=$?
   note "memcheck (large batches, add and remove): exit $rc ($(grep -E 'ERROR SUMMARY' "$OUT/memcheck.log" | tail -1)) ($((SECONDS - t0)) s)"
   [ $rc = 0 ] || head -c 3000 "$OUT/memcheck.log" | tee -a "$summary"
+  t0=$SECONDS
+  timeout "${SANITIZER_SECONDS:-150}" compute-sanitizer --tool racecheck --error-exitcode 9 \
+    build-gpu/tests/fpm_tests "cuda: every score on the real templates equals the CPU's" > "$OUT/racecheck.log" 2>&1
+  rc=$?
+  note "racecheck (real templates, per template): exit $rc ($(grep -E 'RACECHECK SUMMARY|ERROR SUMMARY' "$OUT/racecheck.log" | tail -1)) ($((SECONDS - t0)) s)"
+  [ $rc = 0 ] || head -c 3000 "$OUT/racecheck.log" | tee -a "$summary"
 }
 
 do_profile() {
@@ -115,11 +138,12 @@ for step in "${@:-all}"; do
   build) do_build ;;
   test) do_test ;;
   bench) do_bench ;;
-  all) do_build && do_test && do_bench ;;
+  all) do_build && do_test && do_bench && do_ab ;;
+  ab) do_ab ;;
   quick) do_quick ;;
   profile) do_profile ;;
   sanitize) do_sanitize ;;
-  *) echo "usage: $0 build|test|bench|all|quick|profile|sanitize ..."; exit 2 ;;
+  *) echo "usage: $0 build|test|bench|ab|all|quick|profile|sanitize ..."; exit 2 ;;
   esac || break
 done
 echo "== summary"; cat "$summary"

@@ -122,7 +122,7 @@ FPM_AVX512 void lssr_compatibility_avx512(const mcc::ScoreTables& T, int nR, con
   const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
   // rho_t holds kMaxCylinders^2 floats, a multiple of 16: whole-vector stores.
   for (int i = 0; i < nR * nR; i += 16) _mm512_storeu_ps(w.rho_t + i, zero);
-  const PrefilterLimits lim(T);
+  const mcc::PrefilterLimits lim(T);
   const __m512 l1_sq = _mm512_set1_ps(lim.dist_sq), l1_4 = _mm512_set1_ps(lim.dist_4),
                l1_sq2 = _mm512_set1_ps(lim.dist_sq2);
   const __m512 l2_lo = _mm512_set1_ps(lim.rot_lo), l2_hi = _mm512_set1_ps(lim.rot_hi);

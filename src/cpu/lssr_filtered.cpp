@@ -4,27 +4,19 @@
 // get rho = 0 without the square roots, arc tangents and table lookups; the
 // others get exactly mcc::pair_compatibility. The scalar path keeps the
 // unfiltered reference, so the parity tests compare the two.
-#include <cmath>
-
 #include "cpu/lssr_simd.hpp"
 #include "mcc/score.hpp"
 
 namespace fpm::cpu {
 
 void lssr_compatibility_filtered(const mcc::ScoreTables& T, int nR, const mcc::Workspace& w) {
-  const PrefilterLimits lim(T);
+  const mcc::PrefilterLimits lim(T);
   float phi[mcc::kMaxCylinders];
-  for (int t = 0; t < nR; ++t) phi[t] = mcc::angle_diff(w.ta[t], w.tb[t]);
+  for (int t = 0; t < nR; ++t) phi[t] = mcc::pair_rotation(w, t);
   for (int k = 0; k < nR; ++k) {
     w.rho_t[k * nR + k] = 0.0f;
     for (int t = k + 1; t < nR; ++t) {
-      const float dxa = w.xa[t] - w.xa[k], dya = w.ya[t] - w.ya[k];
-      const float dxb = w.xb[t] - w.xb[k], dyb = w.yb[t] - w.yb[k];
-      const float a2 = dxa * dxa + dya * dya, b2 = dxb * dxb + dyb * dyb;
-      const float sum = a2 + b2, dif = a2 - b2;
-      const float rot = std::fabs(phi[t] - phi[k]);
-      const bool maybe = (sum < lim.dist_sq || dif * dif + lim.dist_4 < sum * lim.dist_sq2) &&
-                         (rot < lim.rot_lo || rot > lim.rot_hi);
+      const bool maybe = mcc::compatibility_may_be_nonzero(lim, w, phi, t, k);
       w.rho_t[k * nR + t] = maybe ? mcc::pair_compatibility(T, w, t, k) : 0.0f;
       w.rho_t[t * nR + k] = maybe ? mcc::pair_compatibility(T, w, k, t) : 0.0f;
     }

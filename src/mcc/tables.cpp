@@ -30,6 +30,7 @@ ScoreTables build() {
   }
   t.z1_support = support(t.z1, kZ1Size);
   t.z2_support = support(t.z2, kZAngleSize + 1);
+  for (int i = 0; i <= kCylinderWords * 64; ++i) t.sqrt_count[i] = std::sqrt(static_cast<float>(i));
   for (int n = 0; n <= kMaxCylinders; ++n)
     t.np[n] = static_cast<std::uint8_t>(kMinNP + std::lround(sigmoid(n, kMuP, kTauP) * (kMaxNP - kMinNP)));
   return t;

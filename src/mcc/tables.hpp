@@ -26,6 +26,10 @@ struct ScoreTables {
   // table index lies beyond.
   int z1_support;
   int z2_support;
+  // sqrtf(i) for every bit count a cylinder comparison can produce, so that
+  // a GPU reads the three square roots of lambda_from_counts instead of
+  // computing them (sqrtf is correctly rounded on both sides: the same bits).
+  float sqrt_count[kCylinderWords * 64 + 1];
 };
 
 // The host copy, built on first use (thread-safe).
