@@ -3,6 +3,9 @@
 # AddressSanitizer + UndefinedBehaviorSanitizer (CPU only), then the normal
 # build (with the CUDA backend compiled when nvcc is present), whose ctest
 # summary ends the output. GPU-only tests report "Skipped" without a device.
+# In between, a ThreadSanitizer build runs the CUDA score kernels on CPU
+# threads (tests "kernel emulation ..."): a data race in their shared-memory protocol
+# fails it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -10,6 +13,10 @@ echo "== sanitizer build (ASan + UBSan)"
 BUILD_TYPE=RelWithDebInfo scripts/build.sh build-asan -DFPM_SANITIZE=ON -DFPM_ENABLE_CUDA=OFF -DFPM_BUILD_BENCH=OFF
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
    ctest --output-on-failure -j"$(nproc)")
+echo "== thread-sanitizer build (CUDA kernels on CPU threads)"
+BUILD_TYPE=RelWithDebInfo scripts/build.sh build-tsan -DFPM_SANITIZE_THREAD=ON -DFPM_ENABLE_CUDA=OFF \
+  -DFPM_BUILD_BENCH=OFF -DFPM_BUILD_EXAMPLES=OFF --target fpm_tests
+(cd build-tsan && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -R "^kernel emulation" -j"$(nproc)")
 echo "== release build"
 scripts/build.sh build
 cd build && ctest --output-on-failure -j"$(nproc)"

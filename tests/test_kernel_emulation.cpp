@@ -1,0 +1,164 @@
+// The CUDA score kernels themselves (kernels/score_kernels.cuh), run on CPU
+// threads by tests/cuda_emulation.hpp: every score of a batch of probes
+// against a set of entries equals the CPU reference bit for bit, for the
+// current kernel and the reference one, with entry offsets, finger-position
+// checks, templates too small to compare and large ties at the selection
+// floor. This runs on every build; the CUDA parity tests repeat it on a
+// device.
+#include "cuda_emulation.hpp"  // first: defines the CUDA built-ins for the kernels
+#include "score_kernels.cuh"
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+
+#include "fpmatch/fpmatch.hpp"
+#include "mcc/encoded.hpp"
+#include "mcc/tables.hpp"
+#include "support.hpp"
+
+namespace {
+
+// Cylinder sets packed as the device holds them, in host memory.
+struct HostSets {
+  std::vector<std::uint64_t> offset{0}, hash, bits, valid;
+  std::vector<std::uint8_t> position;
+  std::vector<float> x, y, theta;
+  int max_cylinders = 1;
+
+  void add(const fpm::EncodedTemplate& e, std::uint8_t pos) {
+    const auto& d = e.data();
+    hash.push_back(d.hash);
+    position.push_back(pos);
+    bits.insert(bits.end(), d.bits.begin(), d.bits.end());
+    valid.insert(valid.end(), d.valid.begin(), d.valid.end());
+    x.insert(x.end(), d.x.begin(), d.x.end());
+    y.insert(y.end(), d.y.begin(), d.y.end());
+    theta.insert(theta.end(), d.theta.begin(), d.theta.end());
+    offset.push_back(offset.back() + static_cast<std::uint64_t>(d.n()));
+    max_cylinders = std::max(max_cylinders, d.n());
+  }
+  fpm::kernels::PackedSets view() const {
+    fpm::kernels::PackedSets v;
+    v.offset = offset.data();
+    v.hash = hash.data();
+    v.position = position.data();
+    v.bits = bits.data();
+    v.valid = valid.data();
+    v.x = x.data();
+    v.y = y.data();
+    v.theta = theta.data();
+    v.count = static_cast<std::uint32_t>(hash.size());
+    v.max_cylinders = max_cylinders;
+    return v;
+  }
+};
+
+std::uint32_t bits_of(float f) {
+  std::uint32_t u;
+  std::memcpy(&u, &f, 4);
+  return u;
+}
+
+fpm::EncodedTemplate lattice(int side) {
+  std::vector<fpm::Minutia> ms;
+  for (int r = 0; r < side; ++r)
+    for (int c = 0; c < side; ++c) {
+      fpm::Minutia m;
+      m.x = 40.0f + 28.0f * c;
+      m.y = 40.0f + 28.0f * r;
+      m.theta = 1.0f;
+      m.type = fpm::MinutiaType::RidgeEnding;
+      m.quality = 60;
+      ms.push_back(m);
+    }
+  return fpm::encode(fpm::Template(fpm::TemplateInfo{}, ms));
+}
+
+using Kernel = void (*)(fpm::kernels::PackedSets, fpm::kernels::PackedSets, std::uint32_t, std::uint32_t, bool,
+                        const fpm::mcc::ScoreTables*, float*);
+
+// Probes against entries [e_begin, count) through `kernel`, each score
+// compared with the scalar CPU matcher (-1 where positions are checked and
+// differ). Returns the number of comparisons the CPU scores above 0.
+int check_kernel(Kernel kernel, std::size_t shared_bytes, const std::vector<fpm::EncodedTemplate>& probes,
+                 const std::vector<std::uint8_t>& probe_pos, const std::vector<fpm::EncodedTemplate>& entries,
+                 const std::vector<std::uint8_t>& entry_pos, std::uint32_t e_begin, bool check_positions) {
+  HostSets p, g;
+  for (std::size_t i = 0; i < probes.size(); ++i) p.add(probes[i], probe_pos[i]);
+  for (std::size_t i = 0; i < entries.size(); ++i) g.add(entries[i], entry_pos[i]);
+  const auto n = static_cast<std::uint32_t>(entries.size()) - e_begin;
+  std::vector<float> scores(probes.size() * n, 99.0f);
+  fpm_emu::launch(kernel, n, 256, shared_bytes, p.view(), g.view(), e_begin, n, check_positions,
+                  &fpm::mcc::score_tables(), scores.data());
+  fpm::Matcher scalar(fpm::SimdLevel::Scalar);
+  int positive = 0;
+  for (std::size_t i = 0; i < probes.size(); ++i)
+    for (std::uint32_t e = 0; e < n; ++e) {
+      const std::uint8_t pp = probe_pos[i], gp = entry_pos[e_begin + e];
+      const bool skip = check_positions && pp != 0 && gp != 0 && pp != gp;
+      const float ref = skip ? -1.0f : scalar.match(probes[i], entries[e_begin + e]);
+      const float got = scores[i * n + e];
+      if (bits_of(got) != bits_of(ref)) FAIL_CHECK("probe " << i << " entry " << e_begin + e << ": " << got << " != " << ref);
+      positive += ref > 0.0f ? 1 : 0;
+    }
+  return positive;
+}
+
+}  // namespace
+
+TEST_CASE("kernel emulation: the score kernels give the CPU's scores on CPU threads", "[kernel]") {
+  const auto seed = static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+  std::printf("kernel emulation seed: %llu\n", static_cast<unsigned long long>(seed));
+  INFO("seed " << seed);
+  fpm::SynthOptions o;
+  o.seed = seed;
+  const fpm::SyntheticFingers sf(o);
+  // Entries: three subjects' impressions, a lattice (ties at the floor), a
+  // template too small to compare and an empty one; probes: other
+  // impressions of the same subjects, a lattice, a small template.
+  std::vector<fpm::EncodedTemplate> entries, probes;
+  std::vector<std::uint8_t> entry_pos, probe_pos;
+  for (std::uint64_t s = 0; s < 3; ++s) {
+    entries.push_back(fpm::encode(sf.impression(s, 1 + s, 0)));
+    entry_pos.push_back(static_cast<std::uint8_t>(1 + s));
+    probes.push_back(fpm::encode(sf.impression(s, 1 + s, 1)));
+    probe_pos.push_back(s == 1 ? 0 : static_cast<std::uint8_t>(1 + s));
+  }
+  entries.push_back(lattice(11));
+  entry_pos.push_back(2);
+  probes.push_back(lattice(11));
+  probe_pos.push_back(0);
+  std::vector<fpm::Minutia> few(3);
+  for (int i = 0; i < 3; ++i) {
+    few[i].x = 100.0f + 20.0f * i;
+    few[i].y = 120.0f;
+    few[i].theta = 0.5f;
+    few[i].type = fpm::MinutiaType::Bifurcation;
+  }
+  entries.push_back(fpm::encode(fpm::Template(fpm::TemplateInfo{}, few)));
+  entry_pos.push_back(0);
+  entries.push_back(fpm::EncodedTemplate());
+  entry_pos.push_back(4);
+  probes.push_back(fpm::encode(fpm::Template(fpm::TemplateInfo{}, few)));
+  probe_pos.push_back(3);
+
+  int max_p = 1, max_g = 1;
+  for (const auto& e : probes) max_p = std::max(max_p, static_cast<int>(e.cylinders()));
+  for (const auto& e : entries) max_g = std::max(max_g, static_cast<int>(e.cylinders()));
+  const Kernel fast = fpm::kernels::score_kernel;
+  const Kernel reference = fpm::kernels::score_kernel_reference;
+  const std::size_t fast_bytes = fpm::kernels::FastLayout(max_p, max_g).total;
+  const std::size_t ref_bytes = fpm::kernels::ReferenceLayout(max_p, max_g).total;
+
+  SECTION("current kernel, every entry") {
+    CHECK(check_kernel(fast, fast_bytes, probes, probe_pos, entries, entry_pos, 0, false) >= 3);
+  }
+  SECTION("current kernel, from entry 1, finger positions checked") {
+    CHECK(check_kernel(fast, fast_bytes, probes, probe_pos, entries, entry_pos, 1, true) >= 2);
+  }
+  SECTION("reference kernel") {
+    CHECK(check_kernel(reference, ref_bytes, probes, probe_pos, entries, entry_pos, 0, true) >= 3);
+  }
+}
