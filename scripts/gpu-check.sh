@@ -2,14 +2,16 @@
 # GPU checks, for a machine with an NVIDIA GPU (sm_90 by default):
 #   scripts/gpu-check.sh build    configure and build for the GPU
 #   scripts/gpu-check.sh test     CUDA parity tests + compute-sanitizer memcheck/racecheck
-#   scripts/gpu-check.sh bench    synthetic 1M-template gallery; CUDA and CPU 1:N throughput,
-#                                 upload time, device memory per template
+#   scripts/gpu-check.sh bench    synthetic 200,000-template gallery (and 5 times over in
+#                                 memory: 1M); CUDA and CPU 1:N throughput, 1M upload
+#                                 time, device memory per template
+#   scripts/gpu-check.sh capacity after bench: fill device 0 with copies of the gallery
 #   scripts/gpu-check.sh ab       after bench: batch 64 with the reference kernel and again
 #                                 with the current one (same-machine ratio)
 #   scripts/gpu-check.sh all      build, test, bench, ab
 #   scripts/gpu-check.sh quick    what fits in a few minutes: CLI and tests only, the
-#                                 CUDA tests, a 200,000-template benchmark (with an A/B
-#                                 against the reference kernel), memcheck, racecheck
+#                                 CUDA tests, the benchmark (200,000 and 1M templates, an
+#                                 A/B against the reference kernel), memcheck, racecheck
 #   scripts/gpu-check.sh profile  Nsight Compute sections of one score-kernel launch
 #   scripts/gpu-check.sh sanitize memcheck on one CUDA test, racecheck on another (after build)
 # Several steps may be given: scripts/gpu-check.sh build profile sanitize
@@ -72,7 +74,7 @@ do_quick() {
 # (FPM_CUDA_KERNEL=reference), then the current one again: a same-machine
 # ratio.
 do_ab() {
-  local fpm=build-gpu/examples/fpmatch g=build-gpu/g1m/gallery.fpg
+  local fpm=build-gpu/examples/fpmatch g=$GALLERY
   rate() { python3 -c "import json;print(f\"{json.load(open('$1'))['comparisons_per_second']/1e6:.2f}\")" 2>&1 | tail -1; }
   FPM_CUDA_KERNEL=reference $fpm bench --gallery $g --backend cuda --batch 64 --seconds "${BENCH_SECONDS:-5}" --json \
     > "$OUT/bench_ref_64.json" 2> "$OUT/bench_ref_64.err"
@@ -109,27 +111,71 @@ do_profile() {
     "$OUT/ncu.txt" | head -60 | tee -a "$summary"
 }
 
+# The benchmark gallery: BENCH_SUBJECTS subjects x 10 fingers (default
+# 20,000: 200,000 templates, about 30 s to synthesise on 16 cores).
+GALLERY=build-gpu/gbench/gallery.fpg
+
 do_bench() {
   local fpm=build-gpu/examples/fpmatch t0=$SECONDS
-  local subjects=${BENCH_SUBJECTS:-100000}
-  if [ ! -s build-gpu/g1m/gallery.fpg ]; then
-    $fpm synth --subjects "$subjects" --fingers 10 --probes 0 --seed 1000 --out build-gpu/g1m --quiet \
+  if [ ! -s $GALLERY ]; then
+    $fpm synth --subjects "${BENCH_SUBJECTS:-20000}" --fingers 10 --probes 0 --seed 1000 --out build-gpu/gbench --quiet \
       --threads "$(nproc)" > "$OUT/synth.log" 2>&1 || { cat "$OUT/synth.log"; return 1; }
   fi
   note "gallery: $(cat "$OUT/synth.log" 2>/dev/null | head -1) ($((SECONDS - t0)) s)"
-  $fpm gallery info --json build-gpu/g1m/gallery.fpg > "$OUT/gallery.json" 2>&1
-  note "gallery load: $(python3 -c "import json;j=json.load(open('$OUT/gallery.json'));print(f\"{j['load_seconds']:.2f} s, {j['load_gb_per_second']:.2f} GB/s, {j['bytes_per_template']:.0f} B/template\")")"
+  $fpm gallery info --json $GALLERY > "$OUT/gallery.json" 2>&1
+  note "gallery load: $(python3 -c "import json;j=json.load(open('$OUT/gallery.json'));print(f\"{j['entries']} templates, {j['load_seconds']:.2f} s, {j['load_gb_per_second']:.2f} GB/s, {j['bytes_per_template']:.0f} B/template\")")"
   for batch in 64 16 1; do
-    $fpm bench --gallery build-gpu/g1m/gallery.fpg --backend cuda --batch $batch --seconds "${BENCH_SECONDS:-15}" --json \
+    $fpm bench --gallery $GALLERY --backend cuda --batch $batch --seconds "${BENCH_SECONDS:-15}" --json \
       > "$OUT/bench_cuda_$batch.json" 2> "$OUT/bench_cuda_$batch.err"
-    note "cuda batch $batch: $(python3 -c "import json;j=json.load(open('$OUT/bench_cuda_$batch.json'));print(f\"{j['comparisons_per_second']/1e6:.2f} M comparisons/s ({j['comparisons']} in {j['seconds']:.1f} s)\")" 2>&1 | tail -1)"
-    [ "${QUICK:-0}" = 1 ] && break
+    note "cuda batch $batch: $(rate_line "$OUT/bench_cuda_$batch.json")"
   done
-  $fpm bench --gallery build-gpu/g1m/gallery.fpg --backend cpu --batch 64 --seconds 10 --json > "$OUT/bench_cpu.json" 2>&1
-  note "cpu ($(nproc) threads) batch 64: $(python3 -c "import json;j=json.load(open('$OUT/bench_cpu.json'));print(f\"{j['comparisons_per_second']/1e6:.3f} M comparisons/s\")" 2>&1 | tail -1)"
-  note "cuda engine setup (upload) and device memory: $(python3 -c "
-import json; j=json.load(open('$OUT/bench_cuda_64.json')); t=j['templates']; b=j['device_memory_bytes']
-print(f\"{j['engine_setup_seconds']:.2f} s for {t} templates; {b/1e9:.2f} GB on the device, {b/t:.0f} B/template with scratch\")" 2>&1 | tail -1)"
+  # The bar's configuration: 1M templates (the gallery 5 times over, in
+  # memory), batches of 64; its engine setup is the 1M upload.
+  $fpm bench --gallery $GALLERY --backend cuda --batch 64 --seconds "${BENCH_SECONDS:-15}" \
+    --replicate "${BENCH_REPLICATE:-5}" --json > "$OUT/bench_cuda_1m.json" 2> "$OUT/bench_cuda_1m.err"
+  note "cuda batch 64, gallery x${BENCH_REPLICATE:-5}: $(rate_line "$OUT/bench_cuda_1m.json")"
+  note "  upload and device memory: $(setup_line "$OUT/bench_cuda_1m.json")"
+  $fpm bench --gallery $GALLERY --backend cpu --batch 64 --seconds 10 --json > "$OUT/bench_cpu.json" 2>&1
+  note "cpu ($(nproc) threads) batch 64: $(rate_line "$OUT/bench_cpu.json")"
+}
+
+rate_line() {
+  python3 -c "import json;j=json.load(open('$1'));print(f\"{j['comparisons_per_second']/1e6:.2f} M comparisons/s ({j['comparisons']} in {j['seconds']:.1f} s, {j['templates']} templates)\")" 2>&1 | tail -1
+}
+setup_line() {
+  python3 -c "
+import json; j=json.load(open('$1')); t=j['templates']; b=j['device_memory_bytes']
+print(f\"engine setup {j['engine_setup_seconds']:.2f} s for {t} templates; {b/1e9:.2f} GB on the device, {b/t:.0f} B/template with scratch\")" 2>&1 | tail -1
+}
+
+# Capacity of device 0 by filling it: device bytes per template and the
+# fixed scratch from engines on the gallery once and twice over, then an
+# engine on the largest whole number of copies that fits, searched once.
+# Needs host memory for that gallery (about 9 KB per template).
+do_capacity() {
+  local fpm=build-gpu/examples/fpmatch k
+  for k in 1 2; do
+    $fpm bench --gallery $GALLERY --backend cuda --batch 1 --seconds 0.1 --replicate $k --json \
+      > "$OUT/cap_$k.json" 2> "$OUT/cap_$k.err" || { cat "$OUT/cap_$k.err"; return 1; }
+  done
+  python3 - "$OUT" > "$OUT/capacity.txt" <<'PY'
+import json, sys
+o = sys.argv[1]
+a, b = (json.load(open(f"{o}/cap_{k}.json")) for k in (1, 2))
+g = json.load(open(f"{o}/gallery.json"))
+per = (b["device_memory_bytes"] - a["device_memory_bytes"]) / (b["templates"] - a["templates"])
+fixed = a["device_memory_bytes"] - per * a["templates"]
+room = a["device_free_bytes"] - fixed - (256 << 20)  # the engine keeps 256 MiB free
+cyl = g["cylinders"] / g["entries"]
+per40 = per + 236 * (40 - cyl)  # 236 bytes per cylinder
+print(int(room // per) // a["templates"], int(room // per), f"{per:.0f}", f"{fixed / 1e9:.2f}", f"{cyl:.1f}",
+      int(room // per40))
+PY
+  read -r k max_t per fixed cyl max40 < "$OUT/capacity.txt"
+  note "capacity (computed): ${max_t} templates of ${cyl} cylinders (${per} B each on the device, ${fixed} GB fixed), ${max40} of 40 cylinders"
+  $fpm bench --gallery $GALLERY --backend cuda --batch 1 --seconds 0.1 --replicate "$k" --json \
+    > "$OUT/cap_fill.json" 2> "$OUT/cap_fill.err"
+  note "capacity (filled): gallery x$k: exit $? $(rate_line "$OUT/cap_fill.json"); $(setup_line "$OUT/cap_fill.json")"
 }
 
 : > "$summary"
@@ -140,10 +186,11 @@ for step in "${@:-all}"; do
   bench) do_bench ;;
   all) do_build && do_test && do_bench && do_ab ;;
   ab) do_ab ;;
+  capacity) do_capacity ;;
   quick) do_quick ;;
   profile) do_profile ;;
   sanitize) do_sanitize ;;
-  *) echo "usage: $0 build|test|bench|ab|all|quick|profile|sanitize ..."; exit 2 ;;
+  *) echo "usage: $0 build|test|bench|ab|capacity|all|quick|profile|sanitize ..."; exit 2 ;;
   esac || break
 done
 echo "== summary"; cat "$summary"

@@ -15,14 +15,33 @@ struct BenchArgs {
   int threads = 0;
   std::size_t batch = 16;
   double seconds = 3.0;
+  std::size_t replicate = 1;
   bool json = false;
 };
 
+// The gallery's live entries `times` times over, the copies under new
+// subject ids ("r<k>/<id>"): a larger gallery for scale runs without a
+// larger file. Every comparison is still computed in full.
+fpm::Gallery replicated(const fpm::Gallery& g, std::size_t times) {
+  const fpm::GalleryMemory m = g.memory();
+  fpm::Gallery out;
+  out.reserve(m.entries * times, m.cylinders * times);
+  for (std::size_t k = 0; k < times; ++k)
+    for (std::size_t e = 0; e < g.size(); ++e) {
+      const fpm::GalleryEntryInfo info = g.entry(e);
+      if (info.removed) continue;
+      out.add(k == 0 ? info.subject : "r" + std::to_string(k) + "/" + info.subject, info.position, g.encoded(e));
+    }
+  return out;
+}
+
 int run_bench(const BenchArgs& a) {
   if (a.batch == 0) throw fpm::Error(fpm::ErrorCode::InvalidArgument, "--batch must be at least 1");
+  if (a.replicate == 0) throw fpm::Error(fpm::ErrorCode::InvalidArgument, "--replicate must be at least 1");
   const auto l0 = std::chrono::steady_clock::now();
   fpm::Gallery g = fpm::Gallery::load(a.gallery);
   const double load_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - l0).count();
+  if (a.replicate > 1) g = replicated(g, a.replicate);
   if (g.live_size() == 0) throw fpm::Error(fpm::ErrorCode::InvalidArgument, "the gallery is empty");
   // Probes: entries spread over the gallery.
   std::vector<fpm::EncodedTemplate> probes;
@@ -39,9 +58,10 @@ int run_bench(const BenchArgs& a) {
   fpm::Engine engine(std::move(g), eo);
   const double setup_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - s0).count();
   // Device memory the engine took (gallery and search scratch), device 0.
-  double device_bytes = 0;
+  double device_bytes = 0, device_free = 0;
   if (engine.backend() == fpm::Backend::Cuda && !before.devices.empty()) {
     const fpm::RuntimeInfo after = fpm::runtime_info();
+    device_free = static_cast<double>(before.devices[0].free_memory);
     if (!after.devices.empty())
       device_bytes = static_cast<double>(before.devices[0].free_memory) - static_cast<double>(after.devices[0].free_memory);
   }
@@ -64,16 +84,18 @@ int run_bench(const BenchArgs& a) {
                         {"comparisons_per_second", rate},   {"threads", engine.threads()},
                         {"backend", fpm::backend_name(engine.backend())}, {"batch", a.batch},
                         {"batches", batches},               {"templates", templates},
-                        {"gallery_load_seconds", load_s},
+                        {"gallery_load_seconds", load_s},   {"replicate", a.replicate},
                         {"engine_setup_seconds", setup_s},
-                        {"device_memory_bytes", device_bytes}};
+                        {"device_memory_bytes", device_bytes},
+                        {"device_free_bytes", device_free}};
     std::printf("%s\n", j.dump(2).c_str());
     return kOk;
   }
-  std::printf("%s backend, %zu threads, batches of %zu probes against %zu templates\n"
+  std::printf("%s backend, %zu threads, batches of %zu probes against %zu templates%s\n"
               "%llu comparisons in %.2f s: %.0f comparisons/s (%.0f per thread); gallery loaded in %.2f s,"
               " engine set up in %.2f s\n",
               fpm::backend_name(engine.backend()), engine.threads(), a.batch, templates,
+              a.replicate > 1 ? (" (the gallery " + std::to_string(a.replicate) + " times over)").c_str() : "",
               static_cast<unsigned long long>(comparisons), secs, rate, rate / static_cast<double>(engine.threads()),
               load_s, setup_s);
   return kOk;
@@ -89,6 +111,9 @@ void add_bench(CLI::App& app, std::function<int()>* action) {
   cmd->add_option("--threads", args->threads, "CPU threads (default: all cores)");
   cmd->add_option("--batch", args->batch, "Probes per search batch")->capture_default_str();
   cmd->add_option("--seconds", args->seconds, "How long to measure")->capture_default_str();
+  cmd->add_option("--replicate", args->replicate,
+                  "Search the gallery's entries this many times over (copies under new subject ids)")
+      ->capture_default_str();
   cmd->add_flag("--json", args->json, "Print a JSON object");
   cmd->callback([args, action] { *action = [args] { return run_bench(*args); }; });
 }

@@ -98,8 +98,9 @@ float detail::MatcherAccess::match(Matcher& m, const mcc::CylinderSetView& probe
   const mcc::ScoreTables& T = mcc::score_tables();
   const mcc::Workspace& ws = impl_->ws;
   impl_->similarity(a, b, impl_->lambda.data());
-  const bool avx512 = impl_->level == SimdLevel::Avx512;
+  const bool avx512 = impl_->level == SimdLevel::Avx512, avx2 = impl_->level == SimdLevel::Avx2;
   const int nR = avx512 ? cpu::select_pairs_avx512(a, b, impl_->lambda.data(), ws)
+                 : avx2 ? cpu::select_pairs_histogram(a, b, impl_->lambda.data(), ws)
                         : mcc::select_pairs(a, b, impl_->lambda.data(), ws);
   if (nR == 0) return 0.0f;
   mcc::lssr_gather(a, b, nR, ws);
@@ -109,8 +110,8 @@ float detail::MatcherAccess::match(Matcher& m, const mcc::CylinderSetView& probe
     return cpu::lssr_finish_avx512(a, b, nR, T, ws);
   }
   // The scalar path stays the reference: every compatibility in full.
-  if (impl_->level == SimdLevel::Avx2)
-    cpu::lssr_compatibility_filtered(T, nR, ws);
+  if (avx2)
+    cpu::lssr_compatibility_avx2(T, nR, ws);
   else
     mcc::lssr_compatibility(T, nR, ws);
   mcc::lssr_relax(nR, ws);

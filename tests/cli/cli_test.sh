@@ -184,7 +184,16 @@ for k in ("comparisons", "seconds", "comparisons_per_second", "threads", "backen
     assert k in j, k
 assert j["threads"] == 1 and j["backend"] == "cpu" and j["comparisons"] >= 200
 assert abs(j["comparisons_per_second"] - j["comparisons"] / j["seconds"]) < 1e-6 * j["comparisons_per_second"]
+assert j["templates"] == 50 and j["replicate"] == 1
 PY
+  expect_exit 0 "$fpm" bench --gallery syn/gallery.fpg --batch 2 --seconds 0.1 --threads 1 --replicate 3 --json
+  python3 - <<'PY' || fail "bench --replicate is wrong"
+import json
+j = json.load(open("out.txt"))
+assert j["templates"] == 150 and j["replicate"] == 3, j
+assert j["comparisons"] % 300 == 0 and j["comparisons"] >= 300, j
+PY
+  expect_exit 2 "$fpm" bench --gallery syn/gallery.fpg --replicate 0
   ;;
 gallery)
   expect_exit 0 "$fpm" synth --subjects 10 --fingers 1 --probes 1 --seed 6 --out syn
