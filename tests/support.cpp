@@ -64,4 +64,19 @@ fpm::Template random_template(std::mt19937& rng, int minutiae, std::uint16_t wid
   return fpm::Template(info, std::move(ms));
 }
 
+fpm::Template lattice_template(int side) {
+  std::vector<fpm::Minutia> ms;
+  for (int r = 0; r < side; ++r)
+    for (int c = 0; c < side; ++c) {
+      fpm::Minutia m;
+      m.x = 40.0f + 28.0f * static_cast<float>(c);
+      m.y = 40.0f + 28.0f * static_cast<float>(r);
+      m.theta = 1.0f;
+      m.type = fpm::MinutiaType::RidgeEnding;
+      m.quality = 60;
+      ms.push_back(m);
+    }
+  return fpm::Template(fpm::TemplateInfo{}, std::move(ms));
+}
+
 }  // namespace fpm_test

@@ -29,4 +29,9 @@ std::vector<std::uint8_t> read(const std::string& path);
 fpm::Template random_template(std::mt19937& rng, int minutiae, std::uint16_t width = 400,
                               std::uint16_t height = 500);
 
+// A side x side lattice of minutiae 28 pixels apart, all with one
+// direction: many identical cylinders, hence large ties between equal
+// similarities at the pair selection's floor (the selections' fallbacks).
+fpm::Template lattice_template(int side);
+
 }  // namespace fpm_test

@@ -61,20 +61,7 @@ std::uint32_t bits_of(float f) {
   return u;
 }
 
-fpm::EncodedTemplate lattice(int side) {
-  std::vector<fpm::Minutia> ms;
-  for (int r = 0; r < side; ++r)
-    for (int c = 0; c < side; ++c) {
-      fpm::Minutia m;
-      m.x = 40.0f + 28.0f * c;
-      m.y = 40.0f + 28.0f * r;
-      m.theta = 1.0f;
-      m.type = fpm::MinutiaType::RidgeEnding;
-      m.quality = 60;
-      ms.push_back(m);
-    }
-  return fpm::encode(fpm::Template(fpm::TemplateInfo{}, ms));
-}
+fpm::EncodedTemplate lattice(int side) { return fpm::encode(fpm_test::lattice_template(side)); }
 
 using Kernel = void (*)(fpm::kernels::PackedSets, fpm::kernels::PackedSets, std::uint32_t, std::uint32_t, bool,
                         const fpm::mcc::ScoreTables*, float*);

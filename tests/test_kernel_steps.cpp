@@ -270,20 +270,7 @@ TEST_CASE("kernel steps: the score kernel's phases reproduce the CPU on syntheti
   std::vector<fpm::EncodedTemplate> es;
   for (std::uint64_t subject = 0; subject < 10; ++subject)
     for (std::uint64_t imp = 0; imp < 3; ++imp) es.push_back(fpm::encode(sf.impression(subject, 1 + subject % 10, imp)));
-  for (int side : {6, 9, 11}) {
-    std::vector<fpm::Minutia> ms;
-    for (int r = 0; r < side; ++r)
-      for (int c = 0; c < side; ++c) {
-        fpm::Minutia m;
-        m.x = 40.0f + 28.0f * c;
-        m.y = 40.0f + 28.0f * r;
-        m.theta = 1.0f;
-        m.type = fpm::MinutiaType::RidgeEnding;
-        m.quality = 60;
-        ms.push_back(m);
-      }
-    es.push_back(fpm::encode(fpm::Template(fpm::TemplateInfo{}, ms)));
-  }
+  for (int side : {6, 9, 11}) es.push_back(fpm::encode(fpm_test::lattice_template(side)));
   Tally tally;
   check_all_pairs(es, tally);
   INFO("seed " << seed);

@@ -202,15 +202,9 @@ TEST_CASE("matcher: scalar and SIMD paths agree on fresh synthetic impressions",
   std::vector<fpm::EncodedTemplate> es;
   for (std::uint64_t subject = 0; subject < 12; ++subject)
     for (std::uint64_t imp = 0; imp < 4; ++imp) es.push_back(fpm::encode(sf.impression(subject, 1 + subject % 10, imp)));
-  // Regular lattices with one direction: many identical cylinders, so many
-  // equal similarities at the selection's floor (the SIMD selection's
-  // fallback for large ties).
-  for (int side : {6, 9, 11}) {
-    std::vector<std::array<float, 3>> pts;
-    for (int r = 0; r < side; ++r)
-      for (int c = 0; c < side; ++c) pts.push_back({40.0f + 28.0f * c, 40.0f + 28.0f * r, 1.0f});
-    es.push_back(fpm::encode(make(pts)));
-  }
+  // Regular lattices: large ties at the selection's floor (the SIMD
+  // selections' fallback).
+  for (int side : {6, 9, 11}) es.push_back(fpm::encode(lattice_template(side)));
   std::vector<fpm::Matcher> matchers;
   for (fpm::SimdLevel l : levels) matchers.emplace_back(l);
   int genuine_nonzero = 0;

@@ -1,5 +1,7 @@
 // fpmatch bench: a quick 1:N throughput run on a gallery file.
 #include <chrono>
+#include <new>
+#include <string>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
@@ -24,8 +26,19 @@ struct BenchArgs {
 // larger file. Every comparison is still computed in full.
 fpm::Gallery replicated(const fpm::Gallery& g, std::size_t times) {
   const fpm::GalleryMemory m = g.memory();
+  const double bytes = static_cast<double>(m.bytes) * static_cast<double>(times);
+  if (static_cast<double>(m.cylinders) * static_cast<double>(times) > 1e15)
+    throw fpm::Error(fpm::ErrorCode::OutOfMemory, "--replicate " + std::to_string(times) + ": far too large a gallery");
   fpm::Gallery out;
-  out.reserve(m.entries * times, m.cylinders * times);
+  try {
+    out.reserve(m.entries * times, m.cylinders * times);
+  } catch (const std::bad_alloc&) {
+    char gb[32];
+    std::snprintf(gb, sizeof gb, "%.1f", bytes / 1e9);
+    throw fpm::Error(fpm::ErrorCode::OutOfMemory, "--replicate " + std::to_string(times) + ": the gallery " +
+                                                      std::to_string(times) + " times over needs about " + gb +
+                                                      " GB of memory");
+  }
   for (std::size_t k = 0; k < times; ++k)
     for (std::size_t e = 0; e < g.size(); ++e) {
       const fpm::GalleryEntryInfo info = g.entry(e);

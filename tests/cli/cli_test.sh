@@ -194,6 +194,8 @@ assert j["templates"] == 150 and j["replicate"] == 3, j
 assert j["comparisons"] % 300 == 0 and j["comparisons"] >= 300, j
 PY
   expect_exit 2 "$fpm" bench --gallery syn/gallery.fpg --replicate 0
+  expect_exit 3 "$fpm" bench --gallery syn/gallery.fpg --replicate 1000000000000
+  grep -q "far too large" err.txt || fail "bench --replicate: no clear error for an impossible size"
   ;;
 gallery)
   expect_exit 0 "$fpm" synth --subjects 10 --fingers 1 --probes 1 --seed 6 --out syn
