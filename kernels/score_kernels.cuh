@@ -223,7 +223,9 @@ static_assert(mcc::kSimilarityBins == kThreads, "one histogram bin per thread");
 static_assert(mcc::kSimilarityBins == 32 * 8, "warp 0 scans 8 bins per lane");
 
 // Block-shared counters.
-enum Counter { kWholeCells, kOtherCells, kCandidates, kSurvivors, kFloorBin, kFloorCount, kCounters };
+// kCells counts the two halves of the cell list at once: pairs of whole-disc
+// cylinders in its low 16 bits, the others above (each at most 128 x 128).
+enum Counter { kCells, kCandidates, kSurvivors, kFloorBin, kFloorCount, kCounters };
 
 struct FastLayout {
   std::size_t lambda, list, keys, pairs, floats, hist, planes_p, planes_g, counts_p, counts_g, reduce, counters, total;
@@ -346,14 +348,20 @@ __device__ float block_score(const mcc::CylinderSetView& p, const mcc::CylinderS
       if (!pass) S.lambda[idx] = 0.0f;
       whole = mcc::whole_disc(counts_a[r]) && mcc::whole_disc(counts_b[c]);
     }
-    const int front = warp_append(pass && whole, &S.counters[kWholeCells]);
-    const int back = warp_append(pass && !whole, &S.counters[kOtherCells]);
-    if (pass) S.list[whole ? front : total - 1 - back] = static_cast<std::uint16_t>(idx);
+    // Both halves' slots with one atomic per warp.
+    const unsigned mw = __ballot_sync(0xffffffffu, pass && whole), mo = __ballot_sync(0xffffffffu, pass && !whole);
+    int slots = 0;
+    if (lane == 0 && (mw | mo) != 0) slots = atomicAdd(&S.counters[kCells], __popc(mw) | __popc(mo) << 16);
+    slots = __shfl_sync(0xffffffffu, slots, 0);
+    const unsigned below = (1u << lane) - 1u;
+    if (pass)
+      S.list[whole ? (slots & 0xffff) + __popc(mw & below) : total - 1 - ((slots >> 16) + __popc(mo & below))] =
+          static_cast<std::uint16_t>(idx);
   }
   __syncthreads();
 
   // 2. Their similarities, and the histogram of the positive ones.
-  const int whole_cells = S.counters[kWholeCells], cells = whole_cells + S.counters[kOtherCells];
+  const int whole_cells = S.counters[kCells] & 0xffff, cells = whole_cells + (S.counters[kCells] >> 16);
   for (int i = threadIdx.x; i < cells; i += blockDim.x) {
     const bool whole = i < whole_cells;
     const int idx = S.list[whole ? i : total - cells + i];
