@@ -213,8 +213,10 @@ __global__ void __launch_bounds__(kThreads, 4) score_kernel_reference(PackedSets
 // instead of one block-wide maximum per pair; the compatibility matrix is
 // computed exactly only for the pairs of pairs the prefilter lets through
 // (mcc/prefilter.hpp), compacted; the final step ranks efficiencies in
-// parallel. Every value is the reference's: the same helpers run on the host
-// in the tests (tests/test_kernel_steps.cpp) against the CPU scores.
+// parallel. Every value is the reference's: the tests replay these phases
+// with the same helpers on the host (tests/test_kernel_steps.cpp) and run
+// this kernel itself on CPU threads (tests/test_kernel_emulation.cpp),
+// against the CPU scores.
 
 // Candidates ranked for the selection; more at the floor (large ties) go to
 // select_by_maxima.
