@@ -68,11 +68,19 @@ bool use_reference_kernel() {
 int launch_score(const PackedSets& probes, const PackedSets& entries, std::uint32_t e_begin, std::uint32_t entry_count,
                  bool check_positions, const mcc::ScoreTables* tables, float* scores, void* stream) {
   if (entry_count == 0 || probes.count == 0) return 0;
-  const bool reference = use_reference_kernel();
+  // The current kernel needs more shared memory per block than the first
+  // (6 bytes per cell instead of 4, plus the summaries); where the device
+  // has too little for these sets (e.g. 99 KB on sm_86 with 128-cylinder
+  // templates), the first kernel runs: the same scores.
+  int device = 0, limit = 0;
+  cudaError_t e = cudaGetDevice(&device);
+  if (e == cudaSuccess) e = cudaDeviceGetAttribute(&limit, cudaDevAttrMaxSharedMemoryPerBlockOptin, device);
+  if (e != cudaSuccess) return static_cast<int>(e);
+  const std::size_t fast_smem = score_shared_bytes(probes.max_cylinders, entries.max_cylinders);
+  const bool reference = use_reference_kernel() || fast_smem > static_cast<std::size_t>(limit);
   auto* kernel = reference ? score_kernel_reference : score_kernel;
-  const std::size_t smem = reference ? ReferenceLayout(probes.max_cylinders, entries.max_cylinders).total
-                                     : score_shared_bytes(probes.max_cylinders, entries.max_cylinders);
-  cudaError_t e = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem));
+  const std::size_t smem = reference ? ReferenceLayout(probes.max_cylinders, entries.max_cylinders).total : fast_smem;
+  e = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem));
   if (e != cudaSuccess) return static_cast<int>(e);
   kernel<<<entry_count, kThreads, smem, static_cast<cudaStream_t>(stream)>>>(probes, entries, e_begin, entry_count,
                                                                               check_positions, tables, scores);

@@ -15,7 +15,10 @@
 #   scripts/gpu-check.sh profile  Nsight Compute sections of one score-kernel launch
 #   scripts/gpu-check.sh sanitize memcheck on one CUDA test, racecheck on another (after build)
 # Several steps may be given: scripts/gpu-check.sh build profile sanitize
-# Logs and a summary table go to $OUT (default build-gpu/out). Dependencies
+# Logs and a summary table go to $OUT (default build-gpu/out).
+# GPU_CHECK_BACKEND=cpu runs the benchmark steps on the CPU backend instead:
+# a dry run of this script's own steps on a machine without a GPU (small
+# BENCH_SUBJECTS and BENCH_SECONDS then). Dependencies
 # that the machine lacks can come as Debian packages unpacked by
 # .deps/unpack.sh (see the project notes); shared test data from
 # $FPM_DATA_DIR (default .gpu-data when present).
@@ -27,6 +30,7 @@ mkdir -p "$OUT"
 [ -d .gpu-data ] && export FPM_DATA_DIR=${FPM_DATA_DIR:-$PWD/.gpu-data}
 command -v nvcc > /dev/null || export PATH=/usr/local/cuda/bin:$PATH
 arch=${CUDA_ARCH:-90}
+BACKEND=${GPU_CHECK_BACKEND:-cuda}
 summary="$OUT/summary.txt"
 note() { echo "$*" | tee -a "$summary"; }
 
@@ -76,9 +80,9 @@ do_quick() {
 do_ab() {
   local fpm=build-gpu/examples/fpmatch g=$GALLERY
   rate() { python3 -c "import json;print(f\"{json.load(open('$1'))['comparisons_per_second']/1e6:.2f}\")" 2>&1 | tail -1; }
-  FPM_CUDA_KERNEL=reference $fpm bench --gallery $g --backend cuda --batch 64 --seconds "${BENCH_SECONDS:-5}" --json \
+  FPM_CUDA_KERNEL=reference $fpm bench --gallery $g --backend $BACKEND --batch 64 --seconds "${BENCH_SECONDS:-5}" --json \
     > "$OUT/bench_ref_64.json" 2> "$OUT/bench_ref_64.err"
-  $fpm bench --gallery $g --backend cuda --batch 64 --seconds "${BENCH_SECONDS:-5}" --json \
+  $fpm bench --gallery $g --backend $BACKEND --batch 64 --seconds "${BENCH_SECONDS:-5}" --json \
     > "$OUT/bench_new_64.json" 2> "$OUT/bench_new_64.err"
   note "A/B batch 64, M comparisons/s: current $(rate "$OUT/bench_cuda_64.json") then $(rate "$OUT/bench_new_64.json"), reference kernel $(rate "$OUT/bench_ref_64.json")"
 }
@@ -125,15 +129,15 @@ do_bench() {
   $fpm gallery info --json $GALLERY > "$OUT/gallery.json" 2>&1
   note "gallery load: $(python3 -c "import json;j=json.load(open('$OUT/gallery.json'));print(f\"{j['entries']} templates, {j['load_seconds']:.2f} s, {j['load_gb_per_second']:.2f} GB/s, {j['bytes_per_template']:.0f} B/template\")")"
   for batch in 64 16 1; do
-    $fpm bench --gallery $GALLERY --backend cuda --batch $batch --seconds "${BENCH_SECONDS:-15}" --json \
+    $fpm bench --gallery $GALLERY --backend $BACKEND --batch $batch --seconds "${BENCH_SECONDS:-15}" --json \
       > "$OUT/bench_cuda_$batch.json" 2> "$OUT/bench_cuda_$batch.err"
-    note "cuda batch $batch: $(rate_line "$OUT/bench_cuda_$batch.json")"
+    note "$BACKEND batch $batch: $(rate_line "$OUT/bench_cuda_$batch.json")"
   done
   # The bar's configuration: 1M templates (the gallery 5 times over, in
   # memory), batches of 64; its engine setup is the 1M upload.
-  $fpm bench --gallery $GALLERY --backend cuda --batch 64 --seconds "${BENCH_SECONDS:-15}" \
+  $fpm bench --gallery $GALLERY --backend $BACKEND --batch 64 --seconds "${BENCH_SECONDS:-15}" \
     --replicate "${BENCH_REPLICATE:-5}" --json > "$OUT/bench_cuda_1m.json" 2> "$OUT/bench_cuda_1m.err"
-  note "cuda batch 64, gallery x${BENCH_REPLICATE:-5}: $(rate_line "$OUT/bench_cuda_1m.json")"
+  note "$BACKEND batch 64, gallery x${BENCH_REPLICATE:-5}: $(rate_line "$OUT/bench_cuda_1m.json")"
   note "  upload and device memory: $(setup_line "$OUT/bench_cuda_1m.json")"
   $fpm bench --gallery $GALLERY --backend cpu --batch 64 --seconds 10 --json > "$OUT/bench_cpu.json" 2>&1
   note "cpu ($(nproc) threads) batch 64: $(rate_line "$OUT/bench_cpu.json")"
@@ -155,7 +159,7 @@ print(f\"engine setup {j['engine_setup_seconds']:.2f} s for {t} templates; {b/1e
 do_capacity() {
   local fpm=build-gpu/examples/fpmatch k
   for k in 1 2; do
-    $fpm bench --gallery $GALLERY --backend cuda --batch 1 --seconds 0.1 --replicate $k --json \
+    $fpm bench --gallery $GALLERY --backend $BACKEND --batch 1 --seconds 0.1 --replicate $k --json \
       > "$OUT/cap_$k.json" 2> "$OUT/cap_$k.err" || { cat "$OUT/cap_$k.err"; return 1; }
   done
   python3 - "$OUT" > "$OUT/capacity.txt" <<'PY'
@@ -164,6 +168,8 @@ o = sys.argv[1]
 a, b = (json.load(open(f"{o}/cap_{k}.json")) for k in (1, 2))
 g = json.load(open(f"{o}/gallery.json"))
 per = (b["device_memory_bytes"] - a["device_memory_bytes"]) / (b["templates"] - a["templates"])
+if per <= 0 or a["device_free_bytes"] <= 0:
+    sys.exit("no device memory figures (backend %s)" % a["backend"])
 fixed = a["device_memory_bytes"] - per * a["templates"]
 room = a["device_free_bytes"] - fixed - (256 << 20)  # the engine keeps 256 MiB free
 cyl = g["cylinders"] / g["entries"]
@@ -171,9 +177,10 @@ per40 = per + 236 * (40 - cyl)  # 236 bytes per cylinder
 print(int(room // per) // a["templates"], int(room // per), f"{per:.0f}", f"{fixed / 1e9:.2f}", f"{cyl:.1f}",
       int(room // per40))
 PY
+  [ $? = 0 ] || { note "capacity: not measured (no device memory figures)"; return 1; }
   read -r k max_t per fixed cyl max40 < "$OUT/capacity.txt"
   note "capacity (computed): ${max_t} templates of ${cyl} cylinders (${per} B each on the device, ${fixed} GB fixed), ${max40} of 40 cylinders"
-  $fpm bench --gallery $GALLERY --backend cuda --batch 1 --seconds 0.1 --replicate "$k" --json \
+  $fpm bench --gallery $GALLERY --backend $BACKEND --batch 1 --seconds 0.1 --replicate "$k" --json \
     > "$OUT/cap_fill.json" 2> "$OUT/cap_fill.err"
   note "capacity (filled): gallery x$k: exit $? $(rate_line "$OUT/cap_fill.json"); $(setup_line "$OUT/cap_fill.json")"
 }
