@@ -57,6 +57,11 @@ std::size_t score_shared_bytes(int max_probe_cylinders, int max_entry_cylinders)
   return FastLayout(max_probe_cylinders, max_entry_cylinders).total;
 }
 
+namespace {
+
+// Whether the first version of the score kernel is asked for instead
+// (environment FPM_CUDA_KERNEL=reference, read once): the baseline of
+// measurements; both give the same scores.
 bool use_reference_kernel() {
   static const bool reference = [] {
     const char* v = std::getenv("FPM_CUDA_KERNEL");
@@ -64,6 +69,8 @@ bool use_reference_kernel() {
   }();
   return reference;
 }
+
+}  // namespace
 
 int launch_score(const PackedSets& probes, const PackedSets& entries, std::uint32_t e_begin, std::uint32_t entry_count,
                  bool check_positions, const mcc::ScoreTables* tables, float* scores, void* stream) {

@@ -29,11 +29,6 @@ struct PackedSets {
 // Bytes of dynamic shared memory the score kernel needs for these sizes.
 std::size_t score_shared_bytes(int max_probe_cylinders, int max_entry_cylinders);
 
-// Whether launch_score runs the first version of the score kernel instead
-// (environment FPM_CUDA_KERNEL=reference, read once): the baseline of
-// measurements; both give the same scores.
-bool use_reference_kernel();
-
 // scores[p * entry_count + e] = score of probe p against entry e_begin + e,
 // or -1 when `check_positions` and their finger positions are incompatible
 // (neither is 0 and they differ). One block per entry. Returns cudaError_t.

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <chrono>
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <cstdlib>
@@ -62,6 +63,12 @@ fpm::Template random_template(std::mt19937& rng, int minutiae, std::uint16_t wid
   info.impression = fpm::ImpressionType::LivePlain;
   info.finger_quality = static_cast<std::uint8_t>(uq(rng));
   return fpm::Template(info, std::move(ms));
+}
+
+std::uint64_t fresh_seed(const char* what) {
+  const auto s = static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+  std::printf("%s seed: %llu\n", what, static_cast<unsigned long long>(s));
+  return s;
 }
 
 fpm::Template lattice_template(int side) {

@@ -29,6 +29,10 @@ std::vector<std::uint8_t> read(const std::string& path);
 fpm::Template random_template(std::mt19937& rng, int minutiae, std::uint16_t width = 400,
                               std::uint16_t height = 500);
 
+// A seed from the clock, so that randomised tests meet new data each run;
+// printed as "<what> seed: N" so that a failure can be replayed.
+std::uint64_t fresh_seed(const char* what);
+
 // A side x side lattice of minutiae 28 pixels apart, all with one
 // direction: many identical cylinders, hence large ties between equal
 // similarities at the pair selection's floor (the selections' fallbacks).

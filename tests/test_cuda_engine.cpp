@@ -1,7 +1,6 @@
 // CUDA backend: every candidate list equals the CPU's (entries, order, score
 // bits), per template and per subject. Skipped visibly without a device.
 #include <catch2/catch.hpp>
-#include <chrono>
 #include <cstdio>
 #include <cstring>
 
@@ -23,11 +22,7 @@ std::uint32_t bits(float f) {
 }
 
 // A fresh seed each run (printed), so that parity is tested on new data.
-std::uint64_t fresh_seed() {
-  const auto s = static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
-  std::printf("CUDA parity seed: %llu\n", static_cast<unsigned long long>(s));
-  return s;
-}
+std::uint64_t fresh_seed() { return fpm_test::fresh_seed("CUDA parity"); }
 
 fpm::Gallery synthetic_gallery(std::uint64_t seed, std::size_t subjects, int fingers) {
   fpm::SynthOptions o;

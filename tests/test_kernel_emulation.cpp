@@ -9,7 +9,6 @@
 #include "score_kernels.cuh"
 
 #include <catch2/catch.hpp>
-#include <chrono>
 #include <cstdio>
 #include <cstring>
 
@@ -96,8 +95,7 @@ int check_kernel(Kernel kernel, std::size_t shared_bytes, const std::vector<fpm:
 }  // namespace
 
 TEST_CASE("kernel emulation: the score kernels give the CPU's scores on CPU threads", "[kernel]") {
-  const auto seed = static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
-  std::printf("kernel emulation seed: %llu\n", static_cast<unsigned long long>(seed));
+  const std::uint64_t seed = fpm_test::fresh_seed("kernel emulation");
   INFO("seed " << seed);
   fpm::SynthOptions o;
   o.seed = seed;

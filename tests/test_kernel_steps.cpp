@@ -10,8 +10,6 @@
 // without a GPU. What only a device can check (warp intrinsics, atomics,
 // barriers) is covered by the CUDA parity tests.
 #include <catch2/catch.hpp>
-#include <chrono>
-#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <sstream>
@@ -211,16 +209,6 @@ float emulate_block_score(CylinderSetView p, CylinderSetView g, const ScoreTable
   return finish_from_taken(a, b, nR, T, taken);
 }
 
-}  // namespace
-
-TEST_CASE("kernel steps: the square-root table holds sqrtf of every count", "[kernel]") {
-  const ScoreTables& T = score_tables();
-  for (int i = 0; i <= kCylinderWords * 64; ++i)
-    if (bits_of(T.sqrt_count[i]) != bits_of(std::sqrt(static_cast<float>(i)))) FAIL_CHECK("sqrt_count[" << i << "]");
-}
-
-namespace {
-
 // Every ordered pair of `es`: emulated kernel score == scalar CPU score.
 void check_all_pairs(const std::vector<fpm::EncodedTemplate>& es, Tally& tally) {
   const ScoreTables& T = score_tables();
@@ -262,8 +250,7 @@ TEST_CASE("kernel steps: the score kernel's phases reproduce the CPU on the shar
 // Fresh synthetic impressions (seed printed) and regular lattices, whose
 // many identical cylinders tie at the floor beyond the ranked candidates.
 TEST_CASE("kernel steps: the score kernel's phases reproduce the CPU on synthetic and lattice templates", "[kernel]") {
-  const auto seed = static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
-  std::printf("kernel steps seed: %llu\n", static_cast<unsigned long long>(seed));
+  const std::uint64_t seed = fpm_test::fresh_seed("kernel steps");
   fpm::SynthOptions o;
   o.seed = seed;
   const fpm::SyntheticFingers sf(o);

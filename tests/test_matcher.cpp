@@ -1,7 +1,6 @@
 // The MCC/LSS-R matcher: cylinder properties, invariances, symmetry, parity of
 // the SIMD paths, and the accuracy regression bar on the real templates.
 #include <catch2/catch.hpp>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 
@@ -194,8 +193,7 @@ TEST_CASE("matcher: scalar and SIMD paths agree on fresh synthetic impressions",
   for (fpm::SimdLevel l : {fpm::SimdLevel::Avx2, fpm::SimdLevel::Avx512})
     if (fpm::simd_level_supported(l)) levels.push_back(l);
   if (levels.size() == 1) skip("this CPU has neither AVX2 nor AVX-512");
-  const auto seed = static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
-  std::printf("SIMD parity seed: %llu\n", static_cast<unsigned long long>(seed));
+  const std::uint64_t seed = fresh_seed("SIMD parity");
   fpm::SynthOptions o;
   o.seed = seed;
   const fpm::SyntheticFingers sf(o);
