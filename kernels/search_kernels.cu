@@ -1,57 +1,15 @@
-// 1:N search kernels: the score kernels (score_kernels.cuh), sort keys,
-// per-subject fusion, the segmented sort, and their launches.
+// 1:N search kernels: the score kernels (score_kernels.cuh), sort keys and
+// per-subject fusion (rank_kernels.cuh), the segmented sort, and their
+// launches.
 #include <cub/device/device_segmented_radix_sort.cuh>
 #include <cstdlib>
 #include <cstring>
 
+#include "rank_kernels.cuh"
 #include "score_kernels.cuh"
 #include "search_kernels.h"
 
 namespace fpm::kernels {
-
-namespace {
-
-__global__ void keys_kernel(const float* scores, std::uint32_t probes, std::uint32_t n, const std::uint32_t* id,
-                            float min_score, std::uint64_t* keys) {
-  const std::size_t total = std::size_t(probes) * n;
-  for (std::size_t i = blockIdx.x * std::size_t(blockDim.x) + threadIdx.x; i < total;
-       i += std::size_t(gridDim.x) * blockDim.x) {
-    const float s = scores[i];
-    const std::uint32_t k = static_cast<std::uint32_t>(i % n);
-    keys[i] = (s >= 0.0f && s >= min_score)
-                  ? (static_cast<std::uint64_t>(__float_as_uint(s)) << 32) | (0xffffffffu - id[k])
-                  : 0;
-  }
-}
-
-__global__ void fuse_kernel(const float* scores, std::uint32_t entry_count, const std::uint32_t* finger_offset,
-                            std::uint32_t probes, const std::uint32_t* subject_offset, std::uint32_t base,
-                            std::uint32_t subjects, float* fused) {
-  const std::size_t total = std::size_t(probes) * subjects;
-  for (std::size_t i = blockIdx.x * std::size_t(blockDim.x) + threadIdx.x; i < total;
-       i += std::size_t(gridDim.x) * blockDim.x) {
-    const std::uint32_t p = static_cast<std::uint32_t>(i / subjects), s = static_cast<std::uint32_t>(i % subjects);
-    const std::uint32_t f0 = finger_offset[p], f1 = finger_offset[p + 1];
-    const std::uint32_t e0 = subject_offset[s] - base, e1 = subject_offset[s + 1] - base;
-    float sum = 0.0f;
-    for (std::uint32_t f = f0; f < f1; ++f) {
-      float best = 0.0f;
-      for (std::uint32_t e = e0; e < e1; ++e) {
-        const float v = scores[std::size_t(f) * entry_count + e];
-        if (v >= 0.0f && v > best) best = v;
-      }
-      sum += best;
-    }
-    fused[i] = sum / static_cast<float>(f1 - f0);
-  }
-}
-
-int grid_for(std::size_t total) {
-  const std::size_t blocks = (total + 255) / 256;
-  return static_cast<int>(blocks < 65535 ? (blocks ? blocks : 1) : 65535);
-}
-
-}  // namespace
 
 std::size_t score_shared_bytes(int max_probe_cylinders, int max_entry_cylinders) {
   return FastLayout(max_probe_cylinders, max_entry_cylinders).total;
@@ -96,7 +54,7 @@ int launch_score(const PackedSets& probes, const PackedSets& entries, std::uint3
 
 int launch_make_keys(const float* scores, std::uint32_t probes, std::uint32_t n, const std::uint32_t* id,
                      float min_score, std::uint64_t* keys, void* stream) {
-  keys_kernel<<<grid_for(std::size_t(probes) * n), 256, 0, static_cast<cudaStream_t>(stream)>>>(scores, probes, n, id,
+  keys_kernel<<<rank_grid(std::size_t(probes) * n), 256, 0, static_cast<cudaStream_t>(stream)>>>(scores, probes, n, id,
                                                                                                 min_score, keys);
   return static_cast<int>(cudaGetLastError());
 }
@@ -104,7 +62,7 @@ int launch_make_keys(const float* scores, std::uint32_t probes, std::uint32_t n,
 int launch_fuse_subjects(const float* scores, std::uint32_t entry_count, const std::uint32_t* finger_offset,
                          std::uint32_t probes, const std::uint32_t* subject_offset, std::uint32_t base,
                          std::uint32_t subjects, float* fused, void* stream) {
-  fuse_kernel<<<grid_for(std::size_t(probes) * subjects), 256, 0, static_cast<cudaStream_t>(stream)>>>(
+  fuse_kernel<<<rank_grid(std::size_t(probes) * subjects), 256, 0, static_cast<cudaStream_t>(stream)>>>(
       scores, entry_count, finger_offset, probes, subject_offset, base, subjects, fused);
   return static_cast<int>(cudaGetLastError());
 }

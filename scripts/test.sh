@@ -4,8 +4,10 @@
 # build (with the CUDA backend compiled when nvcc is present), whose ctest
 # summary ends the output. GPU-only tests report "Skipped" without a device.
 # In between, a ThreadSanitizer build runs the CUDA score kernels on CPU
-# threads (tests "kernel emulation ..."): a data race in their shared-memory protocol
-# fails it.
+# threads (tests "kernel emulation ...": a data race in their shared-memory
+# protocol fails it) and the CUDA backend's host code on simulated devices
+# (tests "simulated devices: ...": several devices searched
+# from one thread each, concurrent searches).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -13,10 +15,11 @@ echo "== sanitizer build (ASan + UBSan)"
 BUILD_TYPE=RelWithDebInfo scripts/build.sh build-asan -DFPM_SANITIZE=ON -DFPM_ENABLE_CUDA=OFF -DFPM_BUILD_BENCH=OFF
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
    ctest --output-on-failure -j"$(nproc)")
-echo "== thread-sanitizer build (CUDA kernels on CPU threads)"
+echo "== thread-sanitizer build (CUDA kernels on CPU threads, simulated devices)"
 BUILD_TYPE=RelWithDebInfo scripts/build.sh build-tsan -DFPM_SANITIZE_THREAD=ON -DFPM_ENABLE_CUDA=OFF \
-  -DFPM_BUILD_BENCH=OFF -DFPM_BUILD_EXAMPLES=OFF --target fpm_tests
-(cd build-tsan && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -R "^kernel emulation" -j"$(nproc)")
+  -DFPM_BUILD_BENCH=OFF -DFPM_BUILD_EXAMPLES=OFF --target fpm_tests fpm_simulated_cuda_tests
+(cd build-tsan && TSAN_OPTIONS=halt_on_error=1 \
+   ctest --output-on-failure -R "^(kernel emulation|simulated devices)" -j"$(nproc)")
 echo "== release build"
 scripts/build.sh build
 cd build && ctest --output-on-failure -j"$(nproc)"

@@ -1,11 +1,17 @@
 // CUDA backend: every candidate list equals the CPU's (entries, order, score
-// bits), per template and per subject. Skipped visibly without a device.
+// bits), per template and per subject. Skipped visibly without a device;
+// the tests' build on simulated devices (tests/simulated_cuda) runs them on
+// every build with the CUDA host code and the CPU matcher's scores.
 #include <catch2/catch.hpp>
-#include <cstdio>
-#include <cstring>
 
 #include "fpmatch/fpmatch.hpp"
+#include "parity.hpp"
 #include "support.hpp"
+
+using fpm_test::on;
+using fpm_test::same_candidates;
+using fpm_test::same_subjects;
+using fpm_test::synthetic_gallery;
 
 namespace {
 
@@ -15,67 +21,8 @@ void require_cuda() {
   if (rt.devices.empty()) fpm_test::skip("no usable CUDA device: " + rt.cuda_status);
 }
 
-std::uint32_t bits(float f) {
-  std::uint32_t u;
-  std::memcpy(&u, &f, 4);
-  return u;
-}
-
 // A fresh seed each run (printed), so that parity is tested on new data.
 std::uint64_t fresh_seed() { return fpm_test::fresh_seed("CUDA parity"); }
-
-fpm::Gallery synthetic_gallery(std::uint64_t seed, std::size_t subjects, int fingers) {
-  fpm::SynthOptions o;
-  o.seed = seed;
-  const fpm::SyntheticFingers sf(o);
-  std::vector<fpm::Template> ts;
-  std::vector<std::string> names;
-  std::vector<std::uint8_t> pos;
-  for (std::size_t s = 0; s < subjects; ++s)
-    for (int f = 1; f <= fingers; ++f) {
-      ts.push_back(sf.impression(s, f, 0));
-      names.push_back("g" + std::to_string(s));
-      pos.push_back(static_cast<std::uint8_t>((s + f) % 9 == 0 ? 0 : f));
-    }
-  const auto enc = fpm::encode_all(ts);
-  fpm::Gallery g;
-  for (std::size_t i = 0; i < enc.size(); ++i) g.add(names[i], pos[i], enc[i]);
-  return g;
-}
-
-void same_candidates(const std::vector<std::vector<fpm::Candidate>>& cpu,
-                     const std::vector<std::vector<fpm::Candidate>>& gpu) {
-  REQUIRE(cpu.size() == gpu.size());
-  for (std::size_t p = 0; p < cpu.size(); ++p) {
-    REQUIRE(cpu[p].size() == gpu[p].size());
-    for (std::size_t i = 0; i < cpu[p].size(); ++i) {
-      INFO("probe " << p << " rank " << i);
-      CHECK(cpu[p][i].index == gpu[p][i].index);
-      CHECK(bits(cpu[p][i].score) == bits(gpu[p][i].score));
-      CHECK(cpu[p][i].subject == gpu[p][i].subject);
-    }
-  }
-}
-
-void same_subjects(const std::vector<std::vector<fpm::SubjectCandidate>>& cpu,
-                   const std::vector<std::vector<fpm::SubjectCandidate>>& gpu) {
-  REQUIRE(cpu.size() == gpu.size());
-  for (std::size_t p = 0; p < cpu.size(); ++p) {
-    REQUIRE(cpu[p].size() == gpu[p].size());
-    for (std::size_t i = 0; i < cpu[p].size(); ++i) {
-      INFO("probe " << p << " rank " << i);
-      CHECK(cpu[p][i].subject == gpu[p][i].subject);
-      CHECK(bits(cpu[p][i].score) == bits(gpu[p][i].score));
-      CHECK(cpu[p][i].finger_entries == gpu[p][i].finger_entries);
-    }
-  }
-}
-
-fpm::EngineOptions on(fpm::Backend b) {
-  fpm::EngineOptions o;
-  o.backend = b;
-  return o;
-}
 
 }  // namespace
 

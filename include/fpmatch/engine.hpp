@@ -29,7 +29,7 @@ struct EngineOptions {
   int threads = 0;                  // CPU worker threads; 0 = all cores
   SimdLevel simd = SimdLevel::Auto; // CPU matcher
   std::vector<int> devices;         // CUDA devices; empty = device 0. The gallery is split over them by subject.
-  ProgressFn progress;              // gallery upload progress (bytes done, total), CUDA only
+  ProgressFn progress;              // gallery upload progress (bytes done, total; ends with done == total), CUDA only
 };
 
 struct SearchOptions {
@@ -63,11 +63,12 @@ struct SubjectCandidate {
 
 class FPM_API Engine {
  public:
-  // Takes over `gallery` (and, on CUDA, copies it to the devices). Throws
-  // fpm::Error(Unavailable) when Backend::Cuda is asked for but not built or
-  // no device is usable, with the reason (Backend::Auto then uses the CPU),
-  // and fpm::Error(OutOfMemory) when the gallery does not fit the devices,
-  // naming the bytes needed and free.
+  // Takes over `gallery` (and, on CUDA, copies it to the devices). With
+  // Backend::Cuda, throws fpm::Error(Unavailable) when CUDA is not built or
+  // no listed device is usable, with the reason, and fpm::Error(OutOfMemory)
+  // when the gallery does not fit the devices, naming the bytes needed and
+  // free; Backend::Auto uses the CPU in both cases (and moves to the CPU
+  // when add() later makes the gallery outgrow the devices, docs/cuda.md).
   explicit Engine(Gallery gallery, const EngineOptions& options = {});
   ~Engine();
   Engine(const Engine&) = delete;

@@ -21,8 +21,17 @@ namespace {
 
 constexpr std::uint32_t kMaxProbes = 64;    // probes per launch (per template); also per-subject probes
 constexpr std::uint32_t kMaxFingers = 640;  // probe fingers per launch (per subject)
-constexpr std::size_t kScratchBudget = std::size_t(2) << 30;  // scores and keys, per device
-constexpr std::size_t kStagingBytes = std::size_t(64) << 20;
+// Scores and keys per device, and the pinned upload buffer. Builds may set
+// smaller ones (the tests' simulated devices do, so that their searches run
+// over many tiles and their uploads over many chunks).
+#ifndef FPM_CUDA_SCRATCH_BYTES
+#define FPM_CUDA_SCRATCH_BYTES (std::size_t(2) << 30)
+#endif
+#ifndef FPM_CUDA_STAGING_BYTES
+#define FPM_CUDA_STAGING_BYTES (std::size_t(64) << 20)
+#endif
+constexpr std::size_t kScratchBudget = FPM_CUDA_SCRATCH_BYTES;
+constexpr std::size_t kStagingBytes = FPM_CUDA_STAGING_BYTES;
 constexpr std::size_t kMemoryMargin = std::size_t(256) << 20;
 
 void check(cudaError_t e, const char* what) {
@@ -211,6 +220,7 @@ void upload_probes(Device& d, const std::vector<const mcc::CylinderSetView*>& se
     off[i] = c;
     hash[i] = s.hash;
     pos[i] = positions[i];
+    if (s.n == 0) continue;  // an empty probe's arrays may be null
     std::memcpy(bits + c * mcc::kCylinderWords, s.bits, std::size_t(s.n) * mcc::kCylinderWords * 8);
     std::memcpy(valid + c * mcc::kValidityWords, s.valid, std::size_t(s.n) * mcc::kValidityWords * 8);
     std::memcpy(x + c, s.x, std::size_t(s.n) * 4);
@@ -287,7 +297,7 @@ class CudaSearch final : public DeviceSearch {
         const std::uint32_t e = index.subject_entries[k];
         cyl += g.offset[e + 1] - g.offset[e];
       }
-      total_bytes += cyl * mcc::kBytesPerCylinder + (e1 - e0) * 17;
+      total_bytes += cyl * mcc::kBytesPerCylinder;  // what progress counts: the cylinder arrays
     }
     for (auto& d : devices_) setup(*d, g, progress, total_bytes, &done);
   }

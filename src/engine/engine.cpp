@@ -61,7 +61,9 @@ SimdLevel cpu_resolve(SimdLevel level) {
 struct Engine::Impl {
   Gallery gallery;
   EngineOptions options;
-  Backend backend = Backend::Cpu;  // Cuda when `device` serves the searches
+  // Cuda while `device` serves the searches. Backend::Auto turns it to Cpu
+  // for good when a re-upload after add() no longer fits the devices.
+  mutable std::atomic<Backend> backend{Backend::Cpu};
   SimdLevel simd = SimdLevel::Scalar;
   std::unique_ptr<detail::ThreadPool> pool;
   unsigned threads = 1;
@@ -100,15 +102,32 @@ struct Engine::Impl {
     index_valid = true;
   }
 
-  // Called with the shared lock held: one search rebuilds, the others wait.
+  // The device backend for a search, or nullptr when the search is to run
+  // on the CPU. Called with the shared lock held: one search rebuilds (re-
+  // uploads) the device copy, the others wait. Under Backend::Auto a device
+  // copy that no longer fits, or devices that became unusable, move the
+  // engine to the CPU; under Backend::Cuda they are errors.
   detail::DeviceSearch* device_search() const {
+    if (backend.load() != Backend::Cuda) return nullptr;
     std::lock_guard<std::mutex> guard(device_mutex);
+    if (backend.load() != Backend::Cuda) return nullptr;
     if (!device_valid) {
       build_subject_index();
       device.reset();
       std::string why;
-      device = detail::make_cuda_search(gallery.data(), index, options.devices, options.progress, &why);
-      if (!device) throw Error(ErrorCode::Unavailable, "engine: the CUDA backend became unavailable: " + why);
+      try {
+        device = detail::make_cuda_search(gallery.data(), index, options.devices, options.progress, &why);
+      } catch (const Error& e) {
+        if (options.backend != Backend::Auto || e.code() != ErrorCode::OutOfMemory) throw;
+        why = e.what();
+      }
+      if (!device) {
+        if (options.backend == Backend::Auto) {
+          backend.store(Backend::Cpu);
+          return nullptr;
+        }
+        throw Error(ErrorCode::Unavailable, "engine: the CUDA backend became unavailable: " + why);
+      }
       device_valid = true;
     }
     return device.get();
@@ -134,8 +153,13 @@ Engine::Engine(Gallery gallery, const EngineOptions& options) : impl_(std::make_
   if (options.backend != Backend::Cpu) {
     impl_->build_subject_index();
     std::string why;
-    impl_->device =
-        detail::make_cuda_search(impl_->gallery.data(), impl_->index, options.devices, options.progress, &why);
+    try {
+      impl_->device =
+          detail::make_cuda_search(impl_->gallery.data(), impl_->index, options.devices, options.progress, &why);
+    } catch (const Error& e) {
+      // A gallery too large for the devices: Backend::Auto uses the CPU.
+      if (options.backend != Backend::Auto || e.code() != ErrorCode::OutOfMemory) throw;
+    }
     if (impl_->device) {
       impl_->device_valid = true;
       impl_->backend = Backend::Cuda;
@@ -151,7 +175,7 @@ Engine::Engine(Gallery gallery, const EngineOptions& options) : impl_(std::make_
 
 Engine::~Engine() = default;
 
-Backend Engine::backend() const noexcept { return impl_->backend; }
+Backend Engine::backend() const noexcept { return impl_->backend.load(); }
 std::size_t Engine::threads() const noexcept { return impl_->threads; }
 std::uint64_t Engine::comparisons() const noexcept { return impl_->comparisons.load(); }
 
@@ -163,11 +187,11 @@ std::vector<std::vector<Candidate>> Engine::search(const std::vector<EncodedTemp
   const std::size_t E = d.size(), P = probes.size();
   std::vector<std::vector<Candidate>> out(P);
   if (P == 0 || E == 0) return out;
-  if (impl_->backend == Backend::Cuda) {
+  if (detail::DeviceSearch* device = impl_->device_search()) {
     std::vector<mcc::CylinderSetView> views(P);
     for (std::size_t p = 0; p < P; ++p) views[p] = probes[p].data().view();
     std::uint64_t n = 0;
-    const auto hits = impl_->device_search()->search(views, options.top_k, options.min_score, &n);
+    const auto hits = device->search(views, options.top_k, options.min_score, &n);
     impl_->comparisons += n;
     for (std::size_t p = 0; p < P; ++p)
       for (const detail::Hit& h : hits[p].sorted())
@@ -226,12 +250,13 @@ std::vector<std::vector<SubjectCandidate>> Engine::search_subjects(
   std::vector<std::vector<SubjectCandidate>> out(P);
   if (P == 0 || S == 0) return out;
   std::vector<detail::TopK> device_hits;
-  if (impl_->backend == Backend::Cuda) {
+  detail::DeviceSearch* device = impl_->device_search();
+  if (device) {
     std::vector<std::vector<detail::FingerView>> fv(P);
     for (std::size_t p = 0; p < P; ++p)
       for (const FingerProbe& f : probes[p]) fv[p].push_back({f.t.data().view(), f.position});
     std::uint64_t n = 0;
-    device_hits = impl_->device_search()->search_subjects(fv, options.top_k, options.min_score, &n);
+    device_hits = device->search_subjects(fv, options.top_k, options.min_score, &n);
     impl_->comparisons += n;
   }
   const std::size_t tiles = std::min<std::size_t>(S, std::max<std::size_t>(impl_->threads * 8, 1));
@@ -265,12 +290,12 @@ std::vector<std::vector<SubjectCandidate>> Engine::search_subjects(
     impl_->comparisons += n;
     partial[t] = std::move(best);
   };
-  if (impl_->backend != Backend::Cuda) impl_->pool->parallel_for(tiles, task);
+  if (!device) impl_->pool->parallel_for(tiles, task);
   // The per-finger details of the winners, recomputed (a few comparisons).
   Matcher& m = thread_matcher(simd);
   for (std::size_t p = 0; p < P; ++p) {
     detail::TopK merged(options.top_k);
-    if (impl_->backend == Backend::Cuda) merged = device_hits[p];
+    if (device) merged = device_hits[p];
     for (std::size_t t = 0; t < tiles; ++t)
       if (!partial[t].empty()) merged.merge(partial[t][p]);
     for (const detail::Hit& h : merged.sorted()) {

@@ -1,0 +1,182 @@
+// The launches of kernels/search_kernels.h and kernels/selftest.h on
+// simulated devices. Each launch is queued on its stream and, when it runs,
+// first checks that every array the kernel would read or write lies inside
+// the device's allocations (an illegal address on a device), then runs:
+//  * the rank kernels (sort keys, per-subject fusion): the library's own
+//    kernels, rank_kernels.cuh, thread by thread on the host;
+//  * scores: the CPU matcher, i.e. the per-pair code the score kernels share
+//    (they are checked against it on CPU threads by
+//    tests/test_kernel_emulation.cpp), or the score kernel itself on CPU
+//    threads when fpm_simcuda::use_score_kernel(true);
+//  * the segmented sort: each segment sorted descending, as CUB does.
+#include "cuda_emulation.hpp"  // first: the CUDA built-ins for the kernels
+#include "rank_kernels.cuh"
+#include "score_kernels.cuh"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <mutex>
+#include <vector>
+
+#include "cpu/match_views.hpp"
+#include "fpmatch/matcher.hpp"
+#include "mcc/tables.hpp"
+#include "search_kernels.h"
+#include "selftest.h"
+#include "simulated_cuda.hpp"
+
+namespace fpm::kernels {
+
+namespace {
+
+// Emulated launches share globals (cuda_emulation.hpp).
+std::mutex emulation;
+
+using fpm_simcuda::device_range;
+
+// Reads offset[begin .. end] of `s` and checks the per-set and per-cylinder
+// arrays of sets [begin, end) and that every set fits max_cylinders (the
+// score kernels size their shared memory by it).
+bool sets_readable(int dev, const PackedSets& s, std::uint32_t begin, std::uint32_t end, const char* what) {
+  if (!device_range(dev, s.offset + begin, (std::size_t(end) - begin + 1) * 8, what) ||
+      !device_range(dev, s.hash + begin, (std::size_t(end) - begin) * 8, what) ||
+      !device_range(dev, s.position + begin, std::size_t(end) - begin, what))
+    return false;
+  const std::uint64_t c0 = s.offset[begin], c1 = s.offset[end];
+  for (std::uint32_t i = begin; i < end; ++i)
+    if (s.offset[i + 1] < s.offset[i] || s.offset[i + 1] - s.offset[i] > std::uint64_t(s.max_cylinders) ||
+        s.offset[i + 1] - s.offset[i] > std::uint64_t(mcc::kMaxCylinders)) {
+      std::fprintf(stderr, "simulated CUDA: %s: set %u has more cylinders than max_cylinders\n", what, i);
+      return false;
+    }
+  const std::size_t n = c1 - c0;
+  return device_range(dev, s.bits + c0 * mcc::kCylinderWords, n * mcc::kCylinderWords * 8, what) &&
+         device_range(dev, s.valid + c0 * mcc::kValidityWords, n * mcc::kValidityWords * 8, what) &&
+         device_range(dev, s.x + c0, n * 4, what) && device_range(dev, s.y + c0, n * 4, what) &&
+         device_range(dev, s.theta + c0, n * 4, what);
+}
+
+cudaError_t illegal() { return cudaErrorIllegalAddress; }
+
+}  // namespace
+
+std::size_t score_shared_bytes(int max_probe_cylinders, int max_entry_cylinders) {
+  return FastLayout(max_probe_cylinders, max_entry_cylinders).total;
+}
+
+int launch_score(const PackedSets& probes, const PackedSets& entries, std::uint32_t e_begin, std::uint32_t entry_count,
+                 bool check_positions, const mcc::ScoreTables* tables, float* scores, void* stream) {
+  if (entry_count == 0 || probes.count == 0) return 0;
+  const bool by_kernel = fpm_simcuda::score_kernel_used();
+  return fpm_simcuda::launch(static_cast<cudaStream_t>(stream), [=](int dev) {
+    if (!sets_readable(dev, probes, 0, probes.count, "score kernel: probes") ||
+        !sets_readable(dev, entries, e_begin, e_begin + entry_count, "score kernel: entries") ||
+        !device_range(dev, tables, sizeof(mcc::ScoreTables), "score kernel: tables") ||
+        !device_range(dev, scores, std::size_t(probes.count) * entry_count * 4, "score kernel: scores"))
+      return illegal();
+    if (by_kernel) {
+      // The kernel the device launcher picks (FPM_CUDA_KERNEL=reference: the first one).
+      const char* env = std::getenv("FPM_CUDA_KERNEL");
+      const bool reference = env != nullptr && std::strcmp(env, "reference") == 0;
+      std::lock_guard<std::mutex> g(emulation);
+      if (reference)
+        fpm_emu::launch(score_kernel_reference, entry_count, kThreads,
+                        ReferenceLayout(probes.max_cylinders, entries.max_cylinders).total, probes, entries, e_begin,
+                        entry_count, check_positions, tables, scores);
+      else
+        fpm_emu::launch(score_kernel, entry_count, kThreads,
+                        score_shared_bytes(probes.max_cylinders, entries.max_cylinders), probes, entries, e_begin,
+                        entry_count, check_positions, tables, scores);
+      return cudaSuccess;
+    }
+    fpm::Matcher matcher;
+    for (std::uint32_t p = 0; p < probes.count; ++p) {
+      const mcc::CylinderSetView a = view_set(probes, p);
+      for (std::uint32_t e = 0; e < entry_count; ++e) {
+        const std::uint8_t pp = probes.position[p], gp = entries.position[e_begin + e];
+        float s = -1.0f;
+        if (!(check_positions && pp != 0 && gp != 0 && pp != gp))
+          s = fpm::detail::MatcherAccess::match(matcher, a, view_set(entries, e_begin + e));
+        scores[std::size_t(p) * entry_count + e] = s;
+      }
+    }
+    return cudaSuccess;
+  });
+}
+
+int launch_make_keys(const float* scores, std::uint32_t probes, std::uint32_t n, const std::uint32_t* id,
+                     float min_score, std::uint64_t* keys, void* stream) {
+  return fpm_simcuda::launch(static_cast<cudaStream_t>(stream), [=](int dev) {
+    const std::size_t total = std::size_t(probes) * n;
+    if (!device_range(dev, scores, total * 4, "key kernel: scores") ||
+        !device_range(dev, id, std::size_t(n) * 4, "key kernel: ids") ||
+        !device_range(dev, keys, total * 8, "key kernel: keys"))
+      return illegal();
+    std::lock_guard<std::mutex> g(emulation);
+    fpm_emu::launch_sequential(keys_kernel, rank_grid(total), 256, scores, probes, n, id, min_score, keys);
+    return cudaSuccess;
+  });
+}
+
+int launch_fuse_subjects(const float* scores, std::uint32_t entry_count, const std::uint32_t* finger_offset,
+                         std::uint32_t probes, const std::uint32_t* subject_offset, std::uint32_t base,
+                         std::uint32_t subjects, float* fused, void* stream) {
+  return fpm_simcuda::launch(static_cast<cudaStream_t>(stream), [=](int dev) {
+    if (!device_range(dev, finger_offset, (std::size_t(probes) + 1) * 4, "fusion kernel: finger offsets") ||
+        !device_range(dev, subject_offset, (std::size_t(subjects) + 1) * 4, "fusion kernel: subject offsets") ||
+        !device_range(dev, scores, std::size_t(finger_offset[probes]) * entry_count * 4, "fusion kernel: scores") ||
+        !device_range(dev, fused, std::size_t(probes) * subjects * 4, "fusion kernel: fused"))
+      return illegal();
+    for (std::uint32_t s = 0; s < subjects; ++s)
+      if (subject_offset[s] < base || subject_offset[s + 1] < subject_offset[s] ||
+          subject_offset[s + 1] - base > entry_count) {
+        std::fprintf(stderr, "simulated CUDA: fusion kernel: subject %u lies outside the tile\n", s);
+        return illegal();
+      }
+    std::lock_guard<std::mutex> g(emulation);
+    fpm_emu::launch_sequential(fuse_kernel, rank_grid(std::size_t(probes) * subjects), 256, scores, entry_count,
+                               finger_offset, probes, subject_offset, base, subjects, fused);
+    return cudaSuccess;
+  });
+}
+
+int segmented_sort_desc(void* temp, std::size_t* temp_bytes, const std::uint64_t* keys_in, std::uint64_t* keys_out,
+                        std::uint32_t segments, std::uint32_t n, const std::uint32_t* segment_offsets, void* stream) {
+  // Some workspace, as CUB asks for, so that its allocation is exercised.
+  const std::size_t need = 256 + std::size_t(segments) * 16;
+  if (temp == nullptr) {
+    *temp_bytes = need;
+    return 0;
+  }
+  if (*temp_bytes < need) return cudaErrorInvalidValue;
+  return fpm_simcuda::launch(static_cast<cudaStream_t>(stream), [=](int dev) {
+    const std::size_t total = std::size_t(segments) * n;
+    if (!device_range(dev, temp, need, "sort: workspace") ||
+        !device_range(dev, segment_offsets, (std::size_t(segments) + 1) * 4, "sort: offsets") ||
+        !device_range(dev, keys_in, total * 8, "sort: keys in") ||
+        !device_range(dev, keys_out, total * 8, "sort: keys out"))
+      return illegal();
+    for (std::uint32_t s = 0; s < segments; ++s) {
+      const std::uint32_t b = segment_offsets[s], e = segment_offsets[s + 1];
+      if (b > e || e > total) return illegal();
+      std::copy(keys_in + b, keys_in + e, keys_out + b);
+      std::sort(keys_out + b, keys_out + e, std::greater<std::uint64_t>());
+    }
+    return cudaSuccess;
+  });
+}
+
+int launch_popcount_selftest(const std::uint32_t* in, std::uint32_t* out, int n) {
+  if (n <= 0) return 0;
+  return fpm_simcuda::launch(nullptr, [=](int dev) {
+    if (!device_range(dev, in, std::size_t(n) * 4, "self test: in") ||
+        !device_range(dev, out, std::size_t(n) * 4, "self test: out"))
+      return illegal();
+    for (int i = 0; i < n; ++i) out[i] = static_cast<std::uint32_t>(__builtin_popcount(in[i]));
+    return cudaSuccess;
+  });
+}
+
+}  // namespace fpm::kernels

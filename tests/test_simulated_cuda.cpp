@@ -1,0 +1,311 @@
+// The CUDA backend's host side on simulated devices (tests/simulated_cuda):
+// what one real device cannot show, or only a device session could: the
+// gallery split over several devices and merged back, devices without
+// subjects, memory refused up front and released on every path, the
+// fallbacks of Backend::Auto, concurrent searches, and the score kernel
+// itself inside the whole search. Every candidate list is compared with the
+// CPU engine's, bit for bit.
+#include <catch2/catch.hpp>
+#include <string>
+#include <thread>
+
+#include "fpmatch/fpmatch.hpp"
+#include "parity.hpp"
+#include "simulated_cuda.hpp"
+#include "support.hpp"
+
+using fpm_test::on;
+using fpm_test::same_candidates;
+using fpm_test::same_subjects;
+using fpm_test::synthetic_gallery;
+
+namespace {
+
+constexpr std::size_t MiB = std::size_t(1) << 20;
+constexpr std::size_t GiB = std::size_t(1) << 30;
+
+// Devices for one test; the default ones again afterwards.
+struct Devices {
+  explicit Devices(const std::vector<std::size_t>& memory) { fpm_simcuda::configure(memory); }
+  ~Devices() { fpm_simcuda::configure_from_environment(); }
+  Devices(const Devices&) = delete;
+  Devices& operator=(const Devices&) = delete;
+};
+
+// No device memory, pinned buffer or stream is left.
+void nothing_left() {
+  const fpm_simcuda::Live l = fpm_simcuda::live();
+  CHECK(l.device_allocations == 0);
+  CHECK(l.device_bytes == 0);
+  CHECK(l.pinned_buffers == 0);
+  CHECK(l.streams == 0);
+}
+
+std::vector<fpm::EncodedTemplate> probes_for(std::uint64_t seed, std::size_t subjects, std::size_t n) {
+  fpm::SynthOptions o;
+  o.seed = seed;
+  const fpm::SyntheticFingers sf(o);
+  std::vector<fpm::EncodedTemplate> probes;
+  for (std::size_t i = 0; i < n; ++i)
+    probes.push_back(fpm::encode(sf.impression(i % subjects, 1 + static_cast<int>(i % 3), 1 + i)));
+  probes.push_back(fpm::EncodedTemplate());  // empty
+  return probes;
+}
+
+std::vector<std::vector<fpm::FingerProbe>> subject_probes(std::uint64_t seed, std::size_t subjects, std::size_t n) {
+  fpm::SynthOptions o;
+  o.seed = seed;
+  const fpm::SyntheticFingers sf(o);
+  std::vector<std::vector<fpm::FingerProbe>> probes;
+  for (std::size_t i = 0; i < n; ++i) {
+    std::vector<fpm::FingerProbe> p;
+    for (int f = 1; f <= 1 + static_cast<int>(i % 3); ++f)
+      p.push_back({fpm::encode(sf.impression(i % subjects, f, 7 + i)), static_cast<std::uint8_t>(i % 4 == 0 ? 0 : f)});
+    probes.push_back(p);
+  }
+  return probes;
+}
+
+// Per-template (K = 1, 10, 100, and a score threshold) and per-subject
+// (K = 1, 10, 100) searches of both engines agree.
+void same_searches(const fpm::Engine& cpu, const fpm::Engine& gpu, const std::vector<fpm::EncodedTemplate>& probes,
+                   const std::vector<std::vector<fpm::FingerProbe>>& subjects) {
+  for (std::size_t k : {1, 10, 100}) {
+    fpm::SearchOptions so;
+    so.top_k = k;
+    same_candidates(cpu.search(probes, so), gpu.search(probes, so));
+    same_subjects(cpu.search_subjects(subjects, so), gpu.search_subjects(subjects, so));
+  }
+  fpm::SearchOptions thr;
+  thr.top_k = 1000;
+  thr.min_score = 0.05f;
+  same_candidates(cpu.search(probes, thr), gpu.search(probes, thr));
+}
+
+}  // namespace
+
+TEST_CASE("simulated devices: a gallery split over three devices gives the CPU's candidates", "[simulated]") {
+  const std::uint64_t seed = fpm_test::fresh_seed("simulated devices");
+  {
+    Devices devices({8 * GiB, 8 * GiB, 8 * GiB});
+    const fpm::Gallery g = synthetic_gallery(seed, 40, 3);
+    fpm::EngineOptions o = on(fpm::Backend::Cuda);
+    o.devices = {2, 0, 1};
+    std::vector<std::pair<std::size_t, std::size_t>> progress;
+    o.progress = [&](std::size_t done, std::size_t total) { progress.emplace_back(done, total); };
+    fpm::Engine gpu(g, o);
+    fpm::Engine cpu(g, on(fpm::Backend::Cpu));
+    REQUIRE(gpu.backend() == fpm::Backend::Cuda);
+
+    // Each device holds a part of the gallery (plus the same scratch).
+    const fpm_simcuda::Live held = fpm_simcuda::live();
+    REQUIRE(held.bytes_per_device.size() == 3);
+    for (std::size_t d = 0; d < 3; ++d) CHECK(held.bytes_per_device[d] > 0);
+    // Upload progress: many chunks (small staging buffer in this build),
+    // increasing, ending at the total.
+    REQUIRE(progress.size() > 3);
+    for (std::size_t i = 1; i < progress.size(); ++i) {
+      CHECK(progress[i].first > progress[i - 1].first);
+      CHECK(progress[i].second == progress[0].second);
+    }
+    CHECK(progress.back().first == progress.back().second);
+
+    const auto probes = probes_for(seed, 40, 30);
+    const auto subjects = subject_probes(seed, 40, 12);
+    same_searches(cpu, gpu, probes, subjects);
+    CHECK(gpu.comparisons() > 0);
+
+    // Changes re-upload the gallery over the same devices.
+    progress.clear();
+    for (fpm::Engine* e : {&cpu, &gpu}) {
+      e->remove(5);
+      e->remove_subject("g17");
+      e->add("late", 2, probes[3]);
+    }
+    same_searches(cpu, gpu, probes, subjects);
+    CHECK(!progress.empty());
+  }
+  nothing_left();
+}
+
+TEST_CASE("simulated devices: more devices than subjects", "[simulated]") {
+  const std::uint64_t seed = fpm_test::fresh_seed("simulated devices");
+  {
+    Devices devices({GiB, GiB, GiB, GiB});
+    const fpm::Gallery g = synthetic_gallery(seed, 2, 2);
+    fpm::EngineOptions o = on(fpm::Backend::Cuda);
+    o.devices = {0, 1, 2, 3};
+    fpm::Engine gpu(g, o);
+    fpm::Engine cpu(g, on(fpm::Backend::Cpu));
+    same_searches(cpu, gpu, probes_for(seed, 2, 4), subject_probes(seed, 2, 3));
+  }
+  nothing_left();
+}
+
+TEST_CASE("simulated devices: a gallery that does not fit is refused up front", "[simulated]") {
+  const std::uint64_t seed = fpm_test::fresh_seed("simulated devices");
+  // Device 1 cannot take its part (the engine keeps 256 MiB free besides).
+  Devices devices({8 * GiB, 260 * MiB});
+  const fpm::Gallery g = synthetic_gallery(seed, 10, 2);
+  fpm::EngineOptions o = on(fpm::Backend::Cuda);
+  o.devices = {0, 1};
+  try {
+    fpm::Engine e(g, o);
+    FAIL("an engine on a device without the memory for its part");
+  } catch (const fpm::Error& e) {
+    CHECK(e.code() == fpm::ErrorCode::OutOfMemory);
+    const std::string what = e.what();
+    INFO(what);
+    CHECK(what.find("device 1") != std::string::npos);
+    CHECK(what.find("bytes of device memory") != std::string::npos);
+    CHECK(what.find("bytes are free") != std::string::npos);
+  }
+  nothing_left();  // device 0's part was released too
+
+  SECTION("Backend::Auto uses the CPU instead") {
+    o.backend = fpm::Backend::Auto;
+    fpm::Engine e(g, o);
+    CHECK(e.backend() == fpm::Backend::Cpu);
+    CHECK(fpm_simcuda::live().device_allocations == 0);
+    fpm::Engine cpu(g, on(fpm::Backend::Cpu));
+    same_candidates(cpu.search(probes_for(seed, 10, 5)), e.search(probes_for(seed, 10, 5)));
+  }
+}
+
+TEST_CASE("simulated devices: a gallery that outgrows the device after add()", "[simulated]") {
+  const std::uint64_t seed = fpm_test::fresh_seed("simulated devices");
+  const fpm::Gallery g = synthetic_gallery(seed, 10, 2);
+  // The device memory this gallery takes, then a device with just that
+  // much (and the engine's 256 MiB margin, and 64 KiB).
+  std::size_t used = 0;
+  {
+    fpm::Engine e(g, on(fpm::Backend::Cuda));
+    used = fpm_simcuda::live().device_bytes;
+  }
+  REQUIRE(used > 0);
+  Devices devices({used + 256 * MiB + 64 * 1024});
+  const auto probes = probes_for(seed, 10, 6);
+  const fpm::EncodedTemplate big = fpm::encode(fpm_test::lattice_template(11));  // 121 cylinders
+  fpm::Engine cpu(g, on(fpm::Backend::Cpu));
+  for (int i = 0; i < 20; ++i) cpu.add("grown", 0, big);
+
+  SECTION("Backend::Auto moves to the CPU") {
+    {
+      fpm::Engine e(g, on(fpm::Backend::Auto));
+      REQUIRE(e.backend() == fpm::Backend::Cuda);
+      for (int i = 0; i < 20; ++i) e.add("grown", 0, big);
+      same_candidates(cpu.search(probes), e.search(probes));
+      CHECK(e.backend() == fpm::Backend::Cpu);
+      CHECK(fpm_simcuda::live().device_allocations == 0);
+    }
+    nothing_left();
+  }
+  SECTION("Backend::Cuda reports it") {
+    {
+      fpm::Engine e(g, on(fpm::Backend::Cuda));
+      for (int i = 0; i < 20; ++i) e.add("grown", 0, big);
+      try {
+        e.search(probes);
+        FAIL("a search over a gallery that no longer fits the device");
+      } catch (const fpm::Error& err) {
+        CHECK(err.code() == fpm::ErrorCode::OutOfMemory);
+      }
+      CHECK(e.backend() == fpm::Backend::Cuda);
+    }
+    nothing_left();
+  }
+}
+
+TEST_CASE("simulated devices: no device, a missing device, a device listed twice", "[simulated]") {
+  const fpm::Gallery g = synthetic_gallery(3, 3, 1);
+  {
+    Devices none({});
+    const fpm::RuntimeInfo rt = fpm::runtime_info();
+    CHECK(rt.cuda_built);
+    CHECK(rt.devices.empty());
+    CHECK(rt.cuda_status != "ok");
+    try {
+      fpm::Engine e(g, on(fpm::Backend::Cuda));
+      FAIL("Backend::Cuda without a device");
+    } catch (const fpm::Error& e) {
+      CHECK(e.code() == fpm::ErrorCode::Unavailable);
+    }
+    fpm::Engine automatic(g, on(fpm::Backend::Auto));
+    CHECK(automatic.backend() == fpm::Backend::Cpu);
+  }
+  {
+    Devices two({GiB, GiB});
+    CHECK(fpm::runtime_info().devices.size() == 2);
+    std::string why;
+    CHECK(fpm::cuda_self_test(1, &why));
+    CHECK_FALSE(fpm::cuda_self_test(2, &why));
+    fpm::EngineOptions o = on(fpm::Backend::Cuda);
+    o.devices = {0, 5};
+    CHECK_THROWS_AS(fpm::Engine(g, o), fpm::Error);
+    o.devices = {1, 1};
+    try {
+      fpm::Engine e(g, o);
+      FAIL("a device listed twice");
+    } catch (const fpm::Error& e) {
+      CHECK(e.code() == fpm::ErrorCode::InvalidArgument);
+    }
+    o.backend = fpm::Backend::Auto;
+    o.devices = {7};
+    CHECK(fpm::Engine(g, o).backend() == fpm::Backend::Cpu);
+  }
+  nothing_left();
+}
+
+TEST_CASE("simulated devices: concurrent searches on two devices", "[simulated]") {
+  const std::uint64_t seed = fpm_test::fresh_seed("simulated devices");
+  {
+    Devices devices({GiB, GiB});
+    const fpm::Gallery g = synthetic_gallery(seed, 12, 2);
+    fpm::EngineOptions o = on(fpm::Backend::Cuda);
+    o.devices = {0, 1};
+    const fpm::Engine gpu(g, o);
+    const fpm::Engine cpu(g, on(fpm::Backend::Cpu));
+    const auto probes = probes_for(seed, 12, 6);
+    const auto subjects = subject_probes(seed, 12, 4);
+    const auto want = cpu.search(probes);
+    const auto want_subjects = cpu.search_subjects(subjects);
+    std::vector<std::vector<std::vector<fpm::Candidate>>> got(4);
+    std::vector<std::vector<std::vector<fpm::SubjectCandidate>>> got_subjects(4);
+    std::vector<std::thread> threads;
+    for (std::size_t t = 0; t < 4; ++t)
+      threads.emplace_back([&, t] {
+        got[t] = gpu.search(probes);
+        got_subjects[t] = gpu.search_subjects(subjects);
+      });
+    for (auto& t : threads) t.join();
+    for (std::size_t t = 0; t < 4; ++t) {
+      same_candidates(want, got[t]);
+      same_subjects(want_subjects, got_subjects[t]);
+    }
+  }
+  nothing_left();
+}
+
+TEST_CASE("simulated devices: the score kernel itself through the whole search", "[simulated][kernel]") {
+  // Slow (the kernel on CPU threads): a small gallery over two devices.
+  const std::uint64_t seed = fpm_test::fresh_seed("simulated devices, score kernel");
+  {
+    Devices devices({GiB, GiB});
+    fpm_simcuda::use_score_kernel(true);
+    struct Off {
+      ~Off() { fpm_simcuda::use_score_kernel(false); }
+    } off;
+    const fpm::Gallery g = synthetic_gallery(seed, 4, 2);
+    fpm::EngineOptions o = on(fpm::Backend::Cuda);
+    o.devices = {0, 1};
+    fpm::Engine gpu(g, o);
+    fpm::Engine cpu(g, on(fpm::Backend::Cpu));
+    const auto probes = probes_for(seed, 4, 2);
+    fpm::SearchOptions all;
+    all.top_k = 8;
+    same_candidates(cpu.search(probes, all), gpu.search(probes, all));
+    const auto subjects = subject_probes(seed, 4, 2);
+    same_subjects(cpu.search_subjects(subjects, all), gpu.search_subjects(subjects, all));
+  }
+  nothing_left();
+}
