@@ -117,6 +117,34 @@ TEST_CASE("cuda: large batches, add and remove stay equal to the CPU", "[cuda]")
   same_subjects(cpu.search_subjects(sp), gpu.search_subjects(sp));
 }
 
+TEST_CASE("cuda: a gallery split over every device equals the CPU", "[cuda]") {
+  require_cuda();
+  const std::uint64_t seed = fresh_seed();
+  const fpm::Gallery g = synthetic_gallery(seed, 50, 4);
+  fpm::EngineOptions o = on(fpm::Backend::Cuda);
+  for (const fpm::DeviceInfo& d : fpm::runtime_info().devices) o.devices.push_back(d.index);
+  INFO(o.devices.size() << " devices");
+  fpm::Engine gpu(g, o);
+  fpm::Engine cpu(g, on(fpm::Backend::Cpu));
+  fpm::SynthOptions so;
+  so.seed = seed;
+  const fpm::SyntheticFingers sf(so);
+  std::vector<fpm::EncodedTemplate> probes;
+  std::vector<std::vector<fpm::FingerProbe>> subjects;
+  for (std::size_t i = 0; i < 40; ++i) {
+    probes.push_back(fpm::encode(sf.impression(i, 1 + static_cast<int>(i % 4), 3)));
+    if (i % 4 == 0)
+      subjects.push_back({{probes.back(), static_cast<std::uint8_t>(1 + i % 4)},
+                          {fpm::encode(sf.impression(i, 2, 4)), 0}});
+  }
+  for (std::size_t k : {1, 10, 100}) {
+    fpm::SearchOptions opt;
+    opt.top_k = k;
+    same_candidates(cpu.search(probes, opt), gpu.search(probes, opt));
+    same_subjects(cpu.search_subjects(subjects, opt), gpu.search_subjects(subjects, opt));
+  }
+}
+
 TEST_CASE("cuda: devices that do not exist are refused", "[cuda]") {
   require_cuda();
   fpm::EngineOptions o = on(fpm::Backend::Cuda);

@@ -13,8 +13,7 @@ namespace {
 
 struct BenchArgs {
   std::string gallery;
-  std::string backend = "auto";
-  int threads = 0;
+  EngineFlags engine;
   std::size_t batch = 16;
   double seconds = 3.0;
   std::size_t replicate = 1;
@@ -63,20 +62,24 @@ int run_bench(const BenchArgs& a) {
     if (!g.entry(e).removed) probes.push_back(g.encoded(e));
   }
   const std::size_t templates = g.live_size();
-  fpm::EngineOptions eo;
-  eo.backend = fpm::parse_backend_name(a.backend);
-  eo.threads = a.threads;
+  const fpm::EngineOptions eo = a.engine.options();
   const fpm::RuntimeInfo before = fpm::runtime_info();
   const auto s0 = std::chrono::steady_clock::now();
   fpm::Engine engine(std::move(g), eo);
   const double setup_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - s0).count();
-  // Device memory the engine took (gallery and search scratch), device 0.
+  // Device memory the engine took (gallery and search scratch) and the
+  // memory free before, summed over the engine's devices.
+  const std::vector<int> devices = eo.devices.empty() ? std::vector<int>{0} : eo.devices;
   double device_bytes = 0, device_free = 0;
-  if (engine.backend() == fpm::Backend::Cuda && !before.devices.empty()) {
+  if (engine.backend() == fpm::Backend::Cuda) {
     const fpm::RuntimeInfo after = fpm::runtime_info();
-    device_free = static_cast<double>(before.devices[0].free_memory);
-    if (!after.devices.empty())
-      device_bytes = static_cast<double>(before.devices[0].free_memory) - static_cast<double>(after.devices[0].free_memory);
+    for (int d : devices)
+      for (std::size_t i = 0; i < before.devices.size() && i < after.devices.size(); ++i)
+        if (before.devices[i].index == d) {
+          device_free += static_cast<double>(before.devices[i].free_memory);
+          device_bytes += static_cast<double>(before.devices[i].free_memory) -
+                          static_cast<double>(after.devices[i].free_memory);
+        }
   }
   fpm::SearchOptions so;
   so.top_k = 10;
@@ -99,6 +102,7 @@ int run_bench(const BenchArgs& a) {
                         {"batches", batches},               {"templates", templates},
                         {"gallery_load_seconds", load_s},   {"replicate", a.replicate},
                         {"engine_setup_seconds", setup_s},
+                        {"devices", engine.backend() == fpm::Backend::Cuda ? devices : std::vector<int>{}},
                         {"device_memory_bytes", device_bytes},
                         {"device_free_bytes", device_free}};
     std::printf("%s\n", j.dump(2).c_str());
@@ -120,8 +124,7 @@ void add_bench(CLI::App& app, std::function<int()>* action) {
   auto args = std::make_shared<BenchArgs>();
   CLI::App* cmd = app.add_subcommand("bench", "Measure 1:N search throughput on a gallery file");
   cmd->add_option("--gallery", args->gallery, "Gallery file")->required()->check(CLI::ExistingFile);
-  cmd->add_option("--backend", args->backend, "auto, cpu or cuda")->capture_default_str();
-  cmd->add_option("--threads", args->threads, "CPU threads (default: all cores)");
+  args->engine.add_to(cmd);
   cmd->add_option("--batch", args->batch, "Probes per search batch")->capture_default_str();
   cmd->add_option("--seconds", args->seconds, "How long to measure")->capture_default_str();
   cmd->add_option("--replicate", args->replicate,

@@ -12,21 +12,17 @@ namespace {
 struct SearchArgs {
   InputFlags in;
   std::string gallery;
-  std::string backend = "auto";
   std::size_t top = 10;
   bool subjects = false;
   bool json = false;
   float min_score = 0.0f;
-  int threads = 0;
+  EngineFlags engine;
   std::vector<std::string> probes;
 };
 
 int run_search(const SearchArgs& a) {
   const fpm::DecodeOptions opt = a.in.options();
-  fpm::EngineOptions eo;
-  eo.backend = fpm::parse_backend_name(a.backend);
-  eo.threads = a.threads;
-  fpm::Engine engine(fpm::Gallery::load(a.gallery), eo);
+  fpm::Engine engine(fpm::Gallery::load(a.gallery), a.engine.options());
   fpm::SearchOptions so;
   so.top_k = a.top;
   so.min_score = a.min_score;
@@ -106,12 +102,11 @@ void add_search(CLI::App& app, std::function<int()>* action) {
   CLI::App* cmd = app.add_subcommand("search", "Search probe templates against a gallery file");
   args->in.add_to(cmd);
   cmd->add_option("--gallery", args->gallery, "Gallery file")->required()->check(CLI::ExistingFile);
-  cmd->add_option("--backend", args->backend, "auto, cpu or cuda")->capture_default_str();
+  args->engine.add_to(cmd);
   cmd->add_option("--top", args->top, "Candidates per probe")->capture_default_str();
   cmd->add_flag("--subjects", args->subjects,
                 "Per-subject search: each probe file is one probe of several fingers (its views)");
   cmd->add_option("--min-score", args->min_score, "Leave out candidates below this score");
-  cmd->add_option("--threads", args->threads, "CPU threads (default: all cores)");
   cmd->add_flag("--json", args->json, "Print JSON: one object per probe with its candidates, best first");
   cmd->add_option("probes", args->probes, "Probe template files")->required()->check(CLI::ExistingFile);
   cmd->callback([args, action] { *action = [args] { return run_search(*args); }; });

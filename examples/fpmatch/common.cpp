@@ -14,6 +14,22 @@ void InputFlags::add_to(CLI::App* app) {
   app->add_option("--assume-ppcm", assume_ppcm, "Resolution (px/cm) to assume for records declaring 0");
 }
 
+void EngineFlags::add_to(CLI::App* app) {
+  app->add_option("--backend", backend, "auto, cpu or cuda")->capture_default_str();
+  app->add_option("--threads", threads, "CPU threads (default: all cores)");
+  app->add_option("--devices", devices, "CUDA devices to split the gallery over, e.g. 0,1 (default: 0)")
+      ->delimiter(',');
+}
+
+fpm::EngineOptions EngineFlags::options() const {
+  fpm::EngineOptions o;
+  o.backend = fpm::parse_backend_name(backend);
+  if (threads < 0) throw fpm::Error(fpm::ErrorCode::InvalidArgument, "--threads must be at least 0");
+  o.threads = threads;
+  o.devices = devices;
+  return o;
+}
+
 fpm::XytConvention parse_convention(const std::string& s) {
   if (s == "nist") return fpm::XytConvention::Nist;
   if (s == "m1") return fpm::XytConvention::M1;

@@ -3,6 +3,7 @@
 
 #include <CLI/CLI.hpp>
 #include <string>
+#include <vector>
 
 #include "fpmatch/fpmatch.hpp"
 
@@ -28,6 +29,16 @@ struct InputFlags {
 
   void add_to(CLI::App* app);
   fpm::DecodeOptions options() const;  // throws fpm::Error(InvalidArgument)
+};
+
+// Command-line flags that shape EngineOptions (search, bench).
+struct EngineFlags {
+  std::string backend = "auto";
+  int threads = 0;
+  std::vector<int> devices;  // CUDA devices; empty = device 0
+
+  void add_to(CLI::App* app);
+  fpm::EngineOptions options() const;  // throws fpm::Error(InvalidArgument)
 };
 
 fpm::XytConvention parse_convention(const std::string& s);
