@@ -12,6 +12,9 @@
 #   scripts/gpu-check.sh quick    what fits in a few minutes: CLI and tests only, the
 #                                 CUDA tests, the benchmark (200,000 and 1M templates, an
 #                                 A/B against the reference kernel), memcheck, racecheck
+#   scripts/gpu-check.sh multi    after bench, on a machine with several GPUs: the split
+#                                 parity test on every device, batch 64 on device 0 and
+#                                 on all devices (scaling); says so and stops with one GPU
 #   scripts/gpu-check.sh profile  Nsight Compute sections of one score-kernel launch
 #   scripts/gpu-check.sh sanitize memcheck on one CUDA test, racecheck on another (after build)
 # Several steps may be given: scripts/gpu-check.sh build profile sanitize
@@ -185,6 +188,23 @@ PY
   note "capacity (filled): gallery x$k: exit $? $(rate_line "$OUT/cap_fill.json"); $(setup_line "$OUT/cap_fill.json")"
 }
 
+# Several GPUs in one engine (the gallery split by subject): parity on every
+# device, then the same batch on device 0 alone and on all of them.
+do_multi() {
+  local fpm=build-gpu/examples/fpmatch n
+  n=$(nvidia-smi -L 2>/dev/null | grep -c '^GPU')
+  if [ "${n:-0}" -lt 2 ]; then note "multi: $n GPU(s), nothing to split over"; return 0; fi
+  local all
+  all=$(seq -s, 0 $((n - 1)))
+  build-gpu/tests/fpm_tests "cuda: a gallery split over every device*" > "$OUT/multi_tests.log" 2>&1
+  note "multi: split parity test on $n GPUs: exit $? ($(grep -E 'passed|failed' "$OUT/multi_tests.log" | tail -1))"
+  for devs in 0 "$all"; do
+    $fpm bench --gallery $GALLERY --backend cuda --devices "$devs" --batch 64 --seconds "${BENCH_SECONDS:-5}" \
+      --replicate "${BENCH_REPLICATE:-5}" --json > "$OUT/bench_multi_${devs//,/_}.json" 2> "$OUT/bench_multi.err"
+    note "multi: devices $devs, batch 64, gallery x${BENCH_REPLICATE:-5}: $(rate_line "$OUT/bench_multi_${devs//,/_}.json"); $(setup_line "$OUT/bench_multi_${devs//,/_}.json")"
+  done
+}
+
 : > "$summary"
 for step in "${@:-all}"; do
   case $step in
@@ -194,10 +214,11 @@ for step in "${@:-all}"; do
   all) do_build && do_test && do_bench && do_ab ;;
   ab) do_ab ;;
   capacity) do_capacity ;;
+  multi) do_multi ;;
   quick) do_quick ;;
   profile) do_profile ;;
   sanitize) do_sanitize ;;
-  *) echo "usage: $0 build|test|bench|ab|capacity|all|quick|profile|sanitize ..."; exit 2 ;;
+  *) echo "usage: $0 build|test|bench|ab|capacity|multi|all|quick|profile|sanitize ..."; exit 2 ;;
   esac || break
 done
 echo "== summary"; cat "$summary"

@@ -14,6 +14,7 @@
 
 #include "fpmatch/fpmatch.hpp"
 #include "mcc/encoded.hpp"
+#include "matcher_data.hpp"
 #include "mcc/tables.hpp"
 #include "support.hpp"
 
@@ -145,5 +146,28 @@ TEST_CASE("kernel emulation: the score kernels give the CPU's scores on CPU thre
   }
   SECTION("reference kernel") {
     CHECK(check_kernel(reference, ref_bytes, probes, probe_pos, entries, entry_pos, 0, true) >= 3);
+  }
+}
+
+TEST_CASE("kernel emulation: the current kernel on real templates", "[kernel][shared-data]") {
+  // The kernel itself (barriers, warp operations, list indices) on real
+  // minutiae, genuine and impostor pairs; tests/test_kernel_steps.cpp
+  // replays its phases on every pair of these sets, this runs the code.
+  for (const char* set : {"fvc2002_db1b", "fvc2002_db2b"}) {
+    const fpm_test::FvcSet s = fpm_test::load_fvc(set);
+    REQUIRE(s.encoded.size() == 80);
+    // Entries: every impression of two fingers; probes: an impression of
+    // each of them and one of a third finger.
+    const std::vector<fpm::EncodedTemplate> entries(s.encoded.begin(), s.encoded.begin() + 16);
+    const std::vector<fpm::EncodedTemplate> probes = {s.encoded[1], s.encoded[12], s.encoded[45]};
+    int max_p = 1, max_g = 1;
+    for (const auto& e : probes) max_p = std::max(max_p, static_cast<int>(e.cylinders()));
+    for (const auto& e : entries) max_g = std::max(max_g, static_cast<int>(e.cylinders()));
+    INFO(set);
+    const int positive =
+        check_kernel(fpm::kernels::score_kernel, fpm::kernels::FastLayout(max_p, max_g).total, probes,
+                     std::vector<std::uint8_t>(probes.size(), 0), entries, std::vector<std::uint8_t>(entries.size(), 0),
+                     0, false);
+    CHECK(positive >= 16);  // at least the genuine pairs
   }
 }

@@ -139,6 +139,45 @@ TEST_CASE("simulated devices: more devices than subjects", "[simulated]") {
     fpm::Engine cpu(g, on(fpm::Backend::Cpu));
     same_searches(cpu, gpu, probes_for(seed, 2, 4), subject_probes(seed, 2, 3));
   }
+  {
+    // No entry at all, and no live entry: empty lists, as on the CPU.
+    Devices devices({GiB, GiB});
+    fpm::EngineOptions o = on(fpm::Backend::Cuda);
+    o.devices = {0, 1};
+    fpm::Engine empty(fpm::Gallery(), o);
+    fpm::Gallery one = synthetic_gallery(seed, 1, 1);
+    fpm::Engine removed(one, o);
+    removed.remove(0);
+    for (const fpm::Engine* e : {&empty, &removed}) {
+      CHECK(e->backend() == fpm::Backend::Cuda);
+      const auto hits = e->search(probes_for(seed, 1, 2));
+      REQUIRE(hits.size() == 3);
+      for (const auto& h : hits) CHECK(h.empty());
+      const auto subjects = e->search_subjects(subject_probes(seed, 1, 2));
+      REQUIRE(subjects.size() == 2);
+      for (const auto& h : subjects) CHECK(h.empty());
+    }
+  }
+  nothing_left();
+}
+
+TEST_CASE("simulated devices: a probe of more fingers than one launch takes is refused", "[simulated]") {
+  {
+    Devices devices({GiB});
+    const fpm::Gallery g = synthetic_gallery(5, 3, 1);
+    fpm::Engine gpu(g, on(fpm::Backend::Cuda));
+    const fpm::EncodedTemplate t = g.encoded(0);
+    std::vector<std::vector<fpm::FingerProbe>> probes(1, std::vector<fpm::FingerProbe>(641, {t, 0}));
+    try {
+      gpu.search_subjects(probes);
+      FAIL("a probe of 641 fingers");
+    } catch (const fpm::Error& e) {
+      CHECK(e.code() == fpm::ErrorCode::InvalidArgument);
+      CHECK(std::string(e.what()).find("640 fingers") != std::string::npos);
+    }
+    probes[0].resize(640);  // the most one launch takes: the CPU's answer
+    same_subjects(fpm::Engine(g, on(fpm::Backend::Cpu)).search_subjects(probes), gpu.search_subjects(probes));
+  }
   nothing_left();
 }
 
