@@ -128,6 +128,32 @@ TEST_CASE("simulated devices: a gallery split over three devices gives the CPU's
   nothing_left();
 }
 
+TEST_CASE("simulated devices: a device with less free memory takes a smaller part", "[simulated]") {
+  const std::uint64_t seed = fpm_test::fresh_seed("simulated devices");
+  {
+    // Free memory for gallery data (beyond the engine's probe area, scratch
+    // and margin, about 276 MiB here): about 3 : 1.
+    Devices devices({1300 * MiB, 620 * MiB});
+    const fpm::Gallery g = synthetic_gallery(seed, 60, 2);
+    fpm::EngineOptions o = on(fpm::Backend::Cuda);
+    o.devices = {0, 1};
+    fpm::Engine gpu(g, o);
+    const fpm_simcuda::Live with = fpm_simcuda::live();
+    fpm::Engine cpu(g, on(fpm::Backend::Cpu));
+    same_searches(cpu, gpu, probes_for(seed, 60, 10), subject_probes(seed, 60, 6));
+    // Both hold the same fixed part; the gallery bytes above it split ~3 : 1.
+    fpm::Engine none(fpm::Gallery(), o);
+    const fpm_simcuda::Live both = fpm_simcuda::live();
+    REQUIRE(both.bytes_per_device.size() == 2);
+    const double part0 = static_cast<double>(2 * with.bytes_per_device[0] - both.bytes_per_device[0]);
+    const double part1 = static_cast<double>(2 * with.bytes_per_device[1] - both.bytes_per_device[1]);
+    INFO("gallery bytes on device 0: " << part0 << ", on device 1: " << part1);
+    CHECK(part0 > 2.0 * part1);
+    CHECK(part0 < 4.5 * part1);
+  }
+  nothing_left();
+}
+
 TEST_CASE("simulated devices: more devices than subjects", "[simulated]") {
   const std::uint64_t seed = fpm_test::fresh_seed("simulated devices");
   {

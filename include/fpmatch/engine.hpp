@@ -28,7 +28,8 @@ struct EngineOptions {
   Backend backend = Backend::Auto;
   int threads = 0;                  // CPU worker threads; 0 = all cores
   SimdLevel simd = SimdLevel::Auto; // CPU matcher
-  std::vector<int> devices;         // CUDA devices; empty = device 0. The gallery is split over them by subject.
+  std::vector<int> devices;         // CUDA devices; empty = device 0. The gallery is split over them by
+                                    // subject, in proportion to their free memory (docs/cuda.md).
   ProgressFn progress;              // gallery upload progress (bytes done, total; ends with done == total), CUDA only
 };
 

@@ -277,15 +277,21 @@ class CudaSearch final : public DeviceSearch {
   CudaSearch(const Gallery::Data& g, const SubjectIndex& index, const std::vector<int>& ids, const ProgressFn& progress)
       : index_(index) {
     const std::size_t S = index.subject_list.size();
-    // Split subjects over the devices in proportion to their entries.
+    // Whole subjects, split over the devices in proportion to the memory
+    // each has free for gallery data: equal parts on equal idle devices,
+    // and a smaller part, instead of a refusal, on a device that already
+    // holds other data.
+    const std::vector<double> share = gallery_shares(ids);
     const std::size_t total_entries = index.subject_entries.size();
     std::size_t s = 0;
     std::size_t total_bytes = 0, done = 0;
+    double before = 0;
     for (std::size_t i = 0; i < ids.size(); ++i) {
       auto d = std::make_unique<Device>();
       d->id = ids[i];
       d->first_subject = static_cast<std::uint32_t>(s);
-      const std::size_t target = total_entries * (i + 1) / ids.size();
+      before += share[i];
+      const auto target = static_cast<std::size_t>(static_cast<double>(total_entries) * before);
       while (s < S && (index.subject_offset[s] < target || i + 1 == ids.size())) ++s;
       d->subjects = static_cast<std::uint32_t>(s - d->first_subject);
       devices_.push_back(std::move(d));
@@ -396,6 +402,25 @@ class CudaSearch final : public DeviceSearch {
   }
 
  private:
+  // Each device's part of the gallery (summing to 1): its free memory less
+  // what an engine takes besides the gallery (probe area, scratch, margin),
+  // as a fraction of all devices'; equal parts when none has any.
+  static std::vector<double> gallery_shares(const std::vector<int>& ids) {
+    const std::size_t fixed = DeviceSets::bytes(kMaxFingers, std::size_t(kMaxFingers) * mcc::kMaxCylinders) +
+                              kScratchBudget + kMemoryMargin;
+    std::vector<double> share(ids.size(), 0.0);
+    double sum = 0;
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      std::size_t free_bytes = 0, total_bytes = 0;
+      check(cudaSetDevice(ids[i]), "cudaSetDevice");
+      check(cudaMemGetInfo(&free_bytes, &total_bytes), "cudaMemGetInfo");
+      share[i] = free_bytes > fixed ? static_cast<double>(free_bytes - fixed) : 0.0;
+      sum += share[i];
+    }
+    for (double& v : share) v = sum > 0 ? v / sum : 1.0 / static_cast<double>(ids.size());
+    return share;
+  }
+
   template <class F>
   void for_each_device(F&& f) {
     auto run = [&](Device& d) {
