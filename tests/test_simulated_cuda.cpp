@@ -32,6 +32,13 @@ struct Devices {
   Devices& operator=(const Devices&) = delete;
 };
 
+// Backend::Cuda on these devices.
+fpm::EngineOptions cuda_on(std::vector<int> devices) {
+  fpm::EngineOptions o = on(fpm::Backend::Cuda);
+  o.devices = std::move(devices);
+  return o;
+}
+
 // No device memory, pinned buffer or stream is left.
 void nothing_left() {
   const fpm_simcuda::Live l = fpm_simcuda::live();
@@ -89,8 +96,7 @@ TEST_CASE("simulated devices: a gallery split over three devices gives the CPU's
   {
     Devices devices({8 * GiB, 8 * GiB, 8 * GiB});
     const fpm::Gallery g = synthetic_gallery(seed, 40, 3);
-    fpm::EngineOptions o = on(fpm::Backend::Cuda);
-    o.devices = {2, 0, 1};
+    fpm::EngineOptions o = cuda_on({2, 0, 1});
     std::vector<std::pair<std::size_t, std::size_t>> progress;
     o.progress = [&](std::size_t done, std::size_t total) { progress.emplace_back(done, total); };
     fpm::Engine gpu(g, o);
@@ -135,13 +141,14 @@ TEST_CASE("simulated devices: a device with less free memory takes a smaller par
     // and margin, about 276 MiB here): about 3 : 1.
     Devices devices({1300 * MiB, 620 * MiB});
     const fpm::Gallery g = synthetic_gallery(seed, 60, 2);
-    fpm::EngineOptions o = on(fpm::Backend::Cuda);
-    o.devices = {0, 1};
+    fpm::EngineOptions o = cuda_on({0, 1});
     fpm::Engine gpu(g, o);
     const fpm_simcuda::Live with = fpm_simcuda::live();
     fpm::Engine cpu(g, on(fpm::Backend::Cpu));
     same_searches(cpu, gpu, probes_for(seed, 60, 10), subject_probes(seed, 60, 6));
-    // Both hold the same fixed part; the gallery bytes above it split ~3 : 1.
+    // An engine on an empty gallery takes the fixed part (probe area, the
+    // least scratch); what the first takes beyond that is its gallery part
+    // (and its tiles' scratch).
     fpm::Engine none(fpm::Gallery(), o);
     const fpm_simcuda::Live both = fpm_simcuda::live();
     REQUIRE(both.bytes_per_device.size() == 2);
@@ -159,8 +166,7 @@ TEST_CASE("simulated devices: more devices than subjects", "[simulated]") {
   {
     Devices devices({GiB, GiB, GiB, GiB});
     const fpm::Gallery g = synthetic_gallery(seed, 2, 2);
-    fpm::EngineOptions o = on(fpm::Backend::Cuda);
-    o.devices = {0, 1, 2, 3};
+    fpm::EngineOptions o = cuda_on({0, 1, 2, 3});
     fpm::Engine gpu(g, o);
     fpm::Engine cpu(g, on(fpm::Backend::Cpu));
     same_searches(cpu, gpu, probes_for(seed, 2, 4), subject_probes(seed, 2, 3));
@@ -168,8 +174,7 @@ TEST_CASE("simulated devices: more devices than subjects", "[simulated]") {
   {
     // No entry at all, and no live entry: empty lists, as on the CPU.
     Devices devices({GiB, GiB});
-    fpm::EngineOptions o = on(fpm::Backend::Cuda);
-    o.devices = {0, 1};
+    fpm::EngineOptions o = cuda_on({0, 1});
     fpm::Engine empty(fpm::Gallery(), o);
     fpm::Gallery one = synthetic_gallery(seed, 1, 1);
     fpm::Engine removed(one, o);
@@ -212,8 +217,7 @@ TEST_CASE("simulated devices: a gallery that does not fit is refused up front", 
   // Device 1 cannot take its part (the engine keeps 256 MiB free besides).
   Devices devices({8 * GiB, 260 * MiB});
   const fpm::Gallery g = synthetic_gallery(seed, 10, 2);
-  fpm::EngineOptions o = on(fpm::Backend::Cuda);
-  o.devices = {0, 1};
+  fpm::EngineOptions o = cuda_on({0, 1});
   try {
     fpm::Engine e(g, o);
     FAIL("an engine on a device without the memory for its part");
@@ -304,8 +308,7 @@ TEST_CASE("simulated devices: no device, a missing device, a device listed twice
     std::string why;
     CHECK(fpm::cuda_self_test(1, &why));
     CHECK_FALSE(fpm::cuda_self_test(2, &why));
-    fpm::EngineOptions o = on(fpm::Backend::Cuda);
-    o.devices = {0, 5};
+    fpm::EngineOptions o = cuda_on({0, 5});
     CHECK_THROWS_AS(fpm::Engine(g, o), fpm::Error);
     o.devices = {1, 1};
     try {
@@ -326,8 +329,7 @@ TEST_CASE("simulated devices: concurrent searches on two devices", "[simulated]"
   {
     Devices devices({GiB, GiB});
     const fpm::Gallery g = synthetic_gallery(seed, 12, 2);
-    fpm::EngineOptions o = on(fpm::Backend::Cuda);
-    o.devices = {0, 1};
+    fpm::EngineOptions o = cuda_on({0, 1});
     const fpm::Engine gpu(g, o);
     const fpm::Engine cpu(g, on(fpm::Backend::Cpu));
     const auto probes = probes_for(seed, 12, 6);
@@ -361,8 +363,7 @@ TEST_CASE("simulated devices: the score kernel itself through the whole search",
       ~Off() { fpm_simcuda::use_score_kernel(false); }
     } off;
     const fpm::Gallery g = synthetic_gallery(seed, 4, 2);
-    fpm::EngineOptions o = on(fpm::Backend::Cuda);
-    o.devices = {0, 1};
+    fpm::EngineOptions o = cuda_on({0, 1});
     fpm::Engine gpu(g, o);
     fpm::Engine cpu(g, on(fpm::Backend::Cpu));
     const auto probes = probes_for(seed, 4, 2);
