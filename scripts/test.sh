@@ -6,8 +6,8 @@
 # In between, a ThreadSanitizer build runs the CUDA score kernels on CPU
 # threads (tests "kernel emulation ...": a data race in their shared-memory
 # protocol fails it) and the CUDA backend's host code on simulated devices
-# (tests "simulated devices: ...": several devices searched
-# from one thread each, concurrent searches).
+# (tests "simulated devices: ...": several devices searched from one thread
+# each, concurrent searches).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
