@@ -13,6 +13,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
+#include <cstring>
 
 #include "mcc/parallel_select.hpp"
 #include "mcc/prefilter.hpp"
@@ -488,6 +490,17 @@ __device__ float block_score(const mcc::CylinderSetView& p, const mcc::CylinderS
   const float score = *shared_score;
   clear_counters(S);  // the next comparison's first barrier orders this before its appends
   return score;
+}
+
+// Whether the first version of the score kernel is asked for instead
+// (environment FPM_CUDA_KERNEL=reference, read once; host side): the
+// baseline of measurements; both give the same scores.
+inline bool use_reference_kernel() {
+  static const bool reference = [] {
+    const char* v = std::getenv("FPM_CUDA_KERNEL");
+    return v != nullptr && std::strcmp(v, "reference") == 0;
+  }();
+  return reference;
 }
 
 // At most 64 registers: 4 blocks of 256 threads per multiprocessor.

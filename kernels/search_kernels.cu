@@ -2,8 +2,6 @@
 // per-subject fusion (rank_kernels.cuh), the segmented sort, and their
 // launches.
 #include <cub/device/device_segmented_radix_sort.cuh>
-#include <cstdlib>
-#include <cstring>
 
 #include "rank_kernels.cuh"
 #include "score_kernels.cuh"
@@ -14,21 +12,6 @@ namespace fpm::kernels {
 std::size_t score_shared_bytes(int max_probe_cylinders, int max_entry_cylinders) {
   return FastLayout(max_probe_cylinders, max_entry_cylinders).total;
 }
-
-namespace {
-
-// Whether the first version of the score kernel is asked for instead
-// (environment FPM_CUDA_KERNEL=reference, read once): the baseline of
-// measurements; both give the same scores.
-bool use_reference_kernel() {
-  static const bool reference = [] {
-    const char* v = std::getenv("FPM_CUDA_KERNEL");
-    return v != nullptr && std::strcmp(v, "reference") == 0;
-  }();
-  return reference;
-}
-
-}  // namespace
 
 int launch_score(const PackedSets& probes, const PackedSets& entries, std::uint32_t e_begin, std::uint32_t entry_count,
                  bool check_positions, const mcc::ScoreTables* tables, float* scores, void* stream) {

@@ -14,7 +14,6 @@
 #include "score_kernels.cuh"
 
 #include <algorithm>
-#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <mutex>
@@ -78,10 +77,8 @@ int launch_score(const PackedSets& probes, const PackedSets& entries, std::uint3
       return illegal();
     if (by_kernel) {
       // The kernel the device launcher picks (FPM_CUDA_KERNEL=reference: the first one).
-      const char* env = std::getenv("FPM_CUDA_KERNEL");
-      const bool reference = env != nullptr && std::strcmp(env, "reference") == 0;
       std::lock_guard<std::mutex> g(emulation);
-      if (reference)
+      if (use_reference_kernel())
         fpm_emu::launch(score_kernel_reference, entry_count, kThreads,
                         ReferenceLayout(probes.max_cylinders, entries.max_cylinders).total, probes, entries, e_begin,
                         entry_count, check_positions, tables, scores);
