@@ -6,8 +6,9 @@
 # In between, a ThreadSanitizer build runs the CUDA score kernels on CPU
 # threads (tests "kernel emulation ...": a data race in their shared-memory
 # protocol fails it) and the CUDA backend's host code on simulated devices
-# (tests "simulated devices: ...": several devices searched from one thread
-# each, concurrent searches).
+# (tests "simulated devices: ..." and "simulated faults: ...": several
+# devices searched from one thread each, concurrent searches, a device
+# failing while other searches run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -19,7 +20,7 @@ echo "== thread-sanitizer build (CUDA kernels on CPU threads, simulated devices)
 BUILD_TYPE=RelWithDebInfo scripts/build.sh build-tsan -DFPM_SANITIZE_THREAD=ON -DFPM_ENABLE_CUDA=OFF \
   -DFPM_BUILD_BENCH=OFF -DFPM_BUILD_EXAMPLES=OFF --target fpm_tests fpm_simulated_cuda_tests
 (cd build-tsan && TSAN_OPTIONS=halt_on_error=1 \
-   ctest --output-on-failure -R "^(kernel emulation|simulated devices)" -j"$(nproc)")
+   ctest --output-on-failure -R "^(kernel emulation|simulated devices|simulated faults)" -j"$(nproc)")
 echo "== release build"
 scripts/build.sh build
 cd build && ctest --output-on-failure -j"$(nproc)"

@@ -206,6 +206,12 @@ TEST_CASE("engine: backends: CUDA refused clearly, Auto falls back", "[engine]")
   }
   fpm::Engine autoe(fx.gallery);
   if (!rt.cuda_built || rt.devices.empty()) CHECK(autoe.backend() == fpm::Backend::Cpu);
+  // Auto says why it is on the CPU (not built, no device: the reason given above); nothing while on CUDA.
+  CHECK(autoe.fallback_reason().empty() == (autoe.backend() == fpm::Backend::Cuda));
+  if (!rt.cuda_built) CHECK(autoe.fallback_reason().find("not built") != std::string::npos);
+  fpm::EngineOptions cpu;
+  cpu.backend = fpm::Backend::Cpu;
+  CHECK(fpm::Engine(fx.gallery, cpu).fallback_reason().empty());
   CHECK(fpm::parse_backend_name("cpu") == fpm::Backend::Cpu);
   CHECK_THROWS_AS(fpm::parse_backend_name("gpu"), fpm::Error);
   fpm::EngineOptions bad;

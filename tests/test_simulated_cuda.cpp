@@ -12,6 +12,7 @@
 #include "fpmatch/fpmatch.hpp"
 #include "parity.hpp"
 #include "simulated_cuda.hpp"
+#include "simulated_support.hpp"
 #include "support.hpp"
 
 using fpm_test::on;
@@ -21,57 +22,13 @@ using fpm_test::synthetic_gallery;
 
 namespace {
 
-constexpr std::size_t MiB = std::size_t(1) << 20;
-constexpr std::size_t GiB = std::size_t(1) << 30;
-
-// Devices for one test; the default ones again afterwards.
-struct Devices {
-  explicit Devices(const std::vector<std::size_t>& memory) { fpm_simcuda::configure(memory); }
-  ~Devices() { fpm_simcuda::configure_from_environment(); }
-  Devices(const Devices&) = delete;
-  Devices& operator=(const Devices&) = delete;
-};
-
-// Backend::Cuda on these devices.
-fpm::EngineOptions cuda_on(std::vector<int> devices) {
-  fpm::EngineOptions o = on(fpm::Backend::Cuda);
-  o.devices = std::move(devices);
-  return o;
-}
-
-// No device memory, pinned buffer or stream is left.
-void nothing_left() {
-  const fpm_simcuda::Live l = fpm_simcuda::live();
-  CHECK(l.device_allocations == 0);
-  CHECK(l.device_bytes == 0);
-  CHECK(l.pinned_buffers == 0);
-  CHECK(l.streams == 0);
-}
-
-std::vector<fpm::EncodedTemplate> probes_for(std::uint64_t seed, std::size_t subjects, std::size_t n) {
-  fpm::SynthOptions o;
-  o.seed = seed;
-  const fpm::SyntheticFingers sf(o);
-  std::vector<fpm::EncodedTemplate> probes;
-  for (std::size_t i = 0; i < n; ++i)
-    probes.push_back(fpm::encode(sf.impression(i % subjects, 1 + static_cast<int>(i % 3), 1 + i)));
-  probes.push_back(fpm::EncodedTemplate());  // empty
-  return probes;
-}
-
-std::vector<std::vector<fpm::FingerProbe>> subject_probes(std::uint64_t seed, std::size_t subjects, std::size_t n) {
-  fpm::SynthOptions o;
-  o.seed = seed;
-  const fpm::SyntheticFingers sf(o);
-  std::vector<std::vector<fpm::FingerProbe>> probes;
-  for (std::size_t i = 0; i < n; ++i) {
-    std::vector<fpm::FingerProbe> p;
-    for (int f = 1; f <= 1 + static_cast<int>(i % 3); ++f)
-      p.push_back({fpm::encode(sf.impression(i % subjects, f, 7 + i)), static_cast<std::uint8_t>(i % 4 == 0 ? 0 : f)});
-    probes.push_back(p);
-  }
-  return probes;
-}
+using fpm_test::cuda_on;
+using fpm_test::Devices;
+using fpm_test::GiB;
+using fpm_test::MiB;
+using fpm_test::nothing_left;
+using fpm_test::probes_for;
+using fpm_test::subject_probes;
 
 // Per-template (K = 1, 10, 100, and a score threshold) and per-subject
 // (K = 1, 10, 100) searches of both engines agree.

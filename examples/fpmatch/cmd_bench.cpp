@@ -98,7 +98,8 @@ int run_bench(const BenchArgs& a) {
   if (a.json) {
     nlohmann::json j = {{"comparisons", comparisons},       {"seconds", secs},
                         {"comparisons_per_second", rate},   {"threads", engine.threads()},
-                        {"backend", fpm::backend_name(engine.backend())}, {"batch", a.batch},
+                        {"backend", fpm::backend_name(engine.backend())},
+                        {"fallback_reason", engine.fallback_reason()}, {"batch", a.batch},
                         {"batches", batches},               {"templates", templates},
                         {"gallery_load_seconds", load_s},   {"replicate", a.replicate},
                         {"engine_setup_seconds", setup_s},
@@ -115,6 +116,8 @@ int run_bench(const BenchArgs& a) {
               a.replicate > 1 ? (" (the gallery " + std::to_string(a.replicate) + " times over)").c_str() : "",
               static_cast<unsigned long long>(comparisons), secs, rate, rate / static_cast<double>(engine.threads()),
               load_s, setup_s);
+  const std::string why = engine.fallback_reason();
+  if (!why.empty()) std::printf("CUDA not used: %s\n", why.c_str());
   return kOk;
 }
 

@@ -92,6 +92,8 @@ int run_search(const SearchArgs& a) {
   std::fprintf(stderr, "%zu probe(s) against %zu templates on the %s backend: %llu comparisons in %.3f s\n",
                out.size(), templates, fpm::backend_name(engine.backend()),
                static_cast<unsigned long long>(engine.comparisons()), secs);
+  const std::string why = engine.fallback_reason();
+  if (!why.empty()) std::fprintf(stderr, "CUDA not used: %s\n", why.c_str());
   return kOk;
 }
 

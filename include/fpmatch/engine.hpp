@@ -68,14 +68,21 @@ class FPM_API Engine {
   // Backend::Cuda, throws fpm::Error(Unavailable) when CUDA is not built or
   // no listed device is usable, with the reason, and fpm::Error(OutOfMemory)
   // when the gallery does not fit the devices, naming the bytes needed and
-  // free; Backend::Auto uses the CPU in both cases (and moves to the CPU
-  // when add() later makes the gallery outgrow the devices, docs/cuda.md).
+  // free; Backend::Auto uses the CPU in both cases. Backend::Auto also moves
+  // to the CPU for good when add() later makes the gallery outgrow the
+  // devices, or when a device fails during a search (that search is answered
+  // on the CPU); Backend::Cuda reports these as errors of the search
+  // (docs/cuda.md).
   explicit Engine(Gallery gallery, const EngineOptions& options = {});
   ~Engine();
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
 
   Backend backend() const noexcept;  // the backend actually in use
+  // Why a Backend::Auto engine runs on the CPU: CUDA not built, no usable
+  // device, too little device memory, a device that failed (the error's
+  // message). Empty while on CUDA and when Backend::Cpu was asked for.
+  std::string fallback_reason() const;
   std::size_t threads() const noexcept;
 
   // Per-template search: for each probe, the best entries, highest score

@@ -28,7 +28,7 @@ enum class ErrorCode : int {
   Syntax = 11,           // a text record (.xyt) that does not parse
   Internal = 12,         // a bug in fpmatch; please report it
   Corrupt = 13,          // a gallery file that is truncated, altered, or of another format version
-  Unavailable = 14,      // a backend that is not built or has no usable device
+  Unavailable = 14,      // a backend that is not built or has no usable device (or a device that failed)
   OutOfMemory = 15,      // not enough (device) memory for the request
 };
 

@@ -48,7 +48,7 @@ typedef enum fpm_status {
   FPM_E_SYNTAX = 11,
   FPM_E_INTERNAL = 12,        /* a bug in fpmatch; please report it */
   FPM_E_CORRUPT = 13,         /* a damaged or foreign gallery file */
-  FPM_E_UNAVAILABLE = 14,     /* a backend not built or without a usable device */
+  FPM_E_UNAVAILABLE = 14,     /* a backend not built or without a usable device (or whose device failed) */
   FPM_E_OUT_OF_MEMORY = 15,
   FPM_E_BUFFER_TOO_SMALL = 16,
   FPM_E_INVALID_HANDLE = 17   /* NULL where a handle is needed, or a destroyed handle */
@@ -154,6 +154,12 @@ FPM_API fpm_status fpm_engine_create(const fpm_gallery* gallery, const fpm_engin
 FPM_API fpm_status fpm_engine_load(const char* path, const fpm_engine_options* options, fpm_engine** out);
 FPM_API void fpm_engine_destroy(fpm_engine* e);
 FPM_API fpm_status fpm_engine_backend(const fpm_engine* e, int* backend);
+/* Why an FPM_BACKEND_AUTO engine runs on the CPU (CUDA not built, no usable
+ * device, too little device memory, a device that failed), as a
+ * NUL-terminated string; "" while on CUDA and for FPM_BACKEND_CPU. *length
+ * receives the string's length without the NUL, also with
+ * FPM_E_BUFFER_TOO_SMALL (buffer NULL or capacity <= *length). */
+FPM_API fpm_status fpm_engine_fallback_reason(const fpm_engine* e, char* buffer, size_t capacity, size_t* length);
 FPM_API fpm_status fpm_engine_add(fpm_engine* e, const char* subject, int position, const fpm_template* t,
                                   size_t* index);
 FPM_API fpm_status fpm_engine_remove(fpm_engine* e, size_t index);

@@ -401,6 +401,19 @@ fpm_status fpm_engine_backend(const fpm_engine* e, int* backend) {
   });
 }
 
+fpm_status fpm_engine_fallback_reason(const fpm_engine* e, char* buffer, size_t capacity, size_t* length) {
+  return guarded([&] {
+    need_handle(e, "engine");
+    need(length, "length");
+    const std::string why = e->e->fallback_reason();
+    *length = why.size();
+    if (buffer == nullptr || capacity <= why.size())
+      bad(FPM_E_BUFFER_TOO_SMALL, "fallback reason: " + std::to_string(why.size() + 1) + " bytes needed");
+    std::memcpy(buffer, why.c_str(), why.size() + 1);
+    return FPM_OK;
+  });
+}
+
 fpm_status fpm_engine_add(fpm_engine* e, const char* subject, int position, const fpm_template* t, size_t* index) {
   return guarded([&] {
     need_handle(e, "engine");

@@ -34,11 +34,25 @@ constexpr std::size_t kScratchBudget = FPM_CUDA_SCRATCH_BYTES;
 constexpr std::size_t kStagingBytes = FPM_CUDA_STAGING_BYTES;
 constexpr std::size_t kMemoryMargin = std::size_t(256) << 20;
 
+// The library's error for a CUDA error: out of memory; a request the
+// runtime calls invalid (a fault of this library: Internal); anything else
+// is a device or driver that cannot be used, or no longer: taken by another
+// process in exclusive mode, no driver, a fault that leaves the device's
+// context unusable (illegal address, uncorrectable ECC error, ...).
+ErrorCode error_code(cudaError_t e) {
+  switch (e) {
+    case cudaErrorMemoryAllocation: return ErrorCode::OutOfMemory;
+    case cudaErrorInvalidValue:
+    case cudaErrorInvalidResourceHandle:
+    case cudaErrorLaunchOutOfResources: return ErrorCode::Internal;
+    default: return ErrorCode::Unavailable;
+  }
+}
+
 void check(cudaError_t e, const char* what) {
   if (e != cudaSuccess) {
     cudaGetLastError();
-    throw Error(e == cudaErrorMemoryAllocation ? ErrorCode::OutOfMemory : ErrorCode::Internal,
-                std::string("CUDA backend: ") + what + ": " + cudaGetErrorString(e));
+    throw Error(error_code(e), std::string("CUDA backend: ") + what + ": " + cudaGetErrorString(e));
   }
 }
 void check(int e, const char* what) { check(static_cast<cudaError_t>(e), what); }
@@ -305,7 +319,15 @@ class CudaSearch final : public DeviceSearch {
       }
       total_bytes += cyl * mcc::kBytesPerCylinder;  // what progress counts: the cylinder arrays
     }
-    for (auto& d : devices_) setup(*d, g, progress, total_bytes, &done);
+    for (auto& d : devices_) {
+      try {
+        setup(*d, g, progress, total_bytes, &done);
+      } catch (const Error& e) {
+        // (Out of memory names the device already; a refused argument is not the device's.)
+        if (e.code() == ErrorCode::OutOfMemory || e.code() == ErrorCode::InvalidArgument) throw;
+        throw Error(e.code(), "device " + std::to_string(d->id) + ": " + e.what());
+      }
+    }
   }
 
   std::string description() const override {
@@ -412,8 +434,9 @@ class CudaSearch final : public DeviceSearch {
     double sum = 0;
     for (std::size_t i = 0; i < ids.size(); ++i) {
       std::size_t free_bytes = 0, total_bytes = 0;
-      check(cudaSetDevice(ids[i]), "cudaSetDevice");
-      check(cudaMemGetInfo(&free_bytes, &total_bytes), "cudaMemGetInfo");
+      const std::string where = "device " + std::to_string(ids[i]) + ": memory query";
+      check(cudaSetDevice(ids[i]), where.c_str());
+      check(cudaMemGetInfo(&free_bytes, &total_bytes), where.c_str());
       share[i] = free_bytes > fixed ? static_cast<double>(free_bytes - fixed) : 0.0;
       sum += share[i];
     }
@@ -421,12 +444,23 @@ class CudaSearch final : public DeviceSearch {
     return share;
   }
 
+  // Runs f on every device, at once when there are several. A failure on a
+  // device is reported with the device's number and name, after waiting for
+  // the work already queued on its stream (which may still read the pinned
+  // buffers that the next search refills).
   template <class F>
   void for_each_device(F&& f) {
     auto run = [&](Device& d) {
       std::lock_guard<std::mutex> g(d.mutex);
-      check(cudaSetDevice(d.id), "cudaSetDevice");
-      f(d);
+      try {
+        check(cudaSetDevice(d.id), "cudaSetDevice");
+        f(d);
+      } catch (const Error& e) {
+        cudaStreamSynchronize(d.stream);
+        cudaGetLastError();
+        if (e.code() == ErrorCode::InvalidArgument) throw;
+        throw Error(e.code(), "device " + std::to_string(d.id) + " (" + d.name + "): " + e.what());
+      }
     };
     if (devices_.size() == 1) return run(*devices_[0]);
     std::vector<std::thread> threads;
@@ -569,7 +603,8 @@ std::unique_ptr<DeviceSearch> make_cuda_search(const Gallery::Data& g, const Sub
   int count = 0;
   const cudaError_t e = cudaGetDeviceCount(&count);
   if (e != cudaSuccess || count == 0) {
-    if (why) *why = e != cudaSuccess ? cudaGetErrorString(e) : "no CUDA device";
+    if (why)
+      *why = e != cudaSuccess ? std::string("no usable CUDA device (") + cudaGetErrorString(e) + ")" : "no CUDA device";
     cudaGetLastError();
     return nullptr;
   }

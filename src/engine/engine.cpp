@@ -62,7 +62,8 @@ struct Engine::Impl {
   Gallery gallery;
   EngineOptions options;
   // Cuda while `device` serves the searches. Backend::Auto turns it to Cpu
-  // for good when a re-upload after add() no longer fits the devices.
+  // for good when a re-upload after add() no longer fits the devices or a
+  // device fails.
   mutable std::atomic<Backend> backend{Backend::Cpu};
   SimdLevel simd = SimdLevel::Scalar;
   std::unique_ptr<detail::ThreadPool> pool;
@@ -76,8 +77,35 @@ struct Engine::Impl {
   mutable detail::SubjectIndex index;
 
   // The device backend, when in use; rebuilt (re-uploaded) after changes.
-  mutable std::unique_ptr<detail::DeviceSearch> device;
+  // Searches hold it too: one that finds a device failed drops the engine's
+  // reference (Backend::Auto) while others may still be using it.
+  mutable std::shared_ptr<detail::DeviceSearch> device;
   mutable bool device_valid = false;
+  // Why Backend::Auto runs on the CPU; empty otherwise. Under device_mutex.
+  mutable std::string fallback_reason;
+
+  // Whether Backend::Auto carries on on the CPU after this error of the
+  // device backend: any but a refused argument (which the CPU would refuse
+  // too, or which names a limit of the device path, docs/cuda.md).
+  bool auto_falls_back(const Error& e) const {
+    return options.backend == Backend::Auto && e.code() != ErrorCode::InvalidArgument;
+  }
+
+  // Backend::Auto leaves the devices for good (device_mutex held). Device
+  // memory is released when the last search using it ends.
+  void to_cpu_locked(const std::string& why) const {
+    backend.store(Backend::Cpu);
+    device.reset();
+    device_valid = false;
+    fallback_reason = why;
+  }
+
+  // A search's device backend failed with `e` (Backend::Auto): the engine
+  // moves to the CPU, where the search is run again.
+  void device_failed(const Error& e) const {
+    std::lock_guard<std::mutex> guard(device_mutex);
+    if (backend.load() == Backend::Cuda) to_cpu_locked(std::string("a CUDA device failed: ") + e.what());
+  }
 
   void build_subject_index() const {
     std::lock_guard<std::mutex> guard(index_mutex);
@@ -107,7 +135,7 @@ struct Engine::Impl {
   // uploads) the device copy, the others wait. Under Backend::Auto a device
   // copy that no longer fits, or devices that became unusable, move the
   // engine to the CPU; under Backend::Cuda they are errors.
-  detail::DeviceSearch* device_search() const {
+  std::shared_ptr<detail::DeviceSearch> device_search() const {
     if (backend.load() != Backend::Cuda) return nullptr;
     std::lock_guard<std::mutex> guard(device_mutex);
     if (backend.load() != Backend::Cuda) return nullptr;
@@ -118,19 +146,19 @@ struct Engine::Impl {
       try {
         device = detail::make_cuda_search(gallery.data(), index, options.devices, options.progress, &why);
       } catch (const Error& e) {
-        if (options.backend != Backend::Auto || e.code() != ErrorCode::OutOfMemory) throw;
+        if (!auto_falls_back(e)) throw;
         why = e.what();
       }
       if (!device) {
         if (options.backend == Backend::Auto) {
-          backend.store(Backend::Cpu);
+          to_cpu_locked(why);
           return nullptr;
         }
         throw Error(ErrorCode::Unavailable, "engine: the CUDA backend became unavailable: " + why);
       }
       device_valid = true;
     }
-    return device.get();
+    return device;
   }
   mutable std::mutex device_mutex;
 
@@ -157,14 +185,18 @@ Engine::Engine(Gallery gallery, const EngineOptions& options) : impl_(std::make_
       impl_->device =
           detail::make_cuda_search(impl_->gallery.data(), impl_->index, options.devices, options.progress, &why);
     } catch (const Error& e) {
-      // A gallery too large for the devices: Backend::Auto uses the CPU.
-      if (options.backend != Backend::Auto || e.code() != ErrorCode::OutOfMemory) throw;
+      // A gallery too large for the devices, or a device that fails while
+      // taking it: Backend::Auto uses the CPU.
+      if (!impl_->auto_falls_back(e)) throw;
+      why = e.what();
     }
     if (impl_->device) {
       impl_->device_valid = true;
       impl_->backend = Backend::Cuda;
     } else if (options.backend == Backend::Cuda) {
       throw Error(ErrorCode::Unavailable, "engine: Backend::Cuda is not usable: " + why);
+    } else {
+      impl_->fallback_reason = why;
     }
   }
   unsigned n = options.threads > 0 ? static_cast<unsigned>(options.threads)
@@ -176,6 +208,10 @@ Engine::Engine(Gallery gallery, const EngineOptions& options) : impl_(std::make_
 Engine::~Engine() = default;
 
 Backend Engine::backend() const noexcept { return impl_->backend.load(); }
+std::string Engine::fallback_reason() const {
+  std::lock_guard<std::mutex> guard(impl_->device_mutex);
+  return impl_->fallback_reason;
+}
 std::size_t Engine::threads() const noexcept { return impl_->threads; }
 std::uint64_t Engine::comparisons() const noexcept { return impl_->comparisons.load(); }
 
@@ -187,16 +223,24 @@ std::vector<std::vector<Candidate>> Engine::search(const std::vector<EncodedTemp
   const std::size_t E = d.size(), P = probes.size();
   std::vector<std::vector<Candidate>> out(P);
   if (P == 0 || E == 0) return out;
-  if (detail::DeviceSearch* device = impl_->device_search()) {
+  if (const auto device = impl_->device_search()) {
     std::vector<mcc::CylinderSetView> views(P);
     for (std::size_t p = 0; p < P; ++p) views[p] = probes[p].data().view();
     std::uint64_t n = 0;
-    const auto hits = device->search(views, options.top_k, options.min_score, &n);
-    impl_->comparisons += n;
-    for (std::size_t p = 0; p < P; ++p)
-      for (const detail::Hit& h : hits[p].sorted())
-        out[p].push_back({h.key, d.subject_names[d.subject[h.key]], d.position[h.key], h.score});
-    return out;
+    std::vector<detail::TopK> hits;
+    try {
+      hits = device->search(views, options.top_k, options.min_score, &n);
+    } catch (const Error& e) {
+      if (!impl_->auto_falls_back(e)) throw;
+      impl_->device_failed(e);  // and on to the CPU below
+    }
+    if (!hits.empty()) {
+      impl_->comparisons += n;
+      for (std::size_t p = 0; p < P; ++p)
+        for (const detail::Hit& h : hits[p].sorted())
+          out[p].push_back({h.key, d.subject_names[d.subject[h.key]], d.position[h.key], h.score});
+      return out;
+    }
   }
   // Tiles of entries; each tile compares all probes of the batch with its
   // entries, so an entry's cylinders are read once per batch.
@@ -250,14 +294,20 @@ std::vector<std::vector<SubjectCandidate>> Engine::search_subjects(
   std::vector<std::vector<SubjectCandidate>> out(P);
   if (P == 0 || S == 0) return out;
   std::vector<detail::TopK> device_hits;
-  detail::DeviceSearch* device = impl_->device_search();
+  std::shared_ptr<detail::DeviceSearch> device = impl_->device_search();
   if (device) {
     std::vector<std::vector<detail::FingerView>> fv(P);
     for (std::size_t p = 0; p < P; ++p)
       for (const FingerProbe& f : probes[p]) fv[p].push_back({f.t.data().view(), f.position});
     std::uint64_t n = 0;
-    device_hits = device->search_subjects(fv, options.top_k, options.min_score, &n);
-    impl_->comparisons += n;
+    try {
+      device_hits = device->search_subjects(fv, options.top_k, options.min_score, &n);
+      impl_->comparisons += n;
+    } catch (const Error& e) {
+      if (!impl_->auto_falls_back(e)) throw;
+      impl_->device_failed(e);
+      device.reset();  // the search runs on the CPU below
+    }
   }
   const std::size_t tiles = std::min<std::size_t>(S, std::max<std::size_t>(impl_->threads * 8, 1));
   const std::size_t per_tile = (S + tiles - 1) / tiles;

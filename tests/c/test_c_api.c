@@ -161,6 +161,17 @@ int main(void) {
   CHECK(fpm_engine_backend(e, &backend) == FPM_OK && backend == FPM_BACKEND_CPU);
   fpm_engine* e2 = NULL;
   CHECK(fpm_engine_load(path, NULL, &e2) == FPM_OK);
+  /* Why an Auto engine (e2) runs on the CPU; nothing for a CPU engine. */
+  char why[512];
+  size_t why_len = 99;
+  CHECK(fpm_engine_fallback_reason(e, why, sizeof why, &why_len) == FPM_OK && why_len == 0 && why[0] == '\0');
+  CHECK(fpm_engine_backend(e2, &backend) == FPM_OK);
+  CHECK(fpm_engine_fallback_reason(e2, NULL, 0, &why_len) == FPM_E_BUFFER_TOO_SMALL);
+  CHECK(backend == FPM_BACKEND_CUDA ? why_len == 0 : why_len > 0);
+  CHECK(fpm_engine_fallback_reason(e2, why, why_len, &why_len) == FPM_E_BUFFER_TOO_SMALL);
+  CHECK(why_len < sizeof why && fpm_engine_fallback_reason(e2, why, why_len + 1, &why_len) == FPM_OK);
+  CHECK(strlen(why) == why_len);
+  CHECK(fpm_engine_fallback_reason(e2, why, sizeof why, NULL) == FPM_E_INVALID_ARGUMENT);
   eo.backend = 9;
   CHECK(fpm_engine_create(g, &eo, &e2) == FPM_E_INVALID_ARGUMENT || e2 != NULL);
   eo.backend = FPM_BACKEND_CUDA;

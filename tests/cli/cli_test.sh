@@ -162,6 +162,7 @@ PY
   # Devices that cannot be used: Auto searches on the CPU.
   expect_exit 0 "$fpm" search --gallery syn/gallery.fpg --devices 0,7 --top 2 syn/probes/probe_000001.ist
   grep -q "score" out.txt || fail "search --devices prints no table"
+  grep -q "CUDA not used: ." err.txt || fail "search on the CPU under --backend auto does not say why"
   expect_exit 2 "$fpm" search --gallery syn/gallery.fpg --devices zero syn/probes/probe_000001.ist
   expect_exit 2 "$fpm" search --gallery syn/gallery.fpg --threads -1 syn/probes/probe_000001.ist
   printf 'not a gallery' > bad.fpg
@@ -187,10 +188,13 @@ import json
 j = json.load(open("out.txt"))
 for k in ("comparisons", "seconds", "comparisons_per_second", "threads", "backend"):
     assert k in j, k
-assert j["threads"] == 1 and j["backend"] == "cpu" and j["comparisons"] >= 200
+assert j["threads"] == 1 and j["backend"] in ("cpu", "cuda") and j["comparisons"] >= 200
 assert abs(j["comparisons_per_second"] - j["comparisons"] / j["seconds"]) < 1e-6 * j["comparisons_per_second"]
 assert j["templates"] == 50 and j["replicate"] == 1
-assert j["devices"] == [] and j["device_memory_bytes"] == 0
+on_cpu = j["backend"] == "cpu"
+assert (j["fallback_reason"] != "") == on_cpu, j  # --backend auto on the CPU says why
+if on_cpu:
+    assert j["devices"] == [] and j["device_memory_bytes"] == 0
 PY
   expect_exit 0 "$fpm" bench --gallery syn/gallery.fpg --batch 2 --seconds 0.1 --threads 1 --replicate 3 --json
   python3 - <<'PY' || fail "bench --replicate is wrong"

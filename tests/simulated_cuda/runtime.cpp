@@ -35,6 +35,15 @@ struct Allocation {
 struct Device {
   std::size_t capacity = 0, used = 0;
   std::unique_ptr<CUstream_st> legacy;  // the legacy default stream
+  cudaError_t broken = cudaSuccess;     // a sticky fault's error: every later call fails with it
+};
+
+struct Fault {
+  int device;
+  Call call;
+  int remaining;  // calls of its kind until it fails one
+  cudaError_t error;
+  bool sticky;
 };
 
 std::mutex mu;
@@ -42,6 +51,7 @@ bool configured = false;
 std::vector<Device> devices;
 std::map<const unsigned char*, Allocation> allocations;  // device and pinned, by start
 std::set<CUstream_st*> streams;                         // created by cudaStreamCreateWithFlags
+std::vector<Fault> faults;
 bool kernel_scores = false;
 thread_local int current_device = 0;
 thread_local cudaError_t last_error = cudaSuccess;
@@ -68,6 +78,7 @@ void reset_locked(const std::vector<std::size_t>& memory) {
     devices[i].legacy = std::make_unique<CUstream_st>();
     devices[i].legacy->device = static_cast<int>(i);
   }
+  faults.clear();
   configured = true;
 }
 
@@ -88,6 +99,27 @@ void require_idle_locked() {
 cudaError_t fail(cudaError_t e) {
   last_error = e;
   return e;
+}
+
+cudaError_t broken_locked(int device) {
+  return device >= 0 && device < static_cast<int>(devices.size()) ? devices[device].broken : cudaSuccess;
+}
+
+// What a call of kind `c` on `device` meets: the device's error when it is
+// broken, else the error of an injected fault whose call this is (Call::Any
+// faults count every call; c == Call::Any: a call that only those count).
+// Kernel faults are taken by launch() instead.
+cudaError_t fault_locked(int device, Call c) {
+  if (const cudaError_t b = broken_locked(device)) return b;
+  for (auto it = faults.begin(); it != faults.end(); ++it) {
+    if (it->device != device || it->call == Call::Kernel || (it->call != c && it->call != Call::Any)) continue;
+    if (--it->remaining > 0) continue;
+    const Fault f = *it;
+    faults.erase(it);
+    if (f.sticky) devices[device].broken = f.error;
+    return f.error;
+  }
+  return cudaSuccess;
 }
 
 // The allocation holding [p, p + bytes), or nullptr.
@@ -131,6 +163,10 @@ cudaError_t drain(CUstream_st* s) {
     std::function<cudaError_t()> op;
     {
       std::lock_guard<std::mutex> g(mu);
+      if (const cudaError_t b = broken_locked(s->device)) {  // a broken device runs nothing more
+        s->queue.clear();
+        return b;
+      }
       if (s->queue.empty()) return s->error;
       op = std::move(s->queue.front());
       s->queue.pop_front();
@@ -184,6 +220,7 @@ cudaError_t copy_rows(void* dst, std::size_t dpitch, const void* src, std::size_
     st = resolve_locked(stream);
     if (st == nullptr) return fail(cudaErrorInvalidResourceHandle);
     const int dev = st->device;
+    if (const cudaError_t f = fault_locked(dev, Call::Copy)) return fail(f);
     bool ok = false;
     switch (kind) {
       case cudaMemcpyHostToDevice:
@@ -230,6 +267,20 @@ cudaError_t copy_rows(void* dst, std::size_t dpitch, const void* src, std::size_
 
 }  // namespace
 
+void inject_fault(int device, Call call, int nth, cudaError_t error, bool sticky) {
+  std::lock_guard<std::mutex> g(mu);
+  ensure_configured_locked();
+  if (device < 0 || device >= static_cast<int>(devices.size()) || nth < 1 || error == cudaSuccess)
+    throw std::logic_error("simulated CUDA: inject_fault with no such device, call or error");
+  faults.push_back({device, call, nth, error, sticky});
+}
+
+void clear_faults() {
+  std::lock_guard<std::mutex> g(mu);
+  faults.clear();
+  for (Device& d : devices) d.broken = cudaSuccess;
+}
+
 void configure(const std::vector<std::size_t>& memory_per_device) {
   std::lock_guard<std::mutex> g(mu);
   require_idle_locked();
@@ -256,6 +307,7 @@ Live live() {
       ++l.pinned_buffers;
     }
   l.streams = streams.size();
+  for (CUstream_st* st : streams_of_locked(-1)) l.queued_operations += st->queue.size();
   return l;
 }
 
@@ -273,6 +325,21 @@ cudaError_t launch(cudaStream_t stream, std::function<cudaError_t(int)> op) {
   CUstream_st* s = resolve_locked(stream);
   if (s == nullptr || s->device != current_device) return fail(cudaErrorInvalidResourceHandle);
   const int device = s->device;
+  if (const cudaError_t f = fault_locked(device, Call::Launch)) return fail(f);
+  for (auto it = faults.begin(); it != faults.end(); ++it) {
+    if (it->device != device || it->call != Call::Kernel || --it->remaining > 0) continue;
+    // This kernel fails when it runs; a sticky fault breaks the device then.
+    const Fault f = *it;
+    faults.erase(it);
+    s->queue.push_back([f] {
+      if (f.sticky) {
+        std::lock_guard<std::mutex> g(mu);
+        devices[f.device].broken = f.error;
+      }
+      return f.error;
+    });
+    return cudaSuccess;
+  }
   s->queue.push_back([op = std::move(op), device] { return op(device); });
   return cudaSuccess;
 }
@@ -327,6 +394,7 @@ cudaError_t cudaMemGetInfo(std::size_t* free_bytes, std::size_t* total_bytes) {
   std::lock_guard<std::mutex> g(mu);
   ensure_configured_locked();
   if (current_device >= static_cast<int>(devices.size())) return fail(cudaErrorInvalidDevice);
+  if (const cudaError_t f = fault_locked(current_device, Call::Any)) return fail(f);
   const Device& d = devices[current_device];
   *free_bytes = d.capacity - d.used;
   *total_bytes = d.capacity;
@@ -339,6 +407,7 @@ cudaError_t cudaMalloc(void** ptr, std::size_t bytes) {
   if (current_device >= static_cast<int>(devices.size())) return fail(cudaErrorInvalidDevice);
   Device& d = devices[current_device];
   *ptr = nullptr;
+  if (const cudaError_t f = fault_locked(current_device, Call::Malloc)) return fail(f);
   if (bytes == 0) return cudaSuccess;
   if (bytes > d.capacity - d.used) return fail(cudaErrorMemoryAllocation);
   void* p = std::aligned_alloc(256, (bytes + 255) / 256 * 256);
@@ -358,6 +427,12 @@ cudaError_t cudaFree(void* ptr) {
     auto it = allocations.find(static_cast<unsigned char*>(ptr));
     if (it == allocations.end() || it->second.device < 0) return fail(cudaErrorInvalidValue);
     device = it->second.device;
+    if (const cudaError_t b = broken_locked(device)) {  // dropped, so that live() counts only what is forgotten
+      devices[device].used -= it->second.bytes;
+      allocations.erase(it);
+      std::free(ptr);
+      return fail(b);
+    }
   }
   drain_device(device);  // cudaFree synchronises with the device
   std::lock_guard<std::mutex> g(mu);
@@ -370,6 +445,9 @@ cudaError_t cudaFree(void* ptr) {
 
 cudaError_t cudaMallocHost(void** ptr, std::size_t bytes) {
   std::lock_guard<std::mutex> g(mu);
+  ensure_configured_locked();
+  *ptr = nullptr;
+  if (const cudaError_t b = broken_locked(current_device)) return fail(b);
   void* p = std::aligned_alloc(64, (std::max<std::size_t>(bytes, 1) + 63) / 64 * 64);
   if (p == nullptr) return fail(cudaErrorMemoryAllocation);
   std::memset(p, kGarbage, bytes);
@@ -389,7 +467,8 @@ cudaError_t cudaFreeHost(void* ptr) {
   std::lock_guard<std::mutex> g(mu);
   allocations.erase(static_cast<unsigned char*>(ptr));
   std::free(ptr);
-  return cudaSuccess;
+  const cudaError_t b = broken_locked(current_device);
+  return b == cudaSuccess ? b : fail(b);
 }
 
 cudaError_t cudaMemcpy(void* dst, const void* src, std::size_t bytes, cudaMemcpyKind kind) {
@@ -419,6 +498,7 @@ cudaError_t cudaStreamCreateWithFlags(cudaStream_t* stream, unsigned) {
   std::lock_guard<std::mutex> g(mu);
   ensure_configured_locked();
   if (current_device >= static_cast<int>(devices.size())) return fail(cudaErrorInvalidDevice);
+  if (const cudaError_t f = fault_locked(current_device, Call::Any)) return fail(f);
   auto* s = new CUstream_st;
   s->device = current_device;
   streams.insert(s);
@@ -431,11 +511,12 @@ cudaError_t cudaStreamDestroy(cudaStream_t stream) {
     std::lock_guard<std::mutex> g(mu);
     if (stream == nullptr || !streams.count(stream)) return fail(cudaErrorInvalidResourceHandle);
   }
-  drain(stream);  // queued work still completes
+  drain(stream);  // queued work still completes (none on a broken device)
   std::lock_guard<std::mutex> g(mu);
+  const cudaError_t b = broken_locked(stream->device);
   streams.erase(stream);
   delete stream;
-  return cudaSuccess;
+  return b == cudaSuccess ? b : fail(b);
 }
 
 cudaError_t cudaStreamSynchronize(cudaStream_t stream) {
@@ -444,12 +525,18 @@ cudaError_t cudaStreamSynchronize(cudaStream_t stream) {
     std::lock_guard<std::mutex> g(mu);
     s = resolve_locked(stream);
     if (s == nullptr) return fail(cudaErrorInvalidResourceHandle);
+    if (const cudaError_t f = fault_locked(s->device, Call::Synchronize)) return fail(f);
   }
   const cudaError_t e = drain(s);
   return e == cudaSuccess ? e : fail(e);
 }
 
 cudaError_t cudaDeviceSynchronize() {
+  {
+    std::lock_guard<std::mutex> g(mu);
+    ensure_configured_locked();
+    if (const cudaError_t f = fault_locked(current_device, Call::Synchronize)) return fail(f);
+  }
   const cudaError_t e = drain_device(current_device);
   return e == cudaSuccess ? e : fail(e);
 }
@@ -468,7 +555,12 @@ const char* cudaGetErrorString(cudaError_t error) {
     case cudaErrorNoDevice: return "no CUDA-capable device is detected";
     case cudaErrorInvalidDevice: return "invalid device ordinal";
     case cudaErrorInvalidResourceHandle: return "invalid resource handle";
+    case cudaErrorInsufficientDriver: return "CUDA driver version is insufficient for CUDA runtime version";
+    case cudaErrorDevicesUnavailable: return "CUDA-capable device(s) is/are busy or unavailable";
+    case cudaErrorECCUncorrectable: return "uncorrectable ECC error encountered";
     case cudaErrorIllegalAddress: return "an illegal memory access was encountered";
+    case cudaErrorLaunchOutOfResources: return "too many resources requested for launch";
+    case cudaErrorLaunchFailure: return "unspecified launch failure";
   }
   return "unknown error";
 }
