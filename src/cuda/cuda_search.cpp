@@ -1,8 +1,8 @@
 // Host side of the CUDA backend: the gallery packed per device (live entries
 // grouped by subject, devices holding whole subjects), uploaded once through
-// a pinned staging buffer; scratch, pinned buffers and a stream per device,
-// allocated once; searches tiled over the device gallery, top-K selected on
-// the device, tiles and devices merged on the host.
+// a double-buffered pinned staging buffer; scratch, pinned buffers and a
+// stream per device, allocated once; searches tiled over the device gallery,
+// top-K selected on the device, tiles and devices merged on the host.
 #include <cuda_runtime_api.h>
 
 #include <algorithm>
@@ -139,45 +139,74 @@ struct DeviceSets {
   }
 };
 
-// Streams host data into a device array in chunks through pinned memory.
+// Streams host data into device arrays in chunks through pinned memory,
+// double-buffered: the staging buffer's two halves take turns, so that the
+// host packs one half while the other is being copied. A half is refilled
+// only after the stream has been synchronised past its copy (the wait before
+// the next copy is issued), which is what makes the reuse safe: pinned
+// memory is read when the copy runs, not when it is issued. Progress counts
+// bytes whose copy has completed.
 class Uploader {
  public:
   Uploader(Pinned& staging, cudaStream_t stream, std::size_t* done, std::size_t total, const ProgressFn& progress)
-      : buf_(static_cast<unsigned char*>(staging.ensure(kStagingBytes))), stream_(stream), done_(done),
-        total_(total), progress_(progress) {}
+      : stream_(stream), done_(done), total_(total), progress_(progress) {
+    auto* buf = static_cast<unsigned char*>(staging.ensure(kStagingBytes));
+    half_[0] = buf;
+    half_[1] = buf + kHalf;
+  }
+  // Further put()s go to `dst` onwards (the previous destination's data is
+  // flushed first).
   void begin(void* dst) {
+    issue();
     dst_ = static_cast<unsigned char*>(dst);
-    used_ = 0;
   }
   void put(const void* src, std::size_t bytes) {
     const auto* s = static_cast<const unsigned char*>(src);
     while (bytes > 0) {
-      const std::size_t n = std::min(bytes, kStagingBytes - used_);
-      std::memcpy(buf_ + used_, s, n);
+      const std::size_t n = std::min(bytes, kHalf - used_);
+      std::memcpy(half_[cur_] + used_, s, n);
       used_ += n;
       s += n;
       bytes -= n;
-      if (used_ == kStagingBytes) flush();
+      if (used_ == kHalf) issue();
     }
   }
-  void flush() {
-    if (used_ == 0) return;
-    check(cudaMemcpyAsync(dst_, buf_, used_, cudaMemcpyHostToDevice, stream_), "upload");
-    check(cudaStreamSynchronize(stream_), "upload");
-    dst_ += used_;
-    *done_ += used_;
-    used_ = 0;
-    if (progress_) progress_(*done_, total_);
+  // Everything put so far is on the device.
+  void finish() {
+    issue();
+    complete();
   }
 
  private:
-  unsigned char* buf_;
+  static constexpr std::size_t kHalf = kStagingBytes / 2;
+
+  // Waits for the copy in flight, if any (its half may then be refilled).
+  void complete() {
+    if (in_flight_ == 0) return;
+    check(cudaStreamSynchronize(stream_), "upload");
+    *done_ += in_flight_;
+    in_flight_ = 0;
+    if (progress_) progress_(*done_, total_);
+  }
+  // Copies the current half's bytes to the destination, and switches halves.
+  void issue() {
+    if (used_ == 0) return;
+    complete();
+    check(cudaMemcpyAsync(dst_, half_[cur_], used_, cudaMemcpyHostToDevice, stream_), "upload");
+    dst_ += used_;
+    in_flight_ = used_;
+    used_ = 0;
+    cur_ ^= 1;
+  }
+
+  unsigned char* half_[2] = {nullptr, nullptr};
   cudaStream_t stream_;
   std::size_t* done_;
   std::size_t total_;
   const ProgressFn& progress_;
   unsigned char* dst_ = nullptr;
-  std::size_t used_ = 0;
+  std::size_t used_ = 0, in_flight_ = 0;
+  int cur_ = 0;
 };
 
 struct Device {
@@ -585,8 +614,8 @@ class CudaSearch final : public DeviceSearch {
         const std::uint32_t e = index_.subject_entries[e0 + k];
         up.put(f.src + g.offset[e] * f.per_cylinder, (g.offset[e + 1] - g.offset[e]) * f.per_cylinder);
       }
-      up.flush();
     }
+    up.finish();
     check(cudaDeviceSynchronize(), "upload");
   }
 
