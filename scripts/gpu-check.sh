@@ -41,7 +41,8 @@ do_build() {
   nvidia-smi -L > "$OUT/gpu.txt" 2>&1
   note "gpu: $(head -1 "$OUT/gpu.txt")"
   local t0=$SECONDS
-  cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CUDA_ARCHITECTURES="$arch" \
+  # -lineinfo: source lines in the profile's SourceCounters (no change to the code generated).
+  cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CUDA_ARCHITECTURES="$arch" -DCMAKE_CUDA_FLAGS=-lineinfo \
     -DFPM_ENABLE_CUDA=ON -DFPM_BUILD_BENCH=OFF > "$OUT/configure.log" 2>&1 || { tail -30 "$OUT/configure.log"; return 1; }
   cmake --build build-gpu -j"$(nproc)" ${BUILD_TARGETS:+--target $BUILD_TARGETS} > "$OUT/build.log" 2>&1 || { grep -E "error" -A3 "$OUT/build.log" | head -40; return 1; }
   note "build: ok ($((SECONDS - t0)) s)"
@@ -112,10 +113,20 @@ do_profile() {
   timeout "${PROFILE_SECONDS:-150}" ncu --kernel-name regex:score_kernel --launch-skip 1 --launch-count 1 \
     --section SpeedOfLight --section LaunchStats --section Occupancy --section ComputeWorkloadAnalysis \
     --section MemoryWorkloadAnalysis --section WarpStateStats --section InstructionStats --section SchedulerStats \
+    --section SourceCounters \
     $fpm bench --gallery build-gpu/gp/gallery.fpg --backend cuda --batch 16 --seconds 0.1 > "$OUT/ncu.txt" 2>&1
   note "profile: exit $? (score_kernel, 4,000 templates x 16 probes; full report in ncu.txt)"
   grep -E "Duration|Compute \(SM\) Throughput|Memory Throughput|Registers Per|Shared Memory Config|Dynamic Shared|Achieved Occupancy|Theoretical Occupancy|Block Limit|Executed Ipc|Issue Slots Busy|Warp Cycles Per Issued|Stall|No Eligible|L1/TEX Hit|L2 Hit|Pipe|Active Warps" \
     "$OUT/ncu.txt" | head -60 | tee -a "$summary"
+  # Where the warps wait: every stall reason, cycles per issued instruction,
+  # largest first (a second run, so that a metric name this ncu lacks cannot
+  # cost the report above).
+  timeout "${PROFILE_SECONDS:-150}" ncu --kernel-name regex:score_kernel --launch-skip 1 --launch-count 1 \
+    --metrics 'regex:smsp__average_warps_issue_stalled_.*_per_issue_active\.ratio' \
+    $fpm bench --gallery build-gpu/gp/gallery.fpg --backend cuda --batch 16 --seconds 0.1 > "$OUT/ncu_stalls.txt" 2>&1
+  note "stall reasons: exit $? (cycles per issued instruction; ncu_stalls.txt)"
+  grep -E "issue_stalled" "$OUT/ncu_stalls.txt" | sed -E 's/smsp__average_warps_issue_stalled_//; s/_per_issue_active\.ratio//' |
+    sort -k3 -g -r | head -8 | tee -a "$summary"
 }
 
 # The benchmark gallery: BENCH_SUBJECTS subjects x 10 fingers (default
