@@ -78,6 +78,50 @@ def xyt(n, cols=4):
     return ("\n".join(lines) + "\n").encode()
 
 
+GS, RS, US, FS = b"\x1d", b"\x1e", b"\x1f", b"\x1c"
+
+
+def an2k_tagged(rtype, fields, image=b""):
+    """A tagged record: fields (number, bytes) after T.001 (its length)."""
+    body = b"".join(GS + b"%d.%03d:" % (rtype, f) + v for f, v in fields)
+    if image:
+        body += GS + b"%d.999:" % rtype + image
+    body += FS
+    n = len(body)
+    while True:
+        head = b"%d.001:%d" % (rtype, n)
+        if len(head) + len(body) == n:
+            return head + body
+        n = len(head) + len(body)
+
+
+def an2k(n, image="type4", fingers=1):
+    """An ANSI/NIST-ITL transaction: Type-1, an image record, Type-9 records
+    with standard-format minutiae (9.012: index, XXXXYYYYTTT, quality, type)."""
+    records, cnt = [], []
+    if image == "type4":
+        data = bytes(rng.randrange(256) for _ in range(32))
+        records.append(struct.pack(">IBB6sBHHB", 18 + len(data), 1, 1, bytes([2, 255, 255, 255, 255, 255]), 0,
+                                   400, 500, 1) + data)
+        cnt.append(b"4" + US + b"01")
+    elif image == "type13":
+        records.append(an2k_tagged(13, [(2, b"01"), (6, b"800"), (7, b"750"), (8, b"1"), (9, b"1000"), (10, b"1000")],
+                                   bytes(rng.randrange(256) for _ in range(24))))
+        cnt.append(b"13" + US + b"01")
+    for finger in range(fingers):
+        mins = []
+        for i in range(n):
+            xyt = b"%04d%04d%03d" % (rng.randrange(2000), rng.randrange(2500), rng.randrange(360))
+            mins.append(b"%03d" % (i + 1) + US + xyt + US + b"%d" % rng.randrange(64) + US + b"ABCD"[rng.randrange(4):][:1]
+                        + US + b"%d,%d" % (rng.randrange(1, n + 1), rng.randrange(16)))
+        records.append(an2k_tagged(9, [(2, b"01"), (3, b"%d" % rng.randrange(4)), (4, b"S"), (6, b"%02d" % (finger + 1)),
+                                       (10, b"%d" % n), (11, b"1"), (12, RS.join(mins))]))
+        cnt.append(b"9" + US + b"01")
+    t1 = an2k_tagged(1, [(2, b"0300"), (3, b"1" + US + b"%d" % len(cnt) + b"".join(RS + c for c in cnt)), (4, b"CAR"),
+                         (5, b"20261128"), (11, b"19.69"), (12, b"19.69")])
+    return t1 + b"".join(records)
+
+
 seeds = {
     "iso2005": [iso2005(1, 0), iso2005(1, 5), iso2005(2, 12, ext=True), iso2005(1, 40)],
     "ansi2004": [ansi2004(1, 3), ansi2004(3, 10, ext=True), ansi2004(1, 8, long_form=True)],
@@ -85,7 +129,8 @@ seeds = {
     "ansi2009": [ansi2009(1, 5), ansi2009(2, 7, ext=True)],
     "xyt": [xyt(5), xyt(12, cols=3), b""],
 }
-seeds["detect"] = [seeds[k][1] for k in ("iso2005", "ansi2004", "iso2011", "ansi2009", "xyt")]
+seeds["an2k"] = [an2k(6), an2k(12, image="type13", fingers=2), an2k(3, image=None)]
+seeds["detect"] = [seeds[k][1] for k in ("iso2005", "ansi2004", "iso2011", "ansi2009", "xyt", "an2k")]
 for target, items in seeds.items():
     d = os.path.join(out, target)
     os.makedirs(d, exist_ok=True)

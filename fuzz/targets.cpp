@@ -34,8 +34,14 @@ bool same_minutiae(const fpm::Template& a, const fpm::Template& b, double angle_
   return true;
 }
 
+// Whether the coordinates are whole canonical pixels, which encoders keep
+// exactly (records at another resolution, and ANSI/NIST-ITL's 0.01 mm
+// units, give fractions that encoders round).
 bool native_resolution(const fpm::Template& t) {
-  return t.info().source_x_ppcm == 197 && t.info().source_y_ppcm == 197;
+  if (t.info().source_x_ppcm != 197 || t.info().source_y_ppcm != 197) return false;
+  for (const fpm::Minutia& m : t.minutiae())
+    if (m.x != std::floor(m.x) || m.y != std::floor(m.y)) return false;
+  return true;
 }
 
 // Decodes as `in`; re-encodes whatever decodes as `out` and checks it.
@@ -106,6 +112,11 @@ int ansi2009(const std::uint8_t* d, std::size_t n) {
 }
 int xyt(const std::uint8_t* d, std::size_t n) {
   exercise(fpm::Format::NistXyt, fpm::Format::NistXyt, d, n, kDegree);
+  return 0;
+}
+int an2k(const std::uint8_t* d, std::size_t n) {
+  // Whole degrees into ISO's 360/256-degree steps: within a degree.
+  exercise(fpm::Format::AnsiNistItl, fpm::Format::Iso19794_2_2005, d, n, 1.0 * kDegree);
   return 0;
 }
 int detect(const std::uint8_t* d, std::size_t n) {
@@ -215,8 +226,8 @@ int gallery(const std::uint8_t* d, std::size_t n) {
 
 const Target kTargets[] = {
     {"iso2005", iso2005}, {"iso2011", iso2011}, {"ansi2004", ansi2004},
-    {"ansi2009", ansi2009}, {"xyt", xyt},       {"detect", detect},
-    {"gallery", gallery},
+    {"ansi2009", ansi2009}, {"xyt", xyt},       {"an2k", an2k},
+    {"detect", detect},     {"gallery", gallery},
 };
 const std::size_t kTargetCount = sizeof(kTargets) / sizeof(kTargets[0]);
 

@@ -21,6 +21,7 @@ int iso2011(const std::uint8_t* data, std::size_t size);
 int ansi2004(const std::uint8_t* data, std::size_t size);
 int ansi2009(const std::uint8_t* data, std::size_t size);
 int xyt(const std::uint8_t* data, std::size_t size);
+int an2k(const std::uint8_t* data, std::size_t size);   // ANSI/NIST-ITL transactions
 int detect(const std::uint8_t* data, std::size_t size);  // Format::Auto
 // Gallery::load on the input with its checksums recomputed (so that the
 // mutations reach the structure checks): it must load or refuse with

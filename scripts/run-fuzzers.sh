@@ -31,4 +31,4 @@ run_one() {
 }
 export -f run_one
 export secs
-printf '%s\n' iso2005 iso2011 ansi2004 ansi2009 xyt detect gallery | xargs -P "$lanes" -I{} bash -c 'run_one {}'
+printf '%s\n' iso2005 iso2011 ansi2004 ansi2009 xyt an2k detect gallery | xargs -P "$lanes" -I{} bash -c 'run_one {}'

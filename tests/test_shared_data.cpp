@@ -69,13 +69,34 @@ TEST_CASE("shared data: every standard sample decodes with the expected views", 
   strict.strict = true;
   CHECK_DECODE_ERROR(two, strict, ErrorCode::LengthMismatch, "view[1].extended_data_length", 328u);
 
-  // The ANSI/NIST-ITL transactions are recognised and refused as unsupported.
+  // The ANSI/NIST-ITL transactions: one Type-9 record each, 28 minutiae in
+  // the standard format, the same finger (libbiomeval's a103_02p).
+  std::vector<fpm::Template> an2k;
   for (const std::string& f : list_files(dir + "/an2k", ".an2k")) {
     INFO(f);
     const auto b = read(f);
     CHECK(fpm::detect_format(b.data(), b.size()) == Format::AnsiNistItl);
-    CHECK(decode_error(b).code() == ErrorCode::UnsupportedFormat);
+    const fpm::DecodedRecord r = fpm::decode(b);
+    REQUIRE(r.views.size() == 1);
+    CHECK(r.views[0].size() == 28);
+    CHECK(r.views[0].info().impression == fpm::ImpressionType::LatentPhoto);
+    CHECK(r.warnings.size() == 1);  // a field of another record type / no image height
+    CHECK_THROWS_AS(fpm::decode(b, strict), fpm::DecodeError);
+    an2k.push_back(r.views[0]);
   }
+  REQUIRE(an2k.size() == 2);
+  // With an image record (Type-13, 191 x 357 at 197 px/cm) the frame is the
+  // image's; without, its height is the largest y: the same minutiae, shifted.
+  CHECK(an2k[0].info().height == 357);
+  CHECK(an2k[0].info().width == 191);
+  // First minutia: "01320714248" and "01320715248": 0.01 mm from the
+  // bottom-left corner, theta opposite to the ISO direction.
+  const fpm::Minutia& m = an2k[0].minutiae()[0];
+  CHECK(m.x == Approx(1.32 * 500 / 25.4).margin(1e-3));
+  CHECK(m.y == Approx((357 / 19.7 - 7.14) * 500 / 25.4).margin(1e-3));
+  CHECK(m.theta == Approx((248 + 180 - 360) * 3.14159265358979 / 180).margin(1e-5));
+  CHECK(m.type == fpm::MinutiaType::RidgeEnding);
+  CHECK(fpm::match(fpm::encode(an2k[0]), fpm::encode(an2k[1])) > 0.5f);
 }
 
 TEST_CASE("shared data: the same libbiomeval finger views agree across ISO and ANSI", "[shared-data]") {

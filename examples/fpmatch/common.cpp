@@ -5,7 +5,7 @@
 namespace cli {
 
 void InputFlags::add_to(CLI::App* app) {
-  app->add_option("--format", format, "Input format: auto, iso2005, iso2011, ansi2004, ansi2009, xyt")
+  app->add_option("--format", format, "Input format: auto, iso2005, iso2011, ansi2004, ansi2009, xyt, an2k")
       ->capture_default_str();
   app->add_flag("--strict", strict, "Refuse records with recoverable oddities instead of warning");
   app->add_option("--xyt", xyt, "Convention of .xyt input: nist (bottom-left origin) or m1")

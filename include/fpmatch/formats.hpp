@@ -29,7 +29,7 @@ enum class Format : std::uint8_t {
   Ansi378_2004 = 3,
   Ansi378_2009 = 4,
   NistXyt = 5,
-  AnsiNistItl = 6,     // recognised by detect_format(), not decoded
+  AnsiNistItl = 6,     // decode only: Type-9 minutiae in the standard format (docs/formats.md)
   Unknown = 255,       // detect_format(): none of the above
 };
 

@@ -74,7 +74,8 @@ typedef enum fpm_format {
   FPM_FORMAT_ISO2011 = 2,
   FPM_FORMAT_ANSI2004 = 3,
   FPM_FORMAT_ANSI2009 = 4,
-  FPM_FORMAT_XYT = 5
+  FPM_FORMAT_XYT = 5,
+  FPM_FORMAT_AN2K = 6 /* ANSI/NIST-ITL transaction: decode only (Type-9 standard-format minutiae) */
 } fpm_format;
 
 typedef struct fpm_decode_options {

@@ -102,7 +102,7 @@ H* adopt(H* h) {
 fpm::DecodeOptions decode_options(const fpm_decode_options* o) {
   fpm::DecodeOptions d;
   if (!o) return d;
-  if (o->format < FPM_FORMAT_AUTO || o->format > FPM_FORMAT_XYT)
+  if (o->format < FPM_FORMAT_AUTO || o->format > FPM_FORMAT_AN2K)
     bad(FPM_E_INVALID_ARGUMENT, "decode options: unknown format " + std::to_string(o->format));
   d.format = static_cast<fpm::Format>(o->format);
   d.strict = o->strict != 0;

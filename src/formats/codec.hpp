@@ -35,6 +35,7 @@ DecodedRecord decode_iso2011(const std::uint8_t* data, std::size_t size, const D
 DecodedRecord decode_ansi2004(const std::uint8_t* data, std::size_t size, const DecodeOptions& opt);
 DecodedRecord decode_ansi2009(const std::uint8_t* data, std::size_t size, const DecodeOptions& opt);
 DecodedRecord decode_xyt(const std::uint8_t* data, std::size_t size, const DecodeOptions& opt);
+DecodedRecord decode_an2k(const std::uint8_t* data, std::size_t size, const DecodeOptions& opt);
 
 std::vector<std::uint8_t> encode_iso2005(const std::vector<Template>& views, const EncodeOptions& opt);
 std::vector<std::uint8_t> encode_ansi2004(const std::vector<Template>& views, const EncodeOptions& opt);

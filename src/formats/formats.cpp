@@ -51,7 +51,7 @@ Format parse_format_name(const std::string& name) {
   if (n == "xyt" || n == "nistxyt" || n == "nist") return Format::NistXyt;
   if (n == "an2k" || n == "ansinist" || n == "ansinistitl") return Format::AnsiNistItl;
   throw Error(ErrorCode::InvalidArgument,
-              "unknown format name '" + name + "' (known: iso2005, iso2011, ansi2004, ansi2009, xyt)");
+              "unknown format name '" + name + "' (known: iso2005, iso2011, ansi2004, ansi2009, xyt, an2k)");
 }
 
 namespace {
@@ -65,10 +65,7 @@ DecodedRecord decode_as(Format f, const std::uint8_t* data, std::size_t size, co
     case Format::Ansi378_2004: return detail::decode_ansi2004(data, size, opt);
     case Format::Ansi378_2009: return detail::decode_ansi2009(data, size, opt);
     case Format::NistXyt: return detail::decode_xyt(data, size, opt);
-    case Format::AnsiNistItl:
-      throw DecodeError(ErrorCode::UnsupportedFormat, format_title(f), "", 0,
-                        "ANSI/NIST-ITL transactions are recognised but not decoded; extract the "
-                        "Type-9 minutiae as an ISO/ANSI record or .xyt first");
+    case Format::AnsiNistItl: return detail::decode_an2k(data, size, opt);
     default:
       throw Error(ErrorCode::InvalidArgument, std::string("cannot decode as '") + format_name(f) + "'");
   }

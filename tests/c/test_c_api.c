@@ -96,6 +96,17 @@ int main(void) {
   bad_opt.format = 42;
   CHECK(fpm_template_decode(junk, sizeof junk, &bad_opt, 0, &none) == FPM_E_INVALID_ARGUMENT);
   CHECK(fpm_template_load("/nonexistent/file.ist", NULL, 0, &none) == FPM_E_IO);
+  /* An ANSI/NIST-ITL transaction: Type-1, one Type-9 record (two minutiae). */
+  const char an2k[] = "1.001:45" "\x1d" "1.002:0300" "\x1d" "1.003:1" "\x1f" "1" "\x1e" "9" "\x1f" "01" "\x1d" "1.004:CAR" "\x1c" "9.001:106" "\x1d" "9.002:01" "\x1d" "9.003:0" "\x1d" "9.004:S" "\x1d" "9.006:02" "\x1d" "9.010:2" "\x1d" "9.011:0" "\x1d" "9.012:001" "\x1f" "01320715248" "\x1f" "0" "\x1f" "A" "\x1e" "002" "\x1f" "02000300090" "\x1f" "5" "\x1f" "B" "\x1c" "";
+  fpm_decode_options an2k_opt;
+  fpm_decode_options_init(&an2k_opt);
+  an2k_opt.format = FPM_FORMAT_AN2K;
+  fpm_template* t9 = NULL;
+  CHECK(fpm_template_decode((const uint8_t*)an2k, sizeof an2k - 1, &an2k_opt, 0, &t9) == FPM_OK);
+  fpm_template_info t9_info;
+  CHECK(fpm_template_get_info(t9, &t9_info) == FPM_OK && t9_info.minutiae == 2 && t9_info.position == 2);
+  fpm_template_destroy(t9);
+  CHECK(fpm_template_decode((const uint8_t*)an2k, 40, NULL, 0, &t9) == FPM_E_TRUNCATED);
   CHECK(fpm_template_get_info(NULL, &info) == FPM_E_INVALID_HANDLE);
   CHECK(fpm_template_get_info(a, NULL) == FPM_E_INVALID_ARGUMENT);
 
