@@ -35,4 +35,14 @@ for p in json.load(open("found.json")):
     want = p["probe"].split("/")[-1].split("_")[0]
     assert p["candidates"][0]["subject"] == want, p
 PY
+# ANSI/NIST-ITL: the two libbiomeval transactions hold the same finger;
+# enrolled from one among the FVC fingers, it is found with the other.
+mkdir -p an2k && cp "$data"/formats/an2k/libbiomeval_type9-13.an2k an2k/a103_1.an2k
+"$fpm" enroll --gallery an2k.fpg an2k enrol > /dev/null
+"$fpm" search --gallery an2k.fpg --top 1 --json "$data"/formats/an2k/libbiomeval_type9.an2k > an2k.json
+python3 - <<'PY'
+import json
+(p,) = json.load(open("an2k.json"))
+assert p["candidates"][0]["subject"] == "a103" and p["candidates"][0]["score"] > 0.5, p
+PY
 echo "PASS: CLI on the shared data"
