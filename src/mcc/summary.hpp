@@ -78,6 +78,7 @@ struct CylinderRef {
 // |a AND b| over the 24 words of two cylinders. On a GPU in two 16-byte
 // loads per step: device cylinder arrays are 256-byte aligned and a
 // cylinder takes 192 bytes. (Integer sums: the order does not matter.)
+static_assert(kCylinderWords * 8 % 16 == 0, "a cylinder is a whole number of 16-byte loads");
 FPM_HD_INLINE int and_count(const std::uint64_t* a, const std::uint64_t* b) {
   int n = 0;
 #if defined(__CUDA_ARCH__)

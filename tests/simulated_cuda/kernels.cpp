@@ -14,6 +14,8 @@
 #include "score_kernels.cuh"
 
 #include <algorithm>
+#include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <functional>
 #include <mutex>
@@ -51,6 +53,13 @@ bool sets_readable(int dev, const PackedSets& s, std::uint32_t begin, std::uint3
       return false;
     }
   const std::size_t n = c1 - c0;
+  // The score kernels read cylinder bits in 16-byte loads (mcc::and_count
+  // on a device): every set's bits must be 16-byte aligned, which holds
+  // when the array's start is (a cylinder is 192 bytes).
+  if (reinterpret_cast<std::uintptr_t>(s.bits) % 16 != 0) {
+    std::fprintf(stderr, "simulated CUDA: %s: cylinder bits not 16-byte aligned\n", what);
+    return false;
+  }
   return device_range(dev, s.bits + c0 * mcc::kCylinderWords, n * mcc::kCylinderWords * 8, what) &&
          device_range(dev, s.valid + c0 * mcc::kValidityWords, n * mcc::kValidityWords * 8, what) &&
          device_range(dev, s.x + c0, n * 4, what) && device_range(dev, s.y + c0, n * 4, what) &&
