@@ -69,24 +69,28 @@ TEST_CASE("simulated faults: a device taken by another process", "[simulated][fa
     CHECK(contains(e.what(), "busy or unavailable"));
     nothing_left();
   }
-  SECTION("Backend::Auto runs on the CPU and says why") {
+  SECTION("Backend::Auto goes on with the other device and says why") {
     {
       const fpm::Engine engine(g, with(fpm::Backend::Auto, {0, 1}));
-      CHECK(engine.backend() == fpm::Backend::Cpu);
+      CHECK(engine.backend() == fpm::Backend::Cuda);
       INFO(engine.fallback_reason());
+      CHECK(contains(engine.fallback_reason(), "device 1 left out"));
       CHECK(contains(engine.fallback_reason(), "busy or unavailable"));
-      nothing_left();
+      const fpm_simcuda::Live l = fpm_simcuda::live();
+      CHECK(l.bytes_per_device[0] > 0);
+      CHECK(l.bytes_per_device[1] == 0);
       const fpm::Engine cpu(g, on(fpm::Backend::Cpu));
       CHECK(cpu.fallback_reason().empty());
       same_candidates(cpu.search(probes_for(seed, 8, 5)), engine.search(probes_for(seed, 8, 5)));
     }
     nothing_left();
   }
-  SECTION("the other device alone serves") {
+  SECTION("Backend::Auto with that device alone runs on the CPU") {
     {
-      const fpm::Engine engine(g, with(fpm::Backend::Auto, {0}));
-      CHECK(engine.backend() == fpm::Backend::Cuda);
-      CHECK(engine.fallback_reason().empty());
+      const fpm::Engine engine(g, with(fpm::Backend::Auto, {1}));
+      CHECK(engine.backend() == fpm::Backend::Cpu);
+      CHECK(contains(engine.fallback_reason(), "busy or unavailable"));
+      nothing_left();
       same_candidates(fpm::Engine(g, on(fpm::Backend::Cpu)).search(probes_for(seed, 8, 5)),
                       engine.search(probes_for(seed, 8, 5)));
     }
@@ -110,12 +114,13 @@ TEST_CASE("simulated faults: a device that fails while taking the gallery", "[si
     CHECK(contains(e.what(), "ECC"));
     nothing_left();  // device 0's part too
   }
-  SECTION("Backend::Auto") {
+  SECTION("Backend::Auto takes the gallery on the other device") {
     {
       const fpm::Engine engine(g, with(fpm::Backend::Auto, {0, 1}));
-      CHECK(engine.backend() == fpm::Backend::Cpu);
+      CHECK(engine.backend() == fpm::Backend::Cuda);
+      CHECK(contains(engine.fallback_reason(), "device 1 left out"));
       CHECK(contains(engine.fallback_reason(), "ECC"));
-      nothing_left();
+      CHECK(fpm_simcuda::live().bytes_per_device[1] == 0);  // its part released
       const fpm::Engine cpu(g, on(fpm::Backend::Cpu));
       same_candidates(cpu.search(probes_for(seed, 12, 6)), engine.search(probes_for(seed, 12, 6)));
       const auto subjects = subject_probes(seed, 12, 4);
@@ -213,7 +218,7 @@ TEST_CASE("simulated faults: a launch refused once", "[simulated][faults]") {
   nothing_left();
 }
 
-TEST_CASE("simulated faults: one device of three fails while searches run", "[simulated][faults]") {
+TEST_CASE("simulated faults: devices of three fail one after another while searches run", "[simulated][faults]") {
   const std::uint64_t seed = fpm_test::fresh_seed("simulated faults");
   const fpm::Gallery g = synthetic_gallery(seed, 30, 2);
   const auto probes = probes_for(seed, 30, 6);
@@ -248,10 +253,32 @@ TEST_CASE("simulated faults: one device of three fails while searches run", "[si
         same_candidates(want, got[t]);
         same_subjects(want_subjects, got_subjects[t]);
       }
-      CHECK(engine.backend() == fpm::Backend::Cpu);
+      // Device 2 is left out; the next search re-uploads over 0 and 1.
+      CHECK(engine.backend() == fpm::Backend::Cuda);
       INFO(engine.fallback_reason());
-      CHECK(contains(engine.fallback_reason(), "device 2"));
+      CHECK(contains(engine.fallback_reason(), "device 2 left out"));
       CHECK(contains(engine.fallback_reason(), "unspecified launch failure"));
+      same_candidates(want, engine.search(probes));
+      fpm_simcuda::Live l = fpm_simcuda::live();
+      CHECK(l.bytes_per_device[0] > 0);
+      CHECK(l.bytes_per_device[1] > 0);
+      CHECK(l.bytes_per_device[2] == 0);
+      // Then device 0 fails in a per-subject search: device 1 goes on alone.
+      fpm_simcuda::inject_fault(0, Call::Kernel, 1, cudaErrorIllegalAddress, true);
+      same_subjects(want_subjects, engine.search_subjects(subjects));
+      same_subjects(want_subjects, engine.search_subjects(subjects));
+      CHECK(engine.backend() == fpm::Backend::Cuda);
+      l = fpm_simcuda::live();
+      CHECK(l.bytes_per_device[0] == 0);
+      CHECK(l.bytes_per_device[1] > 0);
+      // And when the last one fails, the CPU.
+      fpm_simcuda::inject_fault(1, Call::Synchronize, 1, cudaErrorECCUncorrectable, true);
+      same_candidates(want, engine.search(probes));
+      CHECK(engine.backend() == fpm::Backend::Cpu);
+      CHECK(contains(engine.fallback_reason(), "device 0 left out"));
+      CHECK(contains(engine.fallback_reason(), "ECC"));
+      nothing_left();
+      same_subjects(want_subjects, engine.search_subjects(subjects));
     }
     nothing_left();
   }

@@ -117,7 +117,9 @@ int run_bench(const BenchArgs& a) {
               static_cast<unsigned long long>(comparisons), secs, rate, rate / static_cast<double>(engine.threads()),
               load_s, setup_s);
   const std::string why = engine.fallback_reason();
-  if (!why.empty()) std::printf("CUDA not used: %s\n", why.c_str());
+  if (!why.empty())
+    std::printf("%s: %s\n", engine.backend() == fpm::Backend::Cpu ? "CUDA not used" : "CUDA devices left out",
+                why.c_str());
   return kOk;
 }
 

@@ -93,7 +93,9 @@ int run_search(const SearchArgs& a) {
                out.size(), templates, fpm::backend_name(engine.backend()),
                static_cast<unsigned long long>(engine.comparisons()), secs);
   const std::string why = engine.fallback_reason();
-  if (!why.empty()) std::fprintf(stderr, "CUDA not used: %s\n", why.c_str());
+  if (!why.empty())
+    std::fprintf(stderr, "%s: %s\n", engine.backend() == fpm::Backend::Cpu ? "CUDA not used" : "CUDA devices left out",
+                 why.c_str());
   return kOk;
 }
 

@@ -68,20 +68,24 @@ class FPM_API Engine {
   // Backend::Cuda, throws fpm::Error(Unavailable) when CUDA is not built or
   // no listed device is usable, with the reason, and fpm::Error(OutOfMemory)
   // when the gallery does not fit the devices, naming the bytes needed and
-  // free; Backend::Auto uses the CPU in both cases. Backend::Auto also moves
-  // to the CPU for good when add() later makes the gallery outgrow the
-  // devices, or when a device fails during a search (that search is answered
-  // on the CPU); Backend::Cuda reports these as errors of the search
-  // (docs/cuda.md).
+  // free; Backend::Auto uses the CPU in both cases. A listed device that
+  // fails (taken by another process, a fault, during construction or a
+  // search) is left out by Backend::Auto, which goes on with the others
+  // (re-uploading the gallery over them; a search that met the failure is
+  // answered on the CPU) and moves to the CPU for good when none is left or
+  // when add() makes the gallery outgrow the devices; Backend::Cuda reports
+  // these as errors (docs/cuda.md).
   explicit Engine(Gallery gallery, const EngineOptions& options = {});
   ~Engine();
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
 
   Backend backend() const noexcept;  // the backend actually in use
-  // Why a Backend::Auto engine runs on the CPU: CUDA not built, no usable
-  // device, too little device memory, a device that failed (the error's
-  // message). Empty while on CUDA and when Backend::Cpu was asked for.
+  // Why a Backend::Auto engine does not use every listed device: devices it
+  // left out (each with its error) and, when it runs on the CPU, why (CUDA
+  // not built, no usable device, too little device memory, the last device
+  // failed). Empty while every listed device serves, and when Backend::Cpu
+  // was asked for.
   std::string fallback_reason() const;
   std::size_t threads() const noexcept;
 

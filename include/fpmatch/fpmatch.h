@@ -155,9 +155,10 @@ FPM_API fpm_status fpm_engine_create(const fpm_gallery* gallery, const fpm_engin
 FPM_API fpm_status fpm_engine_load(const char* path, const fpm_engine_options* options, fpm_engine** out);
 FPM_API void fpm_engine_destroy(fpm_engine* e);
 FPM_API fpm_status fpm_engine_backend(const fpm_engine* e, int* backend);
-/* Why an FPM_BACKEND_AUTO engine runs on the CPU (CUDA not built, no usable
- * device, too little device memory, a device that failed), as a
- * NUL-terminated string; "" while on CUDA and for FPM_BACKEND_CPU. *length
+/* Why an FPM_BACKEND_AUTO engine does not use every listed device (devices
+ * left out after failing; on the CPU: CUDA not built, no usable device, too
+ * little device memory, the last device failed), as a NUL-terminated
+ * string; "" while every listed device serves and for FPM_BACKEND_CPU. *length
  * receives the string's length without the NUL, also with
  * FPM_E_BUFFER_TOO_SMALL (buffer NULL or capacity <= *length). */
 FPM_API fpm_status fpm_engine_fallback_reason(const fpm_engine* e, char* buffer, size_t capacity, size_t* length);

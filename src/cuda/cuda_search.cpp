@@ -351,10 +351,12 @@ class CudaSearch final : public DeviceSearch {
     for (auto& d : devices_) {
       try {
         setup(*d, g, progress, total_bytes, &done);
+      } catch (const DeviceFailure&) {
+        throw;
       } catch (const Error& e) {
         // (Out of memory names the device already; a refused argument is not the device's.)
         if (e.code() == ErrorCode::OutOfMemory || e.code() == ErrorCode::InvalidArgument) throw;
-        throw Error(e.code(), "device " + std::to_string(d->id) + ": " + e.what());
+        throw DeviceFailure(d->id, e.code(), "device " + std::to_string(d->id) + ": " + e.what());
       }
     }
   }
@@ -463,9 +465,12 @@ class CudaSearch final : public DeviceSearch {
     double sum = 0;
     for (std::size_t i = 0; i < ids.size(); ++i) {
       std::size_t free_bytes = 0, total_bytes = 0;
-      const std::string where = "device " + std::to_string(ids[i]) + ": memory query";
-      check(cudaSetDevice(ids[i]), where.c_str());
-      check(cudaMemGetInfo(&free_bytes, &total_bytes), where.c_str());
+      try {
+        check(cudaSetDevice(ids[i]), "memory query");
+        check(cudaMemGetInfo(&free_bytes, &total_bytes), "memory query");
+      } catch (const Error& e) {
+        throw DeviceFailure(ids[i], e.code(), "device " + std::to_string(ids[i]) + ": " + e.what());
+      }
       share[i] = free_bytes > fixed ? static_cast<double>(free_bytes - fixed) : 0.0;
       sum += share[i];
     }
@@ -488,7 +493,9 @@ class CudaSearch final : public DeviceSearch {
         cudaStreamSynchronize(d.stream);
         cudaGetLastError();
         if (e.code() == ErrorCode::InvalidArgument) throw;
-        throw Error(e.code(), "device " + std::to_string(d.id) + " (" + d.name + "): " + e.what());
+        const std::string what = "device " + std::to_string(d.id) + " (" + d.name + "): " + e.what();
+        if (e.code() == ErrorCode::OutOfMemory) throw Error(e.code(), what);  // (pinned host memory)
+        throw DeviceFailure(d.id, e.code(), what);
       }
     };
     if (devices_.size() == 1) return run(*devices_[0]);

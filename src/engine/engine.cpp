@@ -62,8 +62,8 @@ struct Engine::Impl {
   Gallery gallery;
   EngineOptions options;
   // Cuda while `device` serves the searches. Backend::Auto turns it to Cpu
-  // for good when a re-upload after add() no longer fits the devices or a
-  // device fails.
+  // for good when a re-upload after add() no longer fits the devices or no
+  // listed device is left working.
   mutable std::atomic<Backend> backend{Backend::Cpu};
   SimdLevel simd = SimdLevel::Scalar;
   std::unique_ptr<detail::ThreadPool> pool;
@@ -81,8 +81,41 @@ struct Engine::Impl {
   // reference (Backend::Auto) while others may still be using it.
   mutable std::shared_ptr<detail::DeviceSearch> device;
   mutable bool device_valid = false;
-  // Why Backend::Auto runs on the CPU; empty otherwise. Under device_mutex.
+  // The devices the device backend uses: those listed (device 0 when none
+  // is), less those that failed under Backend::Auto. Under device_mutex.
+  mutable std::vector<int> devices;
+  // Why Backend::Auto left devices out or runs on the CPU; empty otherwise.
+  // Under device_mutex.
   mutable std::string fallback_reason;
+
+  void note_locked(const std::string& why) const {
+    fallback_reason += (fallback_reason.empty() ? "" : "; ") + why;
+  }
+
+  // The device backend over `devices` (device_mutex held, or in the
+  // constructor), or nullptr with the reason in *why when CUDA cannot serve
+  // (not built, no device, too little memory). Backend::Auto carries on
+  // without a device that fails and gives up when none is left;
+  // Backend::Cuda reports the failure.
+  std::shared_ptr<detail::DeviceSearch> build_device_locked(std::string* why) const {
+    for (;;) {
+      try {
+        return detail::make_cuda_search(gallery.data(), index, devices, options.progress, why);
+      } catch (const detail::DeviceFailure& f) {
+        if (options.backend != Backend::Auto) throw Error(f.code(), f.what());
+        devices.erase(std::remove(devices.begin(), devices.end(), f.device()), devices.end());
+        if (devices.empty()) {
+          *why = f.what();
+          return nullptr;
+        }
+        note_locked("device " + std::to_string(f.device()) + " left out: " + f.what());
+      } catch (const Error& e) {
+        if (!auto_falls_back(e)) throw;
+        *why = e.what();
+        return nullptr;
+      }
+    }
+  }
 
   // Whether Backend::Auto carries on on the CPU after this error of the
   // device backend: any but a refused argument (which the CPU would refuse
@@ -97,14 +130,37 @@ struct Engine::Impl {
     backend.store(Backend::Cpu);
     device.reset();
     device_valid = false;
-    fallback_reason = why;
+    note_locked(why);
   }
 
-  // A search's device backend failed with `e` (Backend::Auto): the engine
-  // moves to the CPU, where the search is run again.
+  // A search's device backend failed with `e` (Backend::Auto); the search is
+  // run again on the CPU. A device that failed is left out: the next search
+  // re-uploads the gallery over the others, or, when none is left (or the
+  // failure names no device), the engine moves to the CPU.
   void device_failed(const Error& e) const {
     std::lock_guard<std::mutex> guard(device_mutex);
-    if (backend.load() == Backend::Cuda) to_cpu_locked(std::string("a CUDA device failed: ") + e.what());
+    if (backend.load() != Backend::Cuda) return;
+    const auto* f = dynamic_cast<const detail::DeviceFailure*>(&e);
+    const bool listed = f != nullptr && std::find(devices.begin(), devices.end(), f->device()) != devices.end();
+    if (f != nullptr && !listed) return;  // left out already, by a search that met the same failure
+    if (listed && devices.size() > 1) {
+      devices.erase(std::remove(devices.begin(), devices.end(), f->device()), devices.end());
+      note_locked("device " + std::to_string(f->device()) + " left out: " + e.what());
+      device.reset();
+      device_valid = false;
+      return;
+    }
+    to_cpu_locked(std::string("a CUDA device failed: ") + e.what());
+  }
+
+  // A search's device error: Backend::Auto goes on (device_failed), others
+  // get it as an fpm::Error.
+  void device_error(const Error& e) const {
+    if (!auto_falls_back(e)) {
+      if (dynamic_cast<const detail::DeviceFailure*>(&e) != nullptr) throw Error(e.code(), e.what());
+      throw;
+    }
+    device_failed(e);
   }
 
   void build_subject_index() const {
@@ -133,8 +189,8 @@ struct Engine::Impl {
   // The device backend for a search, or nullptr when the search is to run
   // on the CPU. Called with the shared lock held: one search rebuilds (re-
   // uploads) the device copy, the others wait. Under Backend::Auto a device
-  // copy that no longer fits, or devices that became unusable, move the
-  // engine to the CPU; under Backend::Cuda they are errors.
+  // copy that no longer fits, or no device left working, move the engine to
+  // the CPU; under Backend::Cuda they are errors.
   std::shared_ptr<detail::DeviceSearch> device_search() const {
     if (backend.load() != Backend::Cuda) return nullptr;
     std::lock_guard<std::mutex> guard(device_mutex);
@@ -143,12 +199,7 @@ struct Engine::Impl {
       build_subject_index();
       device.reset();
       std::string why;
-      try {
-        device = detail::make_cuda_search(gallery.data(), index, options.devices, options.progress, &why);
-      } catch (const Error& e) {
-        if (!auto_falls_back(e)) throw;
-        why = e.what();
-      }
+      device = build_device_locked(&why);
       if (!device) {
         if (options.backend == Backend::Auto) {
           to_cpu_locked(why);
@@ -180,23 +231,18 @@ Engine::Engine(Gallery gallery, const EngineOptions& options) : impl_(std::make_
   impl_->simd = cpu_resolve(options.simd);
   if (options.backend != Backend::Cpu) {
     impl_->build_subject_index();
+    impl_->devices = options.devices.empty() ? std::vector<int>{0} : options.devices;
+    // A gallery too large for the devices, or no device left that takes it:
+    // Backend::Auto uses the CPU.
     std::string why;
-    try {
-      impl_->device =
-          detail::make_cuda_search(impl_->gallery.data(), impl_->index, options.devices, options.progress, &why);
-    } catch (const Error& e) {
-      // A gallery too large for the devices, or a device that fails while
-      // taking it: Backend::Auto uses the CPU.
-      if (!impl_->auto_falls_back(e)) throw;
-      why = e.what();
-    }
+    impl_->device = impl_->build_device_locked(&why);
     if (impl_->device) {
       impl_->device_valid = true;
       impl_->backend = Backend::Cuda;
     } else if (options.backend == Backend::Cuda) {
       throw Error(ErrorCode::Unavailable, "engine: Backend::Cuda is not usable: " + why);
     } else {
-      impl_->fallback_reason = why;
+      impl_->note_locked(why);
     }
   }
   unsigned n = options.threads > 0 ? static_cast<unsigned>(options.threads)
@@ -231,8 +277,7 @@ std::vector<std::vector<Candidate>> Engine::search(const std::vector<EncodedTemp
     try {
       hits = device->search(views, options.top_k, options.min_score, &n);
     } catch (const Error& e) {
-      if (!impl_->auto_falls_back(e)) throw;
-      impl_->device_failed(e);  // and on to the CPU below
+      impl_->device_error(e);  // Backend::Auto: on to the CPU below
     }
     if (!hits.empty()) {
       impl_->comparisons += n;
@@ -304,9 +349,8 @@ std::vector<std::vector<SubjectCandidate>> Engine::search_subjects(
       device_hits = device->search_subjects(fv, options.top_k, options.min_score, &n);
       impl_->comparisons += n;
     } catch (const Error& e) {
-      if (!impl_->auto_falls_back(e)) throw;
-      impl_->device_failed(e);
-      device.reset();  // the search runs on the CPU below
+      impl_->device_error(e);
+      device.reset();  // Backend::Auto: the search runs on the CPU below
     }
   }
   const std::size_t tiles = std::min<std::size_t>(S, std::max<std::size_t>(impl_->threads * 8, 1));
