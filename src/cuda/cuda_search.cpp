@@ -57,6 +57,13 @@ void check(cudaError_t e, const char* what) {
 }
 void check(int e, const char* what) { check(static_cast<cudaError_t>(e), what); }
 
+// `e`, met on device `id` (named `name` where known), as the failure of
+// that device.
+DeviceFailure device_failure(int id, const std::string& name, const Error& e) {
+  return DeviceFailure(id, e.code(),
+                       "device " + std::to_string(id) + (name.empty() ? "" : " (" + name + ")") + ": " + e.what());
+}
+
 template <class T>
 class DeviceArray {
  public:
@@ -351,12 +358,10 @@ class CudaSearch final : public DeviceSearch {
     for (auto& d : devices_) {
       try {
         setup(*d, g, progress, total_bytes, &done);
-      } catch (const DeviceFailure&) {
-        throw;
       } catch (const Error& e) {
         // (Out of memory names the device already; a refused argument is not the device's.)
         if (e.code() == ErrorCode::OutOfMemory || e.code() == ErrorCode::InvalidArgument) throw;
-        throw DeviceFailure(d->id, e.code(), "device " + std::to_string(d->id) + ": " + e.what());
+        throw device_failure(d->id, "", e);
       }
     }
   }
@@ -469,7 +474,7 @@ class CudaSearch final : public DeviceSearch {
         check(cudaSetDevice(ids[i]), "memory query");
         check(cudaMemGetInfo(&free_bytes, &total_bytes), "memory query");
       } catch (const Error& e) {
-        throw DeviceFailure(ids[i], e.code(), "device " + std::to_string(ids[i]) + ": " + e.what());
+        throw device_failure(ids[i], "", e);
       }
       share[i] = free_bytes > fixed ? static_cast<double>(free_bytes - fixed) : 0.0;
       sum += share[i];
@@ -493,9 +498,9 @@ class CudaSearch final : public DeviceSearch {
         cudaStreamSynchronize(d.stream);
         cudaGetLastError();
         if (e.code() == ErrorCode::InvalidArgument) throw;
-        const std::string what = "device " + std::to_string(d.id) + " (" + d.name + "): " + e.what();
-        if (e.code() == ErrorCode::OutOfMemory) throw Error(e.code(), what);  // (pinned host memory)
-        throw DeviceFailure(d.id, e.code(), what);
+        const DeviceFailure failure = device_failure(d.id, d.name, e);
+        if (e.code() == ErrorCode::OutOfMemory) throw Error(e.code(), failure.what());  // (pinned host memory)
+        throw failure;
       }
     };
     if (devices_.size() == 1) return run(*devices_[0]);

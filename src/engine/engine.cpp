@@ -92,6 +92,12 @@ struct Engine::Impl {
     fallback_reason += (fallback_reason.empty() ? "" : "; ") + why;
   }
 
+  // Backend::Auto stops using `device`, which failed with `what`.
+  void leave_out_locked(int device, const std::string& what) const {
+    devices.erase(std::remove(devices.begin(), devices.end(), device), devices.end());
+    note_locked("device " + std::to_string(device) + " left out: " + what);
+  }
+
   // The device backend over `devices` (device_mutex held, or in the
   // constructor), or nullptr with the reason in *why when CUDA cannot serve
   // (not built, no device, too little memory). Backend::Auto carries on
@@ -103,12 +109,12 @@ struct Engine::Impl {
         return detail::make_cuda_search(gallery.data(), index, devices, options.progress, why);
       } catch (const detail::DeviceFailure& f) {
         if (options.backend != Backend::Auto) throw Error(f.code(), f.what());
-        devices.erase(std::remove(devices.begin(), devices.end(), f.device()), devices.end());
-        if (devices.empty()) {
+        const bool listed = std::find(devices.begin(), devices.end(), f.device()) != devices.end();
+        if (!listed || devices.size() == 1) {
           *why = f.what();
           return nullptr;
         }
-        note_locked("device " + std::to_string(f.device()) + " left out: " + f.what());
+        leave_out_locked(f.device(), f.what());
       } catch (const Error& e) {
         if (!auto_falls_back(e)) throw;
         *why = e.what();
@@ -144,8 +150,7 @@ struct Engine::Impl {
     const bool listed = f != nullptr && std::find(devices.begin(), devices.end(), f->device()) != devices.end();
     if (f != nullptr && !listed) return;  // left out already, by a search that met the same failure
     if (listed && devices.size() > 1) {
-      devices.erase(std::remove(devices.begin(), devices.end(), f->device()), devices.end());
-      note_locked("device " + std::to_string(f->device()) + " left out: " + e.what());
+      leave_out_locked(f->device(), e.what());
       device.reset();
       device_valid = false;
       return;

@@ -30,7 +30,6 @@
 // 9.126-9.140, the extended feature set 9.300 and up).
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <map>
 #include <memory>
 #include <string>
