@@ -27,9 +27,13 @@ int main(int argc, char** argv) {
     goto done;
   }
   for (size_t i = 0; i < count; ++i) {
+    /* Above every calibration impostor score the FMR is only known to be
+     * below 1/impostors: print it as "< 8.22e-05", never as 0. */
     double fmr = 0;
-    fpm_false_match_rate(found[i].score, &fmr);
-    printf("%zu. %s finger %d score %.6f fmr %.2e\n", i + 1, found[i].subject, found[i].position, found[i].score, fmr);
+    int upper_bound = 0;
+    fpm_fmr_estimate(found[i].score, &fmr, &upper_bound);
+    printf("%zu. %s finger %d score %.6f fmr %s%.2e\n", i + 1, found[i].subject, found[i].position, found[i].score,
+           upper_bound ? "< " : "", fmr);
   }
   status = 0;
 done:

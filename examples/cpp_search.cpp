@@ -16,9 +16,12 @@ int main(int argc, char** argv) {
     options.top_k = 5;
     const auto found = engine.search({fpm::encode(probe)}, options);
     int rank = 1;
-    for (const fpm::Candidate& c : found[0])
-      std::printf("%d. %s finger %d score %.6f fmr %.2e\n", rank++, c.subject.c_str(), c.position, c.score,
-                  fpm::false_match_rate(c.score).fmr);
+    for (const fpm::Candidate& c : found[0]) {
+      // Above every calibration impostor score the FMR is only an upper bound.
+      const fpm::FmrEstimate f = fpm::false_match_rate(c.score);
+      std::printf("%d. %s finger %d score %.6f fmr %s%.2e\n", rank++, c.subject.c_str(), c.position, c.score,
+                  f.upper_bound ? "< " : "", f.fmr);
+    }
     return 0;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "cpp_search: %s\n", e.what());

@@ -1,17 +1,29 @@
 #!/usr/bin/env bash
-# build.sh BUILD_DIR [cmake args...] [--target T...]: configures (CUDA on
-# when nvcc is found, also at /usr/local/cuda) and builds with ninja (only
-# the targets after --target, when given).
+# build.sh BUILD_DIR [cmake args...] [--configure-only | --target T...]:
+# configures and builds with ninja (only the targets after --target, when
+# given). Every option the project's scripts rely on is set on every call
+# (tests, bench and examples on; sanitizers off; warnings as errors; CUDA on
+# exactly when nvcc is found, also at /usr/local/cuda), so that what an
+# earlier call left in the build folder's CMake cache never changes what
+# this one builds; the caller's cmake args come after and win.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=$1; shift
 if ! command -v nvcc >/dev/null 2>&1 && [ -x /usr/local/cuda/bin/nvcc ]; then
   export PATH=/usr/local/cuda/bin:$PATH
 fi
-args=() targets=()
+cuda=OFF
+command -v nvcc >/dev/null 2>&1 && cuda=ON
+args=(-DFPM_BUILD_TESTS=ON -DFPM_BUILD_BENCH=ON -DFPM_BUILD_EXAMPLES=ON -DFPM_BUILD_FUZZERS=OFF
+      -DFPM_SANITIZE=OFF -DFPM_SANITIZE_THREAD=OFF -DFPM_WERROR=ON -DFPM_ENABLE_CUDA=$cuda)
+targets=() configure_only=0
 while [ $# -gt 0 ]; do
-  if [ "$1" = --target ]; then shift; targets+=("$@"); break; fi
-  args+=("$1"); shift
+  case $1 in
+    --target) shift; targets+=("$@"); break ;;
+    --configure-only) configure_only=1; shift ;;
+    *) args+=("$1"); shift ;;
+  esac
 done
 cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=${BUILD_TYPE:-Release} "${args[@]}" >/dev/null
+[ "$configure_only" = 1 ] && exit 0
 cmake --build "$dir" -j"$(nproc)" ${targets[@]:+--target "${targets[@]}"}

@@ -8,19 +8,21 @@
 # protocol fails it) and the CUDA backend's host code on simulated devices
 # (tests "simulated devices: ..." and "simulated faults: ...": several
 # devices searched from one thread each, concurrent searches, a device
-# failing while other searches run).
+# failing while other searches run). Every stage fails when it finds no
+# test (--no-tests=error), and scripts/build.sh sets every build option on
+# each call, so nothing another script left in a build folder changes this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 echo "== sanitizer build (ASan + UBSan)"
 BUILD_TYPE=RelWithDebInfo scripts/build.sh build-asan -DFPM_SANITIZE=ON -DFPM_ENABLE_CUDA=OFF -DFPM_BUILD_BENCH=OFF
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-   ctest --output-on-failure -j"$(nproc)")
+   ctest --no-tests=error --output-on-failure -j"$(nproc)")
 echo "== thread-sanitizer build (CUDA kernels on CPU threads, simulated devices)"
 BUILD_TYPE=RelWithDebInfo scripts/build.sh build-tsan -DFPM_SANITIZE_THREAD=ON -DFPM_ENABLE_CUDA=OFF \
   -DFPM_BUILD_BENCH=OFF -DFPM_BUILD_EXAMPLES=OFF --target fpm_tests fpm_simulated_cuda_tests
 (cd build-tsan && TSAN_OPTIONS=halt_on_error=1 \
-   ctest --output-on-failure -R "^(kernel emulation|simulated devices|simulated faults)" -j"$(nproc)")
+   ctest --no-tests=error --output-on-failure -R "^(kernel emulation|simulated devices|simulated faults)" -j"$(nproc)")
 echo "== release build"
 scripts/build.sh build
-cd build && ctest --output-on-failure -j"$(nproc)"
+cd build && ctest --no-tests=error --output-on-failure -j"$(nproc)"

@@ -50,6 +50,11 @@ TEST_CASE("calibration: thresholds and FMR estimates agree", "[calibration]") {
   }
   CHECK(fpm::threshold_for_fmr(0.01) < fpm::threshold_for_fmr(0.001));
   CHECK(fpm::false_match_rate(1.0f).at_or_above == 0);
+  // Above every impostor score: an upper bound of 1/total, never 0.
+  CHECK(fpm::false_match_rate(1.0f).upper_bound);
+  CHECK(fpm::false_match_rate(1.0f).fmr == 1.0 / static_cast<double>(fpm::calibration_info().impostor_comparisons));
+  CHECK_FALSE(fpm::false_match_rate(0.0f).upper_bound);
+  CHECK_THROWS_AS(fpm::false_match_rate(std::nanf("")), fpm::Error);
   CHECK(fpm::false_match_rate(0.0f).fmr == 1.0);
   CHECK_THROWS_AS(fpm::threshold_for_fmr(1e-6), fpm::Error);
   CHECK_THROWS_AS(fpm::threshold_for_fmr(1.5), fpm::Error);

@@ -70,20 +70,23 @@ int run_bench(const BenchArgs& a) {
   // Device memory the engine took (gallery and search scratch) and the
   // memory free before, summed over the engine's devices.
   const std::vector<int> devices = eo.devices.empty() ? std::vector<int>{0} : eo.devices;
-  double device_bytes = 0, device_free = 0;
-  if (engine.backend() == fpm::Backend::Cuda) {
+  std::uint64_t device_bytes = 0, device_free = 0;
+  const bool on_device = engine.backend() == fpm::Backend::Cuda;
+  if (on_device) {
     const fpm::RuntimeInfo after = fpm::runtime_info();
     for (int d : devices)
       for (std::size_t i = 0; i < before.devices.size() && i < after.devices.size(); ++i)
         if (before.devices[i].index == d) {
-          device_free += static_cast<double>(before.devices[i].free_memory);
-          device_bytes += static_cast<double>(before.devices[i].free_memory) -
-                          static_cast<double>(after.devices[i].free_memory);
+          device_free += before.devices[i].free_memory;
+          if (before.devices[i].free_memory > after.devices[i].free_memory)
+            device_bytes += before.devices[i].free_memory - after.devices[i].free_memory;
         }
   }
   fpm::SearchOptions so;
   so.top_k = 10;
+  const auto w0 = std::chrono::steady_clock::now();
   engine.search(probes, so);  // warm up: caches, thread pool, device
+  const double warmup_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - w0).count();
   const std::uint64_t c0 = engine.comparisons();
   const auto t0 = std::chrono::steady_clock::now();
   double secs = 0;
@@ -95,6 +98,15 @@ int run_bench(const BenchArgs& a) {
   } while (secs < a.seconds);
   const std::uint64_t comparisons = engine.comparisons() - c0;
   const double rate = static_cast<double>(comparisons) / secs;
+  const double batch_s = secs / static_cast<double>(batches);
+  // A batch is the unit: the run measures whole batches, at least one after
+  // the warm-up, so a batch longer than --seconds makes the run longer.
+  const std::string note =
+      batch_s > a.seconds ? "note: one batch takes " + std::to_string(batch_s).substr(0, 6) +
+                                " s, longer than --seconds; measured " + std::to_string(batches) +
+                                " batch(es) after a warm-up batch of " + std::to_string(warmup_s).substr(0, 6) + " s"
+                          : "";
+  const std::string backend = backend_note(engine);
   if (a.json) {
     nlohmann::json j = {{"comparisons", comparisons},       {"seconds", secs},
                         {"comparisons_per_second", rate},   {"threads", engine.threads()},
@@ -103,9 +115,13 @@ int run_bench(const BenchArgs& a) {
                         {"batches", batches},               {"templates", templates},
                         {"gallery_load_seconds", load_s},   {"replicate", a.replicate},
                         {"engine_setup_seconds", setup_s},
-                        {"devices", engine.backend() == fpm::Backend::Cuda ? devices : std::vector<int>{}},
-                        {"device_memory_bytes", device_bytes},
-                        {"device_free_bytes", device_free}};
+                        {"batch_seconds", batch_s},         {"warmup_seconds", warmup_s},
+                        {"devices", on_device ? devices : std::vector<int>{}}};
+    // Device memory figures exist only where a device was used.
+    j["device_memory_bytes"] = on_device ? nlohmann::json(device_bytes) : nlohmann::json(nullptr);
+    j["device_free_bytes"] = on_device ? nlohmann::json(device_free) : nlohmann::json(nullptr);
+    if (!note.empty()) std::fprintf(stderr, "fpmatch: %s\n", note.c_str());
+    if (!backend.empty()) std::fprintf(stderr, "fpmatch: %s\n", backend.c_str());
     std::printf("%s\n", j.dump(2).c_str());
     return kOk;
   }
@@ -116,10 +132,8 @@ int run_bench(const BenchArgs& a) {
               a.replicate > 1 ? (" (the gallery " + std::to_string(a.replicate) + " times over)").c_str() : "",
               static_cast<unsigned long long>(comparisons), secs, rate, rate / static_cast<double>(engine.threads()),
               load_s, setup_s);
-  const std::string why = engine.fallback_reason();
-  if (!why.empty())
-    std::printf("%s: %s\n", engine.backend() == fpm::Backend::Cpu ? "CUDA not used" : "CUDA devices left out",
-                why.c_str());
+  if (!note.empty()) std::printf("%s\n", note.c_str());
+  if (!backend.empty()) std::fprintf(stderr, "fpmatch: %s\n", backend.c_str());
   return kOk;
 }
 
@@ -131,7 +145,10 @@ void add_bench(CLI::App& app, std::function<int()>* action) {
   cmd->add_option("--gallery", args->gallery, "Gallery file")->required()->check(CLI::ExistingFile);
   args->engine.add_to(cmd);
   cmd->add_option("--batch", args->batch, "Probes per search batch")->capture_default_str();
-  cmd->add_option("--seconds", args->seconds, "How long to measure")->capture_default_str();
+  cmd->add_option("--seconds", args->seconds,
+                  "How long to measure (whole batches: at least one after a warm-up batch)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   cmd->add_option("--replicate", args->replicate,
                   "Search the gallery's entries this many times over (copies under new subject ids)")
       ->capture_default_str();

@@ -14,11 +14,16 @@ struct ConvertArgs {
 };
 
 int run_convert(const ConvertArgs& a) {
+  // A format that is read but not written is a bad command line (exit 2),
+  // found before the input is read.
+  const fpm::Format to = fpm::parse_format_name(a.to);
+  if (to != fpm::Format::Iso19794_2_2005 && to != fpm::Format::Ansi378_2004 && to != fpm::Format::NistXyt)
+    throw fpm::Error(fpm::ErrorCode::InvalidArgument, std::string("--to ") + a.to + ": " + fpm::format_title(to) +
+                                                          " is read but not written; --to takes iso2005, ansi2004 or xyt");
   const fpm::DecodedRecord rec = fpm::decode_file(a.input, a.in.options());
   for (const auto& w : rec.warnings) std::fprintf(stderr, "fpmatch: warning: %s: %s\n", a.input.c_str(), w.c_str());
   fpm::EncodeOptions eo;
   eo.xyt_convention = parse_convention(a.out_xyt);
-  const fpm::Format to = fpm::parse_format_name(a.to);
   std::vector<fpm::Template> views = rec.views;
   if (to == fpm::Format::NistXyt && views.size() > 1) {
     std::fprintf(stderr, "fpmatch: note: .xyt holds one view; writing view 0 of %zu\n", views.size());

@@ -52,7 +52,7 @@ int run_info(const InfoArgs& a) {
                             {"format", fpm::format_name(rec.format)},
                             {"format_title", fpm::format_title(rec.format)}};
         nlohmann::json h = nlohmann::json::object();
-        for (const auto& f : rec.header) h[f.name] = f.value;
+        for (const auto& f : rec.header) h[f.name] = header_value(f.name, f.value);
         j["header"] = h;
         j["views"] = nlohmann::json::array();
         for (const auto& t : rec.views) j["views"].push_back(view_json(t, a.minutiae));
@@ -62,16 +62,18 @@ int run_info(const InfoArgs& a) {
       }
       std::printf("%s\n  format: %s (%s)\n", path.c_str(), fpm::format_title(rec.format),
                   fpm::format_name(rec.format));
-      for (const auto& f : rec.header) std::printf("  %s: %s\n", f.name.c_str(), f.value.c_str());
+      // The record's own view count is a header field; print the count once.
+      for (const auto& f : rec.header)
+        if (f.name != "number_of_views") std::printf("  %s: %s\n", f.name.c_str(), f.value.c_str());
       std::printf("  views: %zu\n", rec.views.size());
       for (std::size_t v = 0; v < rec.views.size(); ++v) {
         const fpm::Template& t = rec.views[v];
         const fpm::TemplateInfo& i = t.info();
         std::printf("  view %zu: finger %d (%s), view number %u, impression %d (%s), quality %u, "
-                    "%zu minutiae, image %ux%u px at 500 ppi (recorded at %ux%u px/cm)\n",
+                    "%zu minutiae, %s at 500 ppi (recorded at %ux%u px/cm)\n",
                     v, static_cast<int>(i.position), position_name(i.position), i.view,
                     static_cast<int>(i.impression), impression_name(i.impression), i.finger_quality,
-                    t.size(), i.width, i.height, i.source_x_ppcm, i.source_y_ppcm);
+                    t.size(), image_size_text(i.width, i.height).c_str(), i.source_x_ppcm, i.source_y_ppcm);
         if (a.minutiae)
           for (const fpm::Minutia& m : t.minutiae())
             std::printf("    x %8.2f  y %8.2f  theta %7.2f deg  %-11s q %u\n", m.x, m.y,

@@ -1,4 +1,5 @@
 // fpmatch search: probes against a gallery file.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <nlohmann/json.hpp>
@@ -19,6 +20,46 @@ struct SearchArgs {
   EngineFlags engine;
   std::vector<std::string> probes;
 };
+
+// Width of the subject column: the longest subject id listed, at least 10.
+std::size_t subject_width(const nlohmann::json& probes) {
+  std::size_t w = 10;
+  for (const auto& p : probes)
+    for (const auto& c : p["candidates"]) w = std::max(w, c["subject"].get<std::string>().size());
+  return w;
+}
+
+void print_text(const nlohmann::json& probes, bool subjects) {
+  const int w = static_cast<int>(subject_width(probes));
+  for (const auto& p : probes) {
+    std::printf("%s", p["probe"].get<std::string>().c_str());
+    if (p.contains("view") && p["view"].get<std::size_t>() > 0) std::printf(" view %zu", p["view"].get<std::size_t>());
+    if (subjects) std::printf(" (%zu finger%s)", p["fingers"].get<std::size_t>(), p["fingers"] == 1 ? "" : "s");
+    std::printf("\n");
+    int rank = 1;
+    for (const auto& c : p["candidates"]) {
+      const float score = c["score"].get<float>();
+      if (subjects) {
+        // The fused score (mean of per-finger best scores) has no stated
+        // FMR; each finger's best score does.
+        std::printf("  %3d  %-*s  score %.6f  fingers", rank++, w, c["subject"].get<std::string>().c_str(), score);
+        for (const auto& f : c["fingers"]) {
+          if (f.contains("entry"))
+            std::printf("  [%d: entry %zu, %.4f, fmr %s]", f["probe_position"].get<int>(), f["entry"].get<std::size_t>(),
+                        f["score"].get<float>(), fmr_text(fpm::false_match_rate(f["score"].get<float>())).c_str());
+          else
+            std::printf("  [%d: none enrolled]", f["probe_position"].get<int>());
+        }
+        std::printf("\n");
+      } else {
+        std::printf("  %3d  %-*s  finger %-2d  entry %-8zu  score %.6f  fmr %s\n", rank++, w,
+                    c["subject"].get<std::string>().c_str(), c["position"].get<int>(), c["entry"].get<std::size_t>(),
+                    score, fmr_text(fpm::false_match_rate(score)).c_str());
+      }
+    }
+    if (p["candidates"].empty()) std::printf("  no candidate\n");
+  }
+}
 
 int run_search(const SearchArgs& a) {
   const fpm::DecodeOptions opt = a.in.options();
@@ -44,7 +85,10 @@ int run_search(const SearchArgs& a) {
         nlohmann::json fingers = nlohmann::json::array();
         for (std::size_t k = 0; k < s.finger_scores.size(); ++k) {
           nlohmann::json fj = {{"probe_position", probes[p][k].position}, {"score", s.finger_scores[k]}};
-          if (s.finger_entries[k] != static_cast<std::size_t>(-1)) fj["entry"] = s.finger_entries[k];
+          if (s.finger_entries[k] != static_cast<std::size_t>(-1)) {
+            fj["entry"] = s.finger_entries[k];
+            put_fmr(fj, fpm::false_match_rate(s.finger_scores[k]));
+          }
           fingers.push_back(fj);
         }
         c.push_back({{"subject", s.subject}, {"score", s.score}, {"fingers", fingers}});
@@ -64,38 +108,35 @@ int run_search(const SearchArgs& a) {
     const auto res = engine.search(probes, so);
     for (std::size_t p = 0; p < res.size(); ++p) {
       nlohmann::json c = nlohmann::json::array();
-      for (const auto& k : res[p])
-        c.push_back({{"subject", k.subject}, {"position", k.position}, {"score", k.score}, {"entry", k.index}});
+      for (const auto& k : res[p]) {
+        nlohmann::json cj = {{"subject", k.subject}, {"position", k.position}, {"score", k.score}, {"entry", k.index}};
+        put_fmr(cj, fpm::false_match_rate(k.score));
+        c.push_back(cj);
+      }
       out.push_back({{"probe", labels[p].first}, {"view", labels[p].second}, {"candidates", c}});
     }
   }
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  if (a.json) {
-    std::printf("%s\n", out.dump(2).c_str());
-    return kOk;
-  }
-  for (const auto& p : out) {
-    std::printf("%s%s\n", p["probe"].get<std::string>().c_str(),
-                p.contains("view") && p["view"].get<std::size_t>() > 0 ? (" view " + std::to_string(p["view"].get<std::size_t>())).c_str() : "");
-    int rank = 1;
-    for (const auto& c : p["candidates"]) {
-      const float score = c["score"].get<float>();
-      const fpm::FmrEstimate f = fpm::false_match_rate(score);
-      std::printf("  %3d  %-16s %s  score %.6f  fmr %s\n", rank++, c["subject"].get<std::string>().c_str(),
-                  c.contains("position") ? ("finger " + std::to_string(c["position"].get<int>())).c_str() : "",
-                  score, a.subjects ? "-" : (f.at_or_above ? std::to_string(f.fmr).c_str() : "<lowest"));
-    }
-    if (p["candidates"].empty()) std::printf("  no candidate\n");
-  }
   std::size_t templates = 0;
   engine.with_gallery([&](const fpm::Gallery& g) { templates = g.live_size(); });
+  const std::string note = backend_note(engine);
+  if (a.json) {
+    const nlohmann::json j = {{"gallery", a.gallery},
+                              {"templates", templates},
+                              {"backend", fpm::backend_name(engine.backend())},
+                              {"fallback_reason", engine.fallback_reason()},
+                              {"per_subject", a.subjects},
+                              {"comparisons", engine.comparisons()},
+                              {"seconds", secs},
+                              {"probes", out}};
+    std::printf("%s\n", j.dump(2).c_str());
+  } else {
+    print_text(out, a.subjects);
+  }
   std::fprintf(stderr, "%zu probe(s) against %zu templates on the %s backend: %llu comparisons in %.3f s\n",
                out.size(), templates, fpm::backend_name(engine.backend()),
                static_cast<unsigned long long>(engine.comparisons()), secs);
-  const std::string why = engine.fallback_reason();
-  if (!why.empty())
-    std::fprintf(stderr, "%s: %s\n", engine.backend() == fpm::Backend::Cpu ? "CUDA not used" : "CUDA devices left out",
-                 why.c_str());
+  if (!note.empty()) std::fprintf(stderr, "fpmatch: %s\n", note.c_str());
   return kOk;
 }
 

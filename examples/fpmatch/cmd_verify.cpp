@@ -30,19 +30,24 @@ int run_verify(const VerifyArgs& a) {
   const float score = fpm::match(ea, eb);
   const fpm::FmrEstimate f = fpm::false_match_rate(score);
   if (a.json) {
-    nlohmann::json j = {{"a", a.a}, {"b", a.b}, {"score", score}, {"fmr", f.fmr},
-                        {"impostors_at_or_above", f.at_or_above}, {"impostors", f.total},
-                        {"cylinders_a", ea.cylinders()}, {"cylinders_b", eb.cylinders()}};
+    nlohmann::json j = {{"a", a.a},
+                        {"b", a.b},
+                        {"score", score},
+                        {"impostors_at_or_above", f.at_or_above},
+                        {"impostors", f.total},
+                        {"cylinders_a", ea.cylinders()},
+                        {"cylinders_b", eb.cylinders()}};
+    put_fmr(j, f);
     std::printf("%s\n", j.dump(2).c_str());
     return kOk;
   }
   std::printf("score %.6f\n", score);
-  if (f.at_or_above == 0)
-    std::printf("fmr   < %.2e (no calibration impostor score reaches it; %zu impostor comparisons)\n",
-                1.0 / static_cast<double>(f.total), f.total);
+  if (f.upper_bound)
+    std::printf("fmr   %s (no calibration impostor score reaches it; %zu impostor comparisons)\n",
+                fmr_text(f).c_str(), f.total);
   else
-    std::printf("fmr   %.2e (%zu of %zu calibration impostor scores are at or above it)\n", f.fmr, f.at_or_above,
-                f.total);
+    std::printf("fmr   %s (%zu of %zu calibration impostor scores are at or above it)\n", fmr_text(f).c_str(),
+                f.at_or_above, f.total);
   return kOk;
 }
 

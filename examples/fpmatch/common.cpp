@@ -4,6 +4,50 @@
 
 namespace cli {
 
+bool g_verbose = false;
+
+std::string fmr_text(const fpm::FmrEstimate& f) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, f.upper_bound ? "< %.2e" : "%.2e", f.fmr);
+  return buf;
+}
+
+void put_fmr(nlohmann::json& j, const fpm::FmrEstimate& f) {
+  if (f.upper_bound) {
+    j["fmr"] = nullptr;
+    j["fmr_below"] = f.fmr;
+  } else {
+    j["fmr"] = f.fmr;
+  }
+}
+
+std::string backend_note(const fpm::Engine& engine) {
+  const std::string why = engine.fallback_reason();
+  if (why.empty()) return "";
+  if (engine.backend() == fpm::Backend::Cuda) return "CUDA devices left out: " + why;
+  const fpm::RuntimeInfo rt = fpm::runtime_info();
+  if (!rt.cuda_built || rt.devices.empty()) {
+    if (!g_verbose) return rt.cuda_status + "; searching on the CPU";
+    return rt.cuda_status + "; searching on the CPU (" +
+           (rt.cuda_detail.empty() ? why : "CUDA runtime: " + rt.cuda_detail) + ")";
+  }
+  return "CUDA not used: " + why;
+}
+
+nlohmann::json header_value(const std::string& name, const std::string& text) {
+  const bool decimal = name.find("date") == std::string::npos && !text.empty() && text.size() < 16 && text.find_first_not_of("0123456789") == std::string::npos &&
+                       (text.size() == 1 || text[0] != '0');
+  if (decimal) return std::stoull(text);
+  return text;
+}
+
+std::string image_size_text(unsigned width, unsigned height) {
+  if (width && height) return "image " + std::to_string(width) + "x" + std::to_string(height) + " px";
+  if (height) return "image height " + std::to_string(height) + " px (width not recorded)";
+  if (width) return "image width " + std::to_string(width) + " px (height not recorded)";
+  return "image size not recorded";
+}
+
 void InputFlags::add_to(CLI::App* app) {
   app->add_option("--format", format, "Input format: auto, iso2005, iso2011, ansi2004, ansi2009, xyt, an2k")
       ->capture_default_str();
@@ -16,7 +60,7 @@ void InputFlags::add_to(CLI::App* app) {
 
 void EngineFlags::add_to(CLI::App* app) {
   app->add_option("--backend", backend, "auto, cpu or cuda")->capture_default_str();
-  app->add_option("--threads", threads, "CPU threads (default: all cores)");
+  app->add_option("--threads", threads, "CPU threads (default: all cores)")->check(CLI::NonNegativeNumber);
   app->add_option("--devices", devices, "CUDA devices to split the gallery over, e.g. 0,1 (default: 0)")
       ->delimiter(',');
 }
@@ -86,6 +130,8 @@ int report(const std::exception& e) {
       case fpm::ErrorCode::Io: return kIo;
       case fpm::ErrorCode::InvalidArgument: return kUsage;
       case fpm::ErrorCode::Internal: return kFailure;
+      case fpm::ErrorCode::Unavailable: return kUnavailable;
+      case fpm::ErrorCode::OutOfMemory: return kOutOfMemory;
       default: return kBadInput;
     }
   }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -14,9 +15,15 @@ enum Exit : int {
   kOk = 0,
   kFailure = 1,      // unexpected failure
   kUsage = 2,        // bad command line
-  kBadInput = 3,     // an input could not be decoded
+  kBadInput = 3,     // an input could not be decoded, or holds no template
   kIo = 4,           // a file could not be read or written
+  kUnavailable = 5,  // the requested backend or device is unavailable
+  kOutOfMemory = 6,  // not enough (device) memory for the request
 };
+
+// -v/--verbose, a global flag: the CUDA runtime's own reasons and other
+// detail on standard error.
+extern bool g_verbose;
 
 // Command-line flags that shape DecodeOptions, shared by every subcommand
 // that reads templates.
@@ -42,6 +49,25 @@ struct EngineFlags {
 };
 
 fpm::XytConvention parse_convention(const std::string& s);
+
+// The FMR of a score as text: "2.47e-03", or "< 8.22e-05" where no
+// calibration impostor score reaches it (an upper bound, never zero).
+std::string fmr_text(const fpm::FmrEstimate& f);
+// The same in JSON: "fmr" (null when only a bound is known) and
+// "fmr_below" (the bound, present only then).
+void put_fmr(nlohmann::json& j, const fpm::FmrEstimate& f);
+// The engine's backend situation in words for standard error, once per
+// command: empty when the engine uses what was asked for; "no CUDA device
+// found; searching on the CPU" (or "built without CUDA; ...") when Auto
+// found none, with the CUDA runtime's reason under --verbose; else the
+// reason devices were left out or CUDA was not used.
+std::string backend_note(const fpm::Engine& engine);
+// Header values for JSON: numbers where the text is a decimal integer
+// (counts, sizes, resolutions), strings otherwise (hex ids, versions with
+// leading zeros, dates, text).
+nlohmann::json header_value(const std::string& name, const std::string& text);
+// "image 388x374 px", "image height 320 px (width not recorded)", ...
+std::string image_size_text(unsigned width, unsigned height);
 const char* position_name(fpm::FingerPosition p);
 const char* impression_name(fpm::ImpressionType t);
 const char* minutia_type_name(fpm::MinutiaType t);

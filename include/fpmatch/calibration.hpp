@@ -22,12 +22,17 @@ struct CalibrationInfo {
 FPM_API CalibrationInfo calibration_info();
 
 struct FmrEstimate {
-  double fmr = 0;               // share of calibration impostor scores >= the score
-  std::size_t at_or_above = 0;  // how many impostor scores that is
+  // Share of calibration impostor scores >= the score; when none reaches it
+  // (upper_bound), 1/total: the true rate is below that, never known to be 0.
+  double fmr = 0;
+  bool upper_bound = false;     // fmr is only an upper bound ("fmr < 1/total")
+  std::size_t at_or_above = 0;  // how many impostor scores are >= the score
   std::size_t total = 0;        // impostor scores in the calibration
 };
 // Estimated FMR of accepting `score` (a comparison is accepted when its
-// score >= the threshold). at_or_above == 0 means "below 1/total".
+// score >= the threshold). A score above every calibration impostor score
+// gives upper_bound = true and fmr = 1/total (shown as "< 1/total"). NaN is
+// refused (fpm::Error(InvalidArgument)).
 FPM_API FmrEstimate false_match_rate(float score);
 
 // The smallest threshold whose estimated FMR is at most `fmr`. Throws

@@ -119,7 +119,12 @@ FPM_API fpm_status fpm_verify(const fpm_template* a, const fpm_template* b, floa
 /* Smallest threshold with estimated FMR <= fmr (FPM_E_OUT_OF_RANGE outside
  * what the calibration supports). */
 FPM_API fpm_status fpm_threshold_for_fmr(double fmr, float* threshold);
+/* The FMR a score corresponds to. A score above every calibration impostor
+ * score gives 1/impostors, an upper bound (the rate is below it, not 0):
+ * fpm_fmr_estimate also says so in *upper_bound (1) and may take NULL for
+ * it. A NaN score is FPM_E_INVALID_ARGUMENT. */
 FPM_API fpm_status fpm_false_match_rate(float score, double* fmr);
+FPM_API fpm_status fpm_fmr_estimate(float score, double* fmr, int* upper_bound);
 
 /* ---- galleries ----------------------------------------------------------- */
 typedef struct fpm_gallery_s fpm_gallery;

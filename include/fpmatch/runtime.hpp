@@ -20,7 +20,15 @@ struct DeviceInfo {
 struct RuntimeInfo {
   std::string version;          // library version, e.g. "0.1.0"
   bool cuda_built = false;      // the CUDA backend was compiled in
-  std::string cuda_status;      // "ok", or why no device is usable
+  // "ok", or in plain words why no device is usable: "no CUDA device found"
+  // (none present, or no CUDA driver), "built without CUDA", or
+  // "CUDA unavailable" for any other runtime failure.
+  std::string cuda_status;
+  // The CUDA runtime's own answer when it reported an error, e.g.
+  // "cudaErrorInsufficientDriver: CUDA driver version is insufficient for
+  // CUDA runtime version" (what a machine without a GPU driver reports);
+  // empty otherwise. For logs and --verbose output.
+  std::string cuda_detail;
   std::vector<DeviceInfo> devices;  // usable CUDA devices (empty without a GPU)
 };
 

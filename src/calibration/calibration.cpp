@@ -33,13 +33,15 @@ CalibrationInfo calibration_info() {
 const std::vector<float>& calibration_impostor_scores() { return scores(); }
 
 FmrEstimate false_match_rate(float score) {
+  if (std::isnan(score)) throw Error(ErrorCode::InvalidArgument, "false_match_rate: the score is NaN");
   const std::vector<float>& s = scores();
   FmrEstimate e;
   e.total = s.size();
   // s is descending: the scores >= `score` form a prefix.
   e.at_or_above = static_cast<std::size_t>(
       std::upper_bound(s.begin(), s.end(), score, [](float v, float x) { return v > x; }) - s.begin());
-  e.fmr = static_cast<double>(e.at_or_above) / static_cast<double>(e.total);
+  e.upper_bound = e.at_or_above == 0;
+  e.fmr = static_cast<double>(e.upper_bound ? 1 : e.at_or_above) / static_cast<double>(e.total);
   return e;
 }
 

@@ -266,10 +266,14 @@ fpm_status fpm_threshold_for_fmr(double fmr, float* threshold) {
   });
 }
 
-fpm_status fpm_false_match_rate(float score, double* fmr) {
+fpm_status fpm_false_match_rate(float score, double* fmr) { return fpm_fmr_estimate(score, fmr, nullptr); }
+
+fpm_status fpm_fmr_estimate(float score, double* fmr, int* upper_bound) {
   return guarded([&] {
     need(fmr, "fmr");
-    *fmr = fpm::false_match_rate(score).fmr;
+    const fpm::FmrEstimate e = fpm::false_match_rate(score);
+    *fmr = e.fmr;
+    if (upper_bound) *upper_bound = e.upper_bound ? 1 : 0;
     return FPM_OK;
   });
 }

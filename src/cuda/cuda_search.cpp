@@ -10,6 +10,7 @@
 #include <mutex>
 #include <thread>
 
+#include "cuda/device_query.hpp"
 #include "engine/device_search.hpp"
 #include "fpmatch/error.hpp"
 #include "mcc/tables.hpp"
@@ -645,7 +646,7 @@ std::unique_ptr<DeviceSearch> make_cuda_search(const Gallery::Data& g, const Sub
   const cudaError_t e = cudaGetDeviceCount(&count);
   if (e != cudaSuccess || count == 0) {
     if (why)
-      *why = e != cudaSuccess ? std::string("no usable CUDA device (") + cudaGetErrorString(e) + ")" : "no CUDA device";
+      *why = e != cudaSuccess ? cuda_status_words(e) + " (" + cuda_error_detail(e) + ")" : "no CUDA device found";
     cudaGetLastError();
     return nullptr;
   }

@@ -9,16 +9,29 @@
 
 namespace fpm::detail {
 
+std::string cuda_status_words(int cuda_error) {
+  // A machine without a GPU usually has no driver either: the runtime then
+  // says its driver is "insufficient", which reads as a broken driver.
+  const auto e = static_cast<cudaError_t>(cuda_error);
+  return e == cudaErrorNoDevice || e == cudaErrorInsufficientDriver ? "no CUDA device found" : "CUDA unavailable";
+}
+
+std::string cuda_error_detail(int cuda_error) {
+  const auto e = static_cast<cudaError_t>(cuda_error);
+  return std::string(cudaGetErrorName(e)) + ": " + cudaGetErrorString(e);
+}
+
 void cuda_query(RuntimeInfo* info) {
   int count = 0;
   const cudaError_t err = cudaGetDeviceCount(&count);
   if (err != cudaSuccess) {
-    info->cuda_status = cudaGetErrorString(err);
+    info->cuda_status = cuda_status_words(err);
+    info->cuda_detail = cuda_error_detail(err);
     cudaGetLastError();  // clear the sticky-free error state
     return;
   }
   if (count == 0) {
-    info->cuda_status = "no CUDA device";
+    info->cuda_status = "no CUDA device found";
     return;
   }
   info->cuda_status = "ok";

@@ -9,6 +9,11 @@
 namespace fpm::detail {
 
 void cuda_query(RuntimeInfo* info);
+// Plain words for a failed cudaGetDeviceCount: "no CUDA device found" when
+// there is none or no driver to reach one, else "CUDA unavailable".
+std::string cuda_status_words(int cuda_error);
+// The runtime's name and text for an error ("cudaErrorNoDevice: ...").
+std::string cuda_error_detail(int cuda_error);
 bool cuda_run_self_test(int device, std::string* why);
 
 }  // namespace fpm::detail

@@ -39,10 +39,27 @@ void read_magic(ByteReader& r, const char version[4]) {
   std::uint8_t ver[4];
   for (auto& b : ver) b = r.u8("version");
   if (std::memcmp(ver, version, 4) != 0) {
-    std::string got;
-    for (std::uint8_t b : ver) got += (b >= 32 && b < 127) ? static_cast<char>(b) : '?';
+    // Printable bytes as they are, others escaped: the message reaches
+    // terminals and JSON.
+    auto shown = [](const std::uint8_t* b) {
+      std::string s;
+      for (int i = 0; i < 4; ++i) {
+        if (b[i] == 0) s += "\\0";
+        else if (b[i] >= 32 && b[i] < 127 && b[i] != '"' && b[i] != '\\') s += static_cast<char>(b[i]);
+        else {
+          char hex[8];
+          std::snprintf(hex, sizeof hex, "\\x%02x", b[i]);
+          s += hex;
+        }
+      }
+      return s;
+    };
+    std::string hint;
+    if (std::memcmp(ver, " 20\0", 4) == 0) hint = " (version 2.0: ISO 19794-2:2005 or ANSI 378-2004; detection reads it)";
+    else if (std::memcmp(ver, "030\0", 4) == 0) hint = " (version 3.0: ISO 19794-2:2011 or ANSI 378-2009; detection reads it)";
     r.fail(ErrorCode::UnknownFormat, "version", 4,
-           "expected \"" + std::string(version, 3) + "\", found \"" + got + "\"");
+           "expected \"" + shown(reinterpret_cast<const std::uint8_t*>(version)) + "\", found \"" + shown(ver) +
+               "\"" + hint);
   }
 }
 
@@ -186,7 +203,7 @@ void check_record_end(ByteReader& r, std::size_t declared_length, std::size_t ph
   if (physical_size > declared_length)
     diag.recoverable(ErrorCode::LengthMismatch, "record_length", 8,
                      std::to_string(physical_size - declared_length) +
-                         " bytes after the declared record end were ignored");
+                         " bytes after the declared record end");
 }
 
 std::vector<Template> read_views_2005(ByteReader& r, const Geometry& g, unsigned nviews,

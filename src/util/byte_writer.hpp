@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <vector>
 
 namespace fpm::detail {
@@ -17,7 +18,14 @@ class ByteWriter {
   void u32(std::uint32_t v) {
     for (int s = 24; s >= 0; s -= 8) out_.push_back(static_cast<std::uint8_t>(v >> s));
   }
-  void bytes(const char* s, std::size_t n) { out_.insert(out_.end(), s, s + n); }
+  // resize + memcpy rather than insert(end, s, s + n): GCC 12 reports a
+  // false -Wstringop-overflow for the range insert when inlined.
+  void bytes(const char* s, std::size_t n) {
+    if (n == 0) return;
+    const std::size_t at = out_.size();
+    out_.resize(at + n);
+    std::memcpy(out_.data() + at, s, n);
+  }
   // Overwrites a big-endian value written earlier (record length fields).
   void patch_u16(std::size_t at, std::uint16_t v) {
     out_[at] = static_cast<std::uint8_t>(v >> 8);

@@ -119,7 +119,14 @@ int main(void) {
   CHECK(fmr >= 0 && fmr <= 1);
   CHECK(fpm_threshold_for_fmr(0.001, &thr) == FPM_OK && thr > 0);
   CHECK(fpm_threshold_for_fmr(1e-9, &thr) == FPM_E_OUT_OF_RANGE);
-  CHECK(fpm_false_match_rate(1.0f, &fmr) == FPM_OK && fmr == 0.0);
+  /* Above every calibration impostor: an upper bound, 1/impostors, never 0. */
+  int bound = -1;
+  CHECK(fpm_false_match_rate(1.0f, &fmr) == FPM_OK && fmr > 0.0 && fmr < 1e-3);
+  CHECK(fpm_fmr_estimate(1.0f, &fmr, &bound) == FPM_OK && bound == 1 && fmr > 0.0);
+  CHECK(fpm_fmr_estimate(0.0f, &fmr, &bound) == FPM_OK && bound == 0 && fmr == 1.0);
+  CHECK(fpm_fmr_estimate(0.5f, &fmr, NULL) == FPM_OK);
+  CHECK(fpm_fmr_estimate(0.5f, NULL, &bound) == FPM_E_INVALID_ARGUMENT);
+  CHECK(fpm_false_match_rate(nanf(""), &fmr) == FPM_E_INVALID_ARGUMENT);
   CHECK(fpm_false_match_rate(0.5f, NULL) == FPM_E_INVALID_ARGUMENT);
   CHECK(fpm_verify(a, NULL, &same, NULL) == FPM_E_INVALID_HANDLE);
 

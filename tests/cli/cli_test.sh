@@ -20,6 +20,11 @@ help)
   done
   expect_exit 2 "$fpm"
   expect_exit 2 "$fpm" no-such-command
+  grep -q "unknown subcommand 'no-such-command'" err.txt || fail "an unknown subcommand is not named: $(cat err.txt)"
+  expect_exit 2 "$fpm" gallery frobnicate x.fpg
+  grep -q "unknown subcommand 'frobnicate' for 'fpmatch gallery'" err.txt || fail "gallery: unknown subcommand not named"
+  expect_exit 0 "$fpm" --version
+  grep -q "^fpmatch [0-9]" out.txt || fail "--version prints no version: $(cat out.txt)"
   ;;
 info)
   expect_exit 0 "$fpm" convert "$data/sample.xyt" rec.ist --to iso2005 --image-size 300x400
@@ -33,8 +38,16 @@ j = json.load(open("out.txt"))
 assert j[0]["format"] == "iso2005", j
 assert j[0]["views"][0]["minutiae_count"] == 36
 assert len(j[0]["views"][0]["minutiae"]) == 36
-assert j[0]["header"]["image_width"] == "300"
+assert j[0]["header"]["image_width"] == 300          # numbers as numbers
+assert j[0]["header"]["capture_equipment_id"] == "0x0000"  # hex ids stay text
 PY
+  expect_exit 0 "$fpm" info rec.ist
+  [ "$(grep -c -i "views" out.txt)" = 1 ] || fail "info prints the view count twice: $(cat out.txt)"
+  # Bytes after the record: one plain warning.
+  cat rec.ist > padded.ist && printf 'xyz' >> padded.ist
+  expect_exit 0 "$fpm" info padded.ist
+  grep -q "warning: .*3 bytes after the declared record end; ignored$" out.txt || fail "trailing-bytes warning: $(cat out.txt)"
+  grep -q "ignored; ignored" out.txt && fail "a warning says 'ignored' twice"
   ;;
 convert)
   expect_exit 0 "$fpm" convert "$data/sample.xyt" a.ist --to iso2005 --image-size 300x400
@@ -61,11 +74,35 @@ errors)
   expect_exit 2 "$fpm" info --image-size 12 "$data/sample.xyt"
   expect_exit 4 "$fpm" convert "$data/sample.xyt" /nonexistent-dir/x.ist --to iso2005
   [ ! -e x.out ] || fail "a failed convert left an output file"
+  # Unknown options are named, even when a value follows them.
+  expect_exit 2 "$fpm" verify --top 3 "$data/sample.xyt" "$data/sample.xyt"
+  grep -q "unknown option '--top' for 'fpmatch verify'" err.txt || fail "verify --top: $(cat err.txt)"
+  expect_exit 2 "$fpm" info --minutia "$data/sample.xyt"
+  grep -q "unknown option '--minutia'" err.txt || fail "info --minutia: $(cat err.txt)"
+  grep -q "does not exist" err.txt && fail "an unknown option is reported as a missing file"
+  # A format that is read but not written: a bad command line, not bad input.
+  expect_exit 2 "$fpm" convert "$data/sample.xyt" y.ist --to iso2011
+  grep -q "read but not written" err.txt || fail "convert --to iso2011: $(cat err.txt)"
+  [ ! -e y.ist ] || fail "convert --to iso2011 wrote a file"
+  # The wrong --format: the message shows the version bytes escaped.
+  expect_exit 0 "$fpm" convert "$data/sample.xyt" v2005.ist --to iso2005 --image-size 300x400
+  expect_exit 3 "$fpm" info --format iso2011 v2005.ist
+  grep -q 'found " 20\\0"' err.txt || fail "version bytes are not escaped: $(cat err.txt)"
+  LC_ALL=C grep -q '[^[:print:]]' err.txt && fail "an error message holds unprintable bytes"
   ;;
 version)
   expect_exit 0 "$fpm" version
   grep -q "fpmatch" out.txt || fail "version prints no name"
   grep -q "cuda backend" out.txt || fail "version says nothing about CUDA"
+  grep -q "insufficient" out.txt && fail "version reads as a broken driver without --verbose"
+  if grep -q "^device 0" out.txt; then
+    expect_exit 0 "$fpm" version --self-test
+    grep -q "self-test: passed" out.txt || fail "no self-test line"
+  else
+    expect_exit 5 "$fpm" version --self-test
+    grep -q "^self-test: not run: " out.txt || fail "version --self-test without a device says nothing: $(cat out.txt)"
+  fi
+  expect_exit 0 "$fpm" version --verbose
   ;;
 verify)
   python3 "$(dirname "$0")/make_set.py" set 2 2 || fail "cannot make the test set"
@@ -73,7 +110,8 @@ verify)
   python3 - <<'PY' || fail "verify --json is wrong"
 import json
 j = json.load(open("out.txt"))
-assert 0 < j["score"] <= 1 and j["impostors"] > 0 and 0 <= j["fmr"] <= 1, j
+assert 0 < j["score"] <= 1 and j["impostors"] > 0, j
+assert (j["fmr"] is None and 0 < j["fmr_below"] < 1) or 0 < j["fmr"] <= 1, j
 PY
   "$fpm" verify set/f1_1.xyt set/f1_2.xyt > same.txt || fail "verify failed"
   "$fpm" verify set/f1_1.xyt set/f2_1.xyt > other.txt || fail "verify failed"
@@ -82,6 +120,15 @@ PY
 s=float(open('same.txt').read().split()[1]); o=float(open('other.txt').read().split()[1])
 assert s > o, (s, o)" || fail "a genuine pair does not outscore an impostor pair"
   expect_exit 2 "$fpm" verify --view-a 3 set/f1_1.xyt set/f1_2.xyt
+  # A score above every calibration impostor: an upper bound, never 0.
+  expect_exit 0 "$fpm" verify --json set/f1_1.xyt set/f1_1.xyt
+  python3 - <<'PY' || fail "verify --json of a bound FMR is wrong"
+import json
+j = json.load(open("out.txt"))
+assert j["fmr"] is None and 0 < j["fmr_below"] < 1e-3 and j["impostors_at_or_above"] == 0, j
+PY
+  expect_exit 0 "$fpm" verify set/f1_1.xyt set/f1_1.xyt
+  grep -q "^fmr   < [0-9.]*e-0[0-9] " out.txt || fail "verify text of a bound FMR: $(cat out.txt)"
   ;;
 eval)
   python3 "$(dirname "$0")/make_set.py" set 4 3 || fail "cannot make the test set"
@@ -138,6 +185,27 @@ PY
   printf 'junk' > set/bad_1.xyt
   expect_exit 3 "$fpm" enroll --gallery g2.fpg set
   [ ! -e g2.fpg ] || fail "a failed enroll left a gallery behind"
+  rm set/bad_1.xyt
+  # Nothing to enrol: refused, nothing written, and the reason given.
+  mkdir -p empty nested/inner && cp set/f1_1.xyt nested/inner/ && touch nested/.hidden
+  expect_exit 3 "$fpm" enroll --gallery e.fpg empty
+  [ ! -e e.fpg ] || fail "enroll wrote a gallery of zero templates"
+  grep -q "nothing to enrol" err.txt || fail "empty folder: $(cat err.txt)"
+  expect_exit 3 "$fpm" enroll --gallery e.fpg nested
+  grep -q "1 sub-folder (use --recursive" err.txt && grep -q "1 hidden file" err.txt || fail "skips not explained: $(cat err.txt)"
+  [ ! -e e.fpg ] || fail "enroll wrote a gallery of zero templates"
+  expect_exit 0 "$fpm" enroll --gallery e.fpg --recursive --quiet nested
+  grep -q "1 templates added" out.txt || fail "--recursive did not read the sub-folder: $(cat out.txt)"
+  # A second set with the same file names: a warning, and a prefix keeps them apart.
+  python3 "$(dirname "$0")/make_set.py" set2 3 2 || fail "cannot make the second set"
+  expect_exit 0 "$fpm" enroll --gallery p.fpg --quiet set
+  expect_exit 0 "$fpm" enroll --gallery p.fpg --quiet --append set2
+  grep -q "warning: 3 subject id(s) of the new files are already in" err.txt || fail "no merge warning: $(cat err.txt)"
+  expect_exit 0 "$fpm" enroll --gallery q.fpg --quiet set
+  expect_exit 0 "$fpm" enroll --gallery q.fpg --quiet --append --subject-prefix db2/ set2
+  grep -q "warning" err.txt && fail "a prefixed append still warns: $(cat err.txt)"
+  expect_exit 0 "$fpm" gallery info --json q.fpg
+  python3 -c "import json; j = json.load(open('out.txt')); assert j['subjects'] == 6, j" || fail "--subject-prefix did not keep the sets apart"
   ;;
 search)
   expect_exit 0 "$fpm" synth --subjects 40 --fingers 1 --probes 6 --seed 3 --out syn
@@ -146,23 +214,56 @@ search)
 import csv, json
 j = json.load(open("out.txt"))
 truth = {r["probe"]: r["subject"] for r in csv.DictReader(open("syn/truth.csv"))}
-assert len(j) == 6
+assert j["templates"] == 40 and j["backend"] in ("cpu", "cuda") and "fallback_reason" in j, j
+assert (j["fallback_reason"] != "") == (j["backend"] == "cpu"), j  # --backend auto on the CPU says why
+assert len(j["probes"]) == 6
 hits = 0
-for p in j:
+for p in j["probes"]:
     c = p["candidates"]
     assert 0 < len(c) <= 5
     assert all(c[i]["score"] >= c[i + 1]["score"] for i in range(len(c) - 1))
-    assert {"subject", "position", "score"} <= set(c[0])
+    assert {"subject", "position", "score", "entry", "fmr"} <= set(c[0])
+    for k in c:  # an FMR, or an upper bound where no impostor reaches the score
+        assert (k["fmr"] is None) == ("fmr_below" in k), k
+        assert k["fmr"] is None or 0 < k["fmr"] <= 1, k
     hits += c[0]["subject"] == truth[p["probe"].split("/")[-1]]
 assert hits >= 5, hits
 PY
+  # Plain output names the entry and gives bounds as bounds.
+  expect_exit 0 "$fpm" search --gallery syn/gallery.fpg --backend cpu --top 40 syn/probes/probe_000001.ist
+  grep -q "entry [0-9]" out.txt || fail "search does not say which entry matched: $(cat out.txt)"
+  grep -q "lowest\|fmr 0.00e+00\|fmr -" out.txt && fail "search prints an FMR of zero or an unexplained marker"
+  # Long subject ids keep the columns.
+  expect_exit 0 "$fpm" enroll --gallery long.fpg --quiet --subject a-very-long-subject-identifier-0123456789 \
+    syn/probes/probe_000001.ist
+  expect_exit 0 "$fpm" enroll --gallery long.fpg --quiet --append --subject short syn/probes/probe_000002.ist
+  for flags in "" "--subjects"; do
+    expect_exit 0 "$fpm" search --gallery long.fpg $flags syn/probes/probe_000001.ist
+    python3 - <<'PY' || fail "search $flags: columns do not line up: $(cat out.txt)"
+rows = [l for l in open("out.txt") if l.startswith("  ")]
+assert len(rows) == 2 and len({r.index("score") for r in rows}) == 1, rows
+PY
+  done
   expect_exit 0 "$fpm" search --gallery syn/gallery.fpg --backend cpu --top 2 syn/probes/probe_000001.ist
   grep -q "score" out.txt || fail "search prints no table"
   expect_exit 2 "$fpm" search --gallery syn/gallery.fpg --backend gpu syn/probes/probe_000001.ist
   # Devices that cannot be used: Auto searches on the CPU.
   expect_exit 0 "$fpm" search --gallery syn/gallery.fpg --devices 0,7 --top 2 syn/probes/probe_000001.ist
   grep -q "score" out.txt || fail "search --devices prints no table"
-  grep -q "CUDA not used: ." err.txt || fail "search on the CPU under --backend auto does not say why"
+  grep -q "; searching on the CPU$\|CUDA not used: ." err.txt ||
+    fail "search on the CPU under --backend auto does not say why: $(cat err.txt)"
+  [ "$(grep -c "CUDA" err.txt)" = 1 ] || fail "the CUDA note is not printed once: $(cat err.txt)"
+  grep -q "insufficient" err.txt && fail "without --verbose the runtime's reason reads as a broken driver"
+  expect_exit 0 "$fpm" search --verbose --gallery syn/gallery.fpg --devices 0,7 --top 2 syn/probes/probe_000001.ist
+  grep -q "CUDA.*(.\+)" err.txt || fail "--verbose does not give the reason: $(cat err.txt)"
+  # --backend cuda without a usable device: its own exit code.
+  if ! "$fpm" version | grep -q "^device 0"; then
+    expect_exit 5 "$fpm" search --gallery syn/gallery.fpg --backend cuda syn/probes/probe_000001.ist
+    grep -q "not usable" err.txt || fail "search --backend cuda: $(cat err.txt)"
+  fi
+  # An unknown option followed by a value is named as such.
+  expect_exit 2 "$fpm" search --gallery syn/gallery.fpg --tpo 3 syn/probes/probe_000001.ist
+  grep -q "unknown option '--tpo' for 'fpmatch search'" err.txt || fail "search --tpo 3: $(cat err.txt)"
   expect_exit 2 "$fpm" search --gallery syn/gallery.fpg --devices zero syn/probes/probe_000001.ist
   expect_exit 2 "$fpm" search --gallery syn/gallery.fpg --threads -1 syn/probes/probe_000001.ist
   printf 'not a gallery' > bad.fpg
@@ -175,10 +276,17 @@ subjects)
 import csv, json
 j = json.load(open("out.txt"))
 truth = {r["probe"]: r["subject"] for r in csv.DictReader(open("syn/truth.csv"))}
-for p in j:
+assert j["per_subject"] is True
+for p in j["probes"]:
     assert p["fingers"] == 1 and len(p["candidates"]) == 3
     assert p["candidates"][0]["subject"] == truth[p["probe"].split("/")[-1]], p
+    for c in p["candidates"]:
+        for f in c["fingers"]:  # each finger's best score carries its FMR
+            assert "entry" not in f or (f["fmr"] is None) == ("fmr_below" in f), f
 PY
+  expect_exit 0 "$fpm" search --gallery syn/gallery.fpg --subjects --top 3 syn/probes/probe_000001.ist
+  grep -q "fmr -" out.txt && fail "search --subjects prints an unexplained fmr marker"
+  grep -q "entry [0-9]*, [0-9.]*, fmr " out.txt || fail "search --subjects does not show the fingers: $(cat out.txt)"
   ;;
 bench)
   expect_exit 0 "$fpm" synth --subjects 50 --fingers 1 --probes 1 --seed 5 --out syn
@@ -193,9 +301,15 @@ assert abs(j["comparisons_per_second"] - j["comparisons"] / j["seconds"]) < 1e-6
 assert j["templates"] == 50 and j["replicate"] == 1
 on_cpu = j["backend"] == "cpu"
 assert (j["fallback_reason"] != "") == on_cpu, j  # --backend auto on the CPU says why
-if on_cpu:
-    assert j["devices"] == [] and j["device_memory_bytes"] == 0
+if on_cpu:  # no device: no device figures, rather than zeros
+    assert j["devices"] == [] and j["device_memory_bytes"] is None and j["device_free_bytes"] is None, j
+else:
+    assert isinstance(j["device_memory_bytes"], int) and isinstance(j["device_free_bytes"], int), j
+assert j["batch_seconds"] > 0 and j["warmup_seconds"] > 0, j
 PY
+  # A batch is the unit: one longer than --seconds is measured whole, and said.
+  expect_exit 0 "$fpm" bench --gallery syn/gallery.fpg --batch 64 --seconds 0.000001 --threads 1 --replicate 4
+  grep -q "^note: one batch takes .* longer than --seconds; measured 1 batch" out.txt || fail "no note: $(cat out.txt)"
   expect_exit 0 "$fpm" bench --gallery syn/gallery.fpg --batch 2 --seconds 0.1 --threads 1 --replicate 3 --json
   python3 - <<'PY' || fail "bench --replicate is wrong"
 import json
@@ -204,7 +318,7 @@ assert j["templates"] == 150 and j["replicate"] == 3, j
 assert j["comparisons"] % 300 == 0 and j["comparisons"] >= 300, j
 PY
   expect_exit 2 "$fpm" bench --gallery syn/gallery.fpg --replicate 0
-  expect_exit 3 "$fpm" bench --gallery syn/gallery.fpg --replicate 1000000000000
+  expect_exit 6 "$fpm" bench --gallery syn/gallery.fpg --replicate 1000000000000
   grep -q "far too large" err.txt || fail "bench --replicate: no clear error for an impossible size"
   ;;
 gallery)
