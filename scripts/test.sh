@@ -8,7 +8,8 @@
 # protocol fails it) and the CUDA backend's host code on simulated devices
 # (tests "simulated devices: ..." and "simulated faults: ...": several
 # devices searched from one thread each, concurrent searches, a device
-# failing while other searches run). Every stage fails when it finds no
+# failing while other searches run) and engine writers (add/remove while
+# others search: a bounded wait, a serial replay's answers). Every stage fails when it finds no
 # test (--no-tests=error), and scripts/build.sh sets every build option on
 # each call, so nothing another script left in a build folder changes this.
 set -euo pipefail
@@ -22,7 +23,7 @@ echo "== thread-sanitizer build (CUDA kernels on CPU threads, simulated devices)
 BUILD_TYPE=RelWithDebInfo scripts/build.sh build-tsan -DFPM_SANITIZE_THREAD=ON -DFPM_ENABLE_CUDA=OFF \
   -DFPM_BUILD_BENCH=OFF -DFPM_BUILD_EXAMPLES=OFF --target fpm_tests fpm_simulated_cuda_tests
 (cd build-tsan && TSAN_OPTIONS=halt_on_error=1 \
-   ctest --no-tests=error --output-on-failure -R "^(kernel emulation|simulated devices|simulated faults)" -j"$(nproc)")
+   ctest --no-tests=error --output-on-failure -R "^(kernel emulation|simulated devices|simulated faults|engine writers)" -j"$(nproc)")
 echo "== release build"
 scripts/build.sh build
 cd build && ctest --no-tests=error --output-on-failure -j"$(nproc)"

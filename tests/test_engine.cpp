@@ -1,7 +1,12 @@
 // The 1:N engine against brute-force 1:1 loops: same candidates, same order,
 // same scores; concurrency; changes; backends.
 #include <catch2/catch.hpp>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cstdio>
 #include <map>
 #include <thread>
 
@@ -217,4 +222,51 @@ TEST_CASE("engine: backends: CUDA refused clearly, Auto falls back", "[engine]")
   fpm::EngineOptions bad;
   bad.threads = -1;
   CHECK_THROWS_AS(fpm::Engine(fx.gallery, bad), fpm::Error);
+}
+
+TEST_CASE("engine: thread counts beyond the cap are refused; threads that cannot start are an error", "[engine]") {
+  Fixture fx(3, 1);
+  fpm::EngineOptions eo;
+  eo.backend = fpm::Backend::Cpu;
+  for (int n : {fpm::kMaxEngineThreads + 1, 1 << 30}) {
+    eo.threads = n;
+    try {
+      fpm::Engine e(fx.gallery, eo);
+      FAIL("an engine with " << n << " threads");
+    } catch (const fpm::Error& e) {
+      CHECK(e.code() == fpm::ErrorCode::InvalidArgument);
+    }
+  }
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  // The sanitizers' runtimes need address space of their own.
+  WARN("thread-start failure not exercised under a sanitizer");
+#else
+  // In a child whose address space cannot hold 1,024 thread stacks: the
+  // engine constructor throws OutOfMemory (before: std::terminate, exit 134).
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    long pages = 0;
+    if (FILE* f = std::fopen("/proc/self/statm", "r")) {
+      if (std::fscanf(f, "%ld", &pages) != 1) pages = 0;
+      std::fclose(f);
+    }
+    const rlim_t limit = static_cast<rlim_t>(pages) * static_cast<rlim_t>(::sysconf(_SC_PAGESIZE)) + (256u << 20);
+    struct rlimit rl = {limit, limit};
+    if (pages == 0 || ::setrlimit(RLIMIT_AS, &rl) != 0) ::_exit(3);
+    eo.threads = fpm::kMaxEngineThreads;
+    try {
+      fpm::Engine e(fx.gallery, eo);
+      ::_exit(2);  // every thread started: the limit did not bite
+    } catch (const fpm::Error& e) {
+      ::_exit(e.code() == fpm::ErrorCode::OutOfMemory ? 0 : 1);
+    } catch (...) {
+      ::_exit(4);
+    }
+  }
+  int status = 0;
+  REQUIRE(::waitpid(child, &status, 0) == child);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+#endif
 }

@@ -1,11 +1,18 @@
 // Gallery: entries, memory accounting, the file format and its refusals.
+#include <dirent.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <cctype>
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <map>
 
 #include "fpmatch/fpmatch.hpp"
 #include "gallery_checksums.hpp"  // fuzz/: shared with the gallery fuzz target
@@ -285,5 +292,284 @@ TEST_CASE("gallery: a failed save leaves the old file and no temporary behind", 
     CHECK(slurp(path) == before);
   }
   ::chmod(".", 0755);
+  std::remove(path.c_str());
+}
+
+// ---- temporary files of killed saves (docs/gallery-format.md, "Writing") ----
+
+namespace {
+
+// This process's host name and pid namespace as the documented temporary
+// file name writes them: GALLERY.tmp.<host>.<pidns>.<pid>.<random>.
+std::string host_tag_for_test() {
+  char buf[256] = {};
+  REQUIRE(::gethostname(buf, sizeof buf - 1) == 0);
+  std::string out;
+  for (const char* p = buf; *p; ++p) {
+    const auto c = static_cast<unsigned char>(*p);
+    if (std::isalnum(c) || c == '.' || c == '_' || c == '-') {
+      out += static_cast<char>(c);
+    } else {
+      char hex[4];
+      std::snprintf(hex, sizeof hex, "%%%02X", c);
+      out += hex;
+    }
+  }
+  return out;
+}
+std::uint64_t pid_namespace_for_test() {
+  struct stat st;
+  return ::stat("/proc/self/ns/pid", &st) == 0 ? static_cast<std::uint64_t>(st.st_ino) : 0;
+}
+std::string tmp_name(const std::string& gallery, const std::string& host, std::uint64_t ns, long pid,
+                     const std::string& random) {
+  return gallery + ".tmp." + host + "." + std::to_string(ns) + "." + std::to_string(pid) + "." + random;
+}
+bool exists(const std::string& p) {
+  struct stat st;
+  return ::lstat(p.c_str(), &st) == 0;
+}
+void touch(const std::string& p, std::size_t bytes = 100) { spit(p, std::vector<char>(bytes, 'z')); }
+// The pid of a process that has exited and been reaped.
+pid_t dead_pid() {
+  const pid_t child = ::fork();
+  if (child == 0) ::_exit(0);
+  REQUIRE(child > 0);
+  int status = 0;
+  REQUIRE(::waitpid(child, &status, 0) == child);
+  REQUIRE((::kill(child, 0) != 0 && errno == ESRCH));  // (not handed out again yet)
+  return child;
+}
+std::vector<std::string> names_in(const std::string& dir) {
+  std::vector<std::string> out;
+  if (DIR* d = ::opendir(dir.c_str())) {
+    while (const dirent* e = ::readdir(d))
+      if (e->d_name[0] != '.') out.emplace_back(e->d_name);
+    ::closedir(d);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+void remove_all_in(const std::string& dir) {
+  for (const auto& n : names_in(dir))
+    if (::unlink((dir + "/" + n).c_str()) != 0) ::rmdir((dir + "/" + n).c_str());
+  ::rmdir(dir.c_str());
+}
+
+}  // namespace
+
+TEST_CASE("gallery: a save removes the stale temporary files of killed saves, and only those", "[gallery]") {
+  const std::string dir = "fpm_test_stale_tmp_" + std::to_string(::getpid());
+  remove_all_in(dir);
+  REQUIRE(::mkdir(dir.c_str(), 0755) == 0);
+  const std::string path = dir + "/g.fpg";
+  const std::string host = host_tag_for_test();
+  const std::uint64_t ns = pid_namespace_for_test();
+  REQUIRE(!host.empty());
+  REQUIRE(ns != 0);
+  const pid_t dead = dead_pid();
+  const std::string stale = tmp_name(path, host, ns, dead, "AbC123");
+  const std::string stale2 = tmp_name(path, host, ns, dead, "zz99ZZ");
+  const std::string live = tmp_name(path, host, ns, ::getpid(), "XyZ789");     // a save in progress
+  const std::string other_host = tmp_name(path, host + "-elsewhere", ns, dead, "Qwe456");
+  const std::string other_ns = tmp_name(path, host, ns + 1, dead, "Rty111");   // another container
+  const std::string pid_zero = tmp_name(path, host, ns, 0, "Uio222");          // never kill(0, ...)
+  const std::string old_style = path + ".tmp.Ab12Cd";                          // earlier versions' names
+  const std::string other_gallery = tmp_name(dir + "/h.fpg", host, ns, dead, "Pas333");
+  const std::string stale_dir = tmp_name(path, host, ns, dead, "Dir444");      // not a regular file
+  for (const auto& p : {stale, stale2, live, other_host, other_ns, pid_zero, old_style, other_gallery}) touch(p);
+  REQUIRE(::mkdir(stale_dir.c_str(), 0755) == 0);
+
+  // While saving, the save's own temporary file is there, named after its
+  // writer (this host, this pid namespace, this process).
+  const std::string own_prefix = "g.fpg.tmp." + host + "." + std::to_string(ns) + "." + std::to_string(::getpid()) + ".";
+  bool saw_own = false;
+  small_gallery(3, 1).save(path, [&](std::size_t, std::size_t) {
+    for (const auto& n : names_in(dir))
+      if (n.compare(0, own_prefix.size(), own_prefix) == 0 && n != live.substr(dir.size() + 1) &&
+          n.size() == own_prefix.size() + 6)
+        saw_own = true;
+  });
+  CHECK(saw_own);
+  CHECK(load_message(path) == "loaded");
+  CHECK_FALSE(exists(stale));
+  CHECK_FALSE(exists(stale2));
+  for (const auto& p : {live, other_host, other_ns, pid_zero, old_style, other_gallery, stale_dir}) {
+    INFO(p);
+    CHECK(exists(p));
+  }
+  // Nothing else is left: the gallery and what was there before.
+  CHECK(names_in(dir).size() == 1 + 7);
+  remove_all_in(dir);
+}
+
+TEST_CASE("gallery: temporary_files tells stale, in-use, foreign and unrecognised temporaries apart", "[gallery]") {
+  const std::string dir = "fpm_test_list_tmp_" + std::to_string(::getpid());
+  remove_all_in(dir);
+  REQUIRE(::mkdir(dir.c_str(), 0755) == 0);
+  const std::string path = dir + "/g.fpg";
+  const std::string host = host_tag_for_test();
+  const std::uint64_t ns = pid_namespace_for_test();
+  const pid_t dead = dead_pid();
+  using State = fpm::GalleryTemporaryFile::State;
+  CHECK(fpm::Gallery::temporary_files(path).empty());
+  CHECK(fpm::Gallery::temporary_files("/nonexistent-dir/g.fpg").empty());
+  const std::string stale = tmp_name(path, host, ns, dead, "AbC123");
+  touch(stale, 1234);
+  touch(tmp_name(path, host, ns, ::getpid(), "XyZ789"));
+  touch(tmp_name(path, "build%2Fhost.example", ns, dead, "Qwe456"));
+  touch(path + ".tmp.Ab12Cd");
+  touch(path + ".tmp." + host + ".x." + std::to_string(dead) + ".AbC123");  // not a number: unrecognised
+  touch(dir + "/g.fpg2.tmp.Ab12Cd");                                         // another gallery's
+  touch(path);                                                               // the gallery itself
+  const auto t = fpm::Gallery::temporary_files(path);
+  REQUIRE(t.size() == 5);
+  std::map<std::string, fpm::GalleryTemporaryFile> by_path;
+  for (const auto& f : t) by_path[f.path] = f;
+  CHECK(by_path.at(stale).state == State::Stale);
+  CHECK(by_path.at(stale).bytes == 1234);
+  CHECK(by_path.at(stale).host == host);
+  CHECK(by_path.at(stale).pid == static_cast<std::uint64_t>(dead));
+  CHECK(by_path.at(tmp_name(path, host, ns, ::getpid(), "XyZ789")).state == State::InUse);
+  CHECK(by_path.at(tmp_name(path, "build%2Fhost.example", ns, dead, "Qwe456")).state == State::OtherHost);
+  CHECK(by_path.at(path + ".tmp.Ab12Cd").state == State::Unrecognised);
+  CHECK(by_path.at(path + ".tmp." + host + ".x." + std::to_string(dead) + ".AbC123").state == State::Unrecognised);
+  CHECK(std::is_sorted(t.begin(), t.end(), [](const auto& a, const auto& b) { return a.path < b.path; }));
+  // Listing removes nothing.
+  CHECK(exists(stale));
+  CHECK(fpm::Gallery::temporary_files(path).size() == 5);
+  remove_all_in(dir);
+}
+
+// ---- what the writer never writes is refused (docs/gallery-format.md) ----
+
+TEST_CASE("gallery: bytes the writer never writes are refused, naming the field", "[gallery]") {
+  const std::string path = "fpm_test_strict.fpg";
+  small_gallery(6, 2).save(path);
+  const std::vector<char> good = slurp(path);
+  const auto secs = sections(good);
+  const std::uint64_t names_end = secs[10].first + secs[10].second;
+  REQUIRE(good.size() % 4096 == 0);
+  REQUIRE(names_end < good.size());  // (there is padding after the last section)
+  const auto refused_with = [&](const std::vector<char>& b, const std::string& words) {
+    spit(path, b);
+    const std::string m = load_message(path);
+    INFO(m);
+    CHECK(load_error(path) == fpm::ErrorCode::Corrupt);
+    CHECK(m.find(words) != std::string::npos);
+  };
+
+  SECTION("a cut inside the padding after the last section") {
+    for (std::uint64_t cut : {good.size() - 1, names_end + 1, names_end}) {
+      INFO("cut at " << cut);
+      refused_with(std::vector<char>(good.begin(), good.begin() + static_cast<long>(cut)), "truncated");
+    }
+  }
+  SECTION("bytes after the last section's padding") {
+    for (std::size_t extra : {std::size_t{1}, std::size_t{4096}, std::size_t{100000}}) {
+      INFO(extra << " bytes appended");
+      std::vector<char> b = good;
+      b.resize(b.size() + extra, 0);
+      refused_with(b, "trailing bytes: " + std::to_string(extra) + " bytes");
+    }
+  }
+  SECTION("non-zero reserved header bytes") {
+    for (std::size_t at : {std::size_t{56}, std::size_t{63}, std::size_t{64 + 32 * 11}, std::size_t{64 + 32 * 16 - 1},
+                           std::size_t{2000}, std::size_t{4091}}) {
+      INFO("byte " << at);
+      std::vector<char> b = good;
+      b[at] = 1;
+      refresh_checksums(b);
+      refused_with(b, "reserved header byte " + std::to_string(at) + " is 0x01, not zero");
+    }
+  }
+  SECTION("non-zero reserved bytes of a section table entry") {
+    for (int i = 0; i < 11; ++i)
+      for (int k : {24, 31}) {
+        INFO("entry " << i << " byte " << k);
+        std::vector<char> b = good;
+        b[64 + 32 * i + k] = static_cast<char>(0x80);
+        refresh_checksums(b);
+        refused_with(b, "section table entry " + std::to_string(i) + " ('");
+        refused_with(b, "reserved byte " + std::to_string(k) + " is 0x80, not zero");
+      }
+  }
+  SECTION("non-zero padding after a section") {
+    for (int i : {0, 4, 10}) {
+      const std::uint64_t end = secs[i].first + secs[i].second;
+      REQUIRE(end % 4096 != 0);
+      for (std::uint64_t at : {end, (end + 4095) / 4096 * 4096 - 1}) {
+        INFO("byte " << at);
+        std::vector<char> b = good;
+        b[at] = 7;
+        refresh_checksums(b);
+        refused_with(b, "byte " + std::to_string(at) + " in the padding after section '");
+      }
+    }
+  }
+  SECTION("a gap before a section") {
+    // A page of zeros before the subject names, the table pointing there.
+    std::vector<char> b(good.begin(), good.begin() + static_cast<long>(secs[10].first));
+    b.resize(b.size() + 4096, 0);
+    b.insert(b.end(), good.begin() + static_cast<long>(secs[10].first), good.end());
+    const std::uint64_t moved = secs[10].first + 4096;
+    std::memcpy(b.data() + 64 + 32 * 10 + 8, &moved, 8);
+    refresh_checksums(b);
+    refused_with(b, "section 'subject_names' starts at byte " + std::to_string(moved));
+  }
+  SECTION("the unaltered file, its checksums recomputed, loads") {
+    std::vector<char> b = good;
+    refresh_checksums(b);
+    spit(path, b);
+    CHECK(load_message(path) == "loaded");
+  }
+  std::remove(path.c_str());
+}
+
+TEST_CASE("gallery: subject ids with control characters are refused by add and by load", "[gallery]") {
+  const fpm::SyntheticFingers sf;
+  const fpm::EncodedTemplate t = fpm::encode(sf.impression(1, 1, 0));
+  fpm::Gallery g;
+  for (const std::string& bad : {std::string("a\nb"), std::string("a\0b", 3), std::string("\x1b[31mred"),
+                                 std::string("tab\there"), std::string("del\x7f"), std::string("cr\r"),
+                                 std::string(1, '\x1f')}) {
+    INFO("subject of " << bad.size() << " bytes");
+    try {
+      g.add(bad, 1, t);
+      FAIL("added a subject id with a control character");
+    } catch (const fpm::Error& e) {
+      CHECK(e.code() == fpm::ErrorCode::InvalidArgument);
+      CHECK(std::string(e.what()).find("control character") != std::string::npos);
+    }
+  }
+  CHECK(g.size() == 0);
+  CHECK(g.subjects() == 0);
+  // Printable ASCII and UTF-8 stay allowed.
+  for (const std::string& ok : {std::string("Jos\xc3\xa9"), std::string("a b~!"), std::string("\xe6\x8c\x87\xe7\xba\xb9"),
+                                std::string(255, '\xff')})
+    CHECK_NOTHROW(g.add(ok, 1, t));
+  const std::string path = "fpm_test_names.fpg";
+  g.save(path);
+  const fpm::Gallery h = fpm::Gallery::load(path);
+  CHECK(h.entry(0).subject == "Jos\xc3\xa9");
+
+  // A file whose subject name holds one (its checksums rewritten) is refused.
+  const std::vector<char> good = slurp(path);
+  const auto secs = sections(good);
+  // Names section: u32 count, then u8 length + bytes; name 1 is "a b~!".
+  const std::uint64_t name1 = secs[10].first + 4 + 1 + 5 + 1;
+  REQUIRE(std::string(good.data() + name1, 5) == "a b~!");
+  for (char c : {'\0', '\n', '\x1b', '\x7f', '\x01'}) {
+    std::vector<char> b = good;
+    b[name1 + 1] = c;
+    refresh_checksums(b);
+    spit(path, b);
+    const std::string m = load_message(path);
+    INFO(m);
+    CHECK(load_error(path) == fpm::ErrorCode::Corrupt);
+    char byte[8];
+    std::snprintf(byte, sizeof byte, "0x%02x", static_cast<unsigned char>(c));
+    CHECK(m.find(std::string("subject name 1 holds a control character (byte 1 is ") + byte + ")") != std::string::npos);
+  }
   std::remove(path.c_str());
 }

@@ -177,7 +177,7 @@ void add_enroll(CLI::App& app, std::function<int()>* action) {
                   "Put this before every subject id (keeps sets whose file names repeat apart, e.g. db2/)");
   cmd->add_flag("--recursive", args->recursive, "Also read the files in sub-folders of the given folders");
   cmd->add_option("paths", args->paths, "Template files or folders")->required()->check(CLI::ExistingPath);
-  cmd->add_option("--threads", args->threads, "Threads for encoding (default: all cores)");
+  cmd->add_option("--threads", args->threads, "Threads for encoding (default: all cores)")->check(CLI::Range(0, fpm::kMaxEngineThreads));
   cmd->add_flag("--quiet", args->quiet, "No progress bar");
   cmd->callback([args, action] { *action = [args] { return run_enroll(*args); }; });
 }

@@ -91,7 +91,7 @@ void add_eval(CLI::App& app, std::function<int()>* action) {
   cmd->add_option("--csv", args->csv, "Where to write every pair's score")->capture_default_str();
   cmd->add_option("--det", args->det, "Where to write the DET curve (SVG)")->capture_default_str();
   cmd->add_flag("--no-files", args->no_files, "Write neither the CSV nor the SVG");
-  cmd->add_option("--threads", args->threads, "Threads (default: all cores)");
+  cmd->add_option("--threads", args->threads, "Threads (default: all cores)")->check(CLI::Range(0, fpm::kMaxEngineThreads));
   cmd->callback([args, action] { *action = [args] { return run_eval(*args); }; });
 }
 

@@ -1,9 +1,12 @@
-// fpmatch gallery info FILE: counts, memory, and a verified load.
+// fpmatch gallery info FILE: counts, memory, a verified load, and the
+// temporary files that saves of FILE left next to it (reported, never
+// removed here: the next save removes the stale ones).
 #include <sys/stat.h>
 
 #include <chrono>
 #include <cstdio>
 #include <nlohmann/json.hpp>
+#include <vector>
 
 #include "commands.hpp"
 
@@ -16,6 +19,16 @@ struct GalleryInfoArgs {
   bool json = false;
 };
 
+const char* temporary_reason(fpm::GalleryTemporaryFile::State s) {
+  switch (s) {
+    case fpm::GalleryTemporaryFile::State::Stale: return "stale";
+    case fpm::GalleryTemporaryFile::State::InUse: return "in use";
+    case fpm::GalleryTemporaryFile::State::OtherHost: return "other host";
+    case fpm::GalleryTemporaryFile::State::Unrecognised: break;
+  }
+  return "unrecognised";
+}
+
 int run_gallery_info(const GalleryInfoArgs& a) {
   const auto t0 = std::chrono::steady_clock::now();
   const fpm::Gallery g = fpm::Gallery::load(a.file);
@@ -24,7 +37,14 @@ int run_gallery_info(const GalleryInfoArgs& a) {
   ::stat(a.file.c_str(), &st);
   const fpm::GalleryMemory m = g.memory();
   const double file_bytes = static_cast<double>(st.st_size);
+  std::vector<fpm::GalleryTemporaryFile> stale, other;
+  for (auto& t : fpm::Gallery::temporary_files(a.file))
+    (t.state == fpm::GalleryTemporaryFile::State::Stale ? stale : other).push_back(std::move(t));
   if (a.json) {
+    nlohmann::json stale_json = nlohmann::json::array(), other_json = nlohmann::json::array();
+    for (const auto& t : stale) stale_json.push_back({{"file", t.path}, {"bytes", t.bytes}});
+    for (const auto& t : other)
+      other_json.push_back({{"file", t.path}, {"bytes", t.bytes}, {"reason", temporary_reason(t.state)}});
     nlohmann::json j = {{"file", a.file},
                         {"entries", g.size()},
                         {"live_entries", g.live_size()},
@@ -41,8 +61,10 @@ int run_gallery_info(const GalleryInfoArgs& a) {
                                              {"bytes_per_cylinder", fpm::Gallery::layout().bytes_per_cylinder},
                                              {"max_cylinders", fpm::Gallery::layout().max_cylinders}}},
                         {"load_seconds", secs},
-                        {"load_gb_per_second", file_bytes / secs / 1e9}};
-    std::printf("%s\n", j.dump(2).c_str());
+                        {"load_gb_per_second", file_bytes / secs / 1e9},
+                        {"stale_temporary_files", stale_json},
+                        {"other_temporary_files", other_json}};
+    std::printf("%s\n", j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());  // (file names need not be UTF-8)
     return kOk;
   }
   std::printf("%s\n  templates %zu (%zu removed), subjects %zu, cylinders %zu (%.1f per template)\n"
@@ -55,6 +77,16 @@ int run_gallery_info(const GalleryInfoArgs& a) {
               fpm::Gallery::layout().spatial_cells, fpm::Gallery::layout().directional_layers,
               fpm::Gallery::layout().bytes_per_cylinder, fpm::Gallery::layout().max_cylinders, secs,
               file_bytes / secs / 1e9);
+  if (!stale.empty()) {
+    std::printf("  %zu stale temporary file(s) of saves that were killed (the next save removes them):\n", stale.size());
+    for (const auto& t : stale) std::printf("    %s (%.1f MB)\n", t.path.c_str(), static_cast<double>(t.bytes) / 1e6);
+  }
+  if (!other.empty()) {
+    std::printf("  %zu other temporary file(s), left alone (a save in progress, another host, or unrecognised):\n",
+                other.size());
+    for (const auto& t : other)
+      std::printf("    %s (%.1f MB, %s)\n", t.path.c_str(), static_cast<double>(t.bytes) / 1e6, temporary_reason(t.state));
+  }
   return kOk;
 }
 

@@ -98,7 +98,7 @@ void add_synth(CLI::App& app, std::function<int()>* action) {
   cmd->add_option("--probes", args->probes, "Probe records to write")->capture_default_str();
   cmd->add_option("--seed", args->seed, "Random seed (same seed, same data)")->capture_default_str();
   cmd->add_option("--out", args->out, "Output folder")->required();
-  cmd->add_option("--threads", args->threads, "Threads for encoding (default: all cores)");
+  cmd->add_option("--threads", args->threads, "Threads for encoding (default: all cores)")->check(CLI::Range(0, fpm::kMaxEngineThreads));
   cmd->add_flag("--quiet", args->quiet, "No progress bar");
   cmd->callback([args, action] { *action = [args] { return run_synth(*args); }; });
 }

@@ -60,7 +60,7 @@ void InputFlags::add_to(CLI::App* app) {
 
 void EngineFlags::add_to(CLI::App* app) {
   app->add_option("--backend", backend, "auto, cpu or cuda")->capture_default_str();
-  app->add_option("--threads", threads, "CPU threads (default: all cores)")->check(CLI::NonNegativeNumber);
+  app->add_option("--threads", threads, "CPU threads (default: all cores)")->check(CLI::Range(0, fpm::kMaxEngineThreads));
   app->add_option("--devices", devices, "CUDA devices to split the gallery over, e.g. 0,1 (default: 0)")
       ->delimiter(',');
 }

@@ -24,9 +24,15 @@ enum class Backend : std::uint8_t { Auto = 0, Cpu = 1, Cuda = 2 };
 FPM_API const char* backend_name(Backend b) noexcept;  // "auto", "cpu", "cuda"
 FPM_API Backend parse_backend_name(const std::string& name);  // throws InvalidArgument
 
+// The most CPU threads an engine takes (EngineOptions::threads, C
+// fpm_engine_options.threads, CLI --threads): more is refused up front as
+// InvalidArgument. Threads the system cannot start make the constructor
+// throw OutOfMemory (no engine is made), never abort the process.
+constexpr int kMaxEngineThreads = 1024;
+
 struct EngineOptions {
   Backend backend = Backend::Auto;
-  int threads = 0;                  // CPU worker threads; 0 = all cores
+  int threads = 0;                  // CPU worker threads; 0 = all cores; at most kMaxEngineThreads
   SimdLevel simd = SimdLevel::Auto; // CPU matcher
   std::vector<int> devices;         // CUDA devices; empty = device 0. The gallery is split over them by
                                     // subject, in proportion to their free memory (docs/cuda.md).
@@ -35,7 +41,7 @@ struct EngineOptions {
 
 struct SearchOptions {
   std::size_t top_k = 10;  // candidates per probe (at most); 0 is refused
-  float min_score = 0.0f;  // candidates must score at least this
+  float min_score = 0.0f;  // candidates must score at least this; NaN is refused
 };
 
 // One gallery entry found for a probe.

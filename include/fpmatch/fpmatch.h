@@ -6,14 +6,21 @@
  *     *_create / *_decode / *_load and released by *_destroy, which accepts
  *     NULL. A handle used after its destroy is detected and refused with
  *     FPM_E_INVALID_HANDLE (a destroyed address handed out again later
- *     belongs to the new object).
+ *     belongs to the new object). A live handle of another kind (a gallery
+ *     where a template is expected) is refused with FPM_E_WRONG_HANDLE_KIND,
+ *     and a *_destroy of the wrong kind does nothing.
  *   - Every call that can fail returns an fpm_status (FPM_OK = 0); the
  *     values below are frozen. fpm_last_error() gives a message for the
  *     last failure in the calling thread.
  *   - Outputs go to caller-provided memory with its capacity; a too-small
  *     buffer is FPM_E_BUFFER_TOO_SMALL, with the size needed reported where
  *     the function says so. Nothing is written to outputs of a failed call
- *     unless stated.
+ *     unless stated. Sizes whose product (count * capacity elements, and
+ *     those elements' bytes) does not fit in size_t are refused with
+ *     FPM_E_INVALID_ARGUMENT before anything is written.
+ *   - Threads: options.threads is 0 (all cores) to 1024; more is
+ *     FPM_E_INVALID_ARGUMENT; threads the system cannot start make the
+ *     engine call fail with FPM_E_OUT_OF_MEMORY (no engine is made).
  *   - Option structs are initialised with their *_init function, so that
  *     fields added later get defaults.
  *   - Handles may be used from several threads when each thread uses its own
@@ -51,7 +58,8 @@ typedef enum fpm_status {
   FPM_E_UNAVAILABLE = 14,     /* a backend not built or without a usable device (or whose device failed) */
   FPM_E_OUT_OF_MEMORY = 15,
   FPM_E_BUFFER_TOO_SMALL = 16,
-  FPM_E_INVALID_HANDLE = 17   /* NULL where a handle is needed, or a destroyed handle */
+  FPM_E_INVALID_HANDLE = 17,  /* NULL where a handle is needed, or a destroyed handle */
+  FPM_E_WRONG_HANDLE_KIND = 18 /* a live handle of another kind (a gallery passed as a template) */
 } fpm_status;
 
 /* A short, constant name for a status ("ok", "truncated record", ...). */
@@ -148,9 +156,9 @@ typedef enum fpm_backend { FPM_BACKEND_AUTO = 0, FPM_BACKEND_CPU = 1, FPM_BACKEN
 
 typedef struct fpm_engine_options {
   int backend;         /* fpm_backend */
-  int threads;         /* CPU threads, 0 = all cores */
+  int threads;         /* CPU threads, 0 = all cores, at most 1024 */
   const int* devices;  /* CUDA devices, NULL = device 0 */
-  size_t device_count;
+  size_t device_count; /* entries of devices, at most 1024 */
 } fpm_engine_options;
 FPM_API void fpm_engine_options_init(fpm_engine_options* options);
 
@@ -173,7 +181,7 @@ FPM_API fpm_status fpm_engine_remove(fpm_engine* e, size_t index);
 
 typedef struct fpm_search_options {
   size_t top_k;     /* candidates per probe, >= 1 (default 10) */
-  float min_score;  /* leave out candidates below (default 0) */
+  float min_score;  /* leave out candidates below (default 0); NaN is refused */
 } fpm_search_options;
 FPM_API void fpm_search_options_init(fpm_search_options* options);
 

@@ -33,6 +33,22 @@ struct GalleryMemory {
   double bytes_per_entry = 0;       // bytes / live entries
 };
 
+// A temporary file of a save of a gallery file, found next to it: a save in
+// progress, or one killed before its end (docs/gallery-format.md, "Writing").
+struct GalleryTemporaryFile {
+  enum class State {
+    Stale,         // written on this host by a process that no longer runs: the next save removes it
+    InUse,         // written on this host by a process that still runs (a save in progress)
+    OtherHost,     // written on another host or in another pid namespace: never removed
+    Unrecognised,  // no writer in its name (older fpmatch, over-long names): never removed
+  };
+  std::string path;
+  std::uint64_t bytes = 0;
+  State state = State::Unrecognised;
+  std::string host;       // the writer's host as written in the name (%-encoded); empty when unrecognised
+  std::uint64_t pid = 0;  // the writer's pid; 0 when unrecognised
+};
+
 // Progress of long operations: called with (done, total) now and then.
 using ProgressFn = std::function<void(std::size_t done, std::size_t total)>;
 
@@ -46,7 +62,9 @@ class FPM_API Gallery {
   Gallery& operator=(const Gallery&);
 
   // Adds an entry; returns its index. Throws fpm::Error(InvalidArgument) for
-  // an empty or over-long (255 bytes) subject id or a position above 10.
+  // an empty or over-long (255 bytes) subject id, one holding a control
+  // character (a byte below 0x20, or 0x7f; bytes of UTF-8 are fine), or a
+  // position above 10.
   std::size_t add(const std::string& subject, std::uint8_t position, const EncodedTemplate& t);
   // Encodes and adds every view of a record with its own finger position.
   std::size_t add(const std::string& subject, const Template& t);
@@ -69,10 +87,17 @@ class FPM_API Gallery {
   GalleryMemory memory() const noexcept;
 
   // Writes the gallery to `path` atomically (temporary file, flush, rename).
+  // First removes the stale temporary files of earlier saves of `path`
+  // (see temporary_files).
   void save(const std::string& path, const ProgressFn& progress = {}) const;
+  // The temporary files of saves of `path` in its folder, sorted by name;
+  // removes nothing. Never throws (an unreadable folder gives none).
+  static std::vector<GalleryTemporaryFile> temporary_files(const std::string& path);
   // Reads a gallery file, verifying the header, every section checksum and
   // the structure (offsets, indices, cylinder bits within their validity).
-  // A truncated, altered or wrong-version file is refused with
+  // A truncated, altered or wrong-version file, or one with bytes this
+  // library's writer never writes (trailing bytes, non-zero reserved or
+  // padding bytes, control characters in subject ids), is refused with
   // fpm::Error(Corrupt) naming what is wrong; nothing is half-loaded.
   // Unreadable files give fpm::Error(Io).
   static Gallery load(const std::string& path, const ProgressFn& progress = {});

@@ -5,12 +5,18 @@
 #include <mutex>
 #include <new>
 #include <string>
-#include <unordered_set>
+#include <limits>
+#include <unordered_map>
 
 #include "fpmatch/fpmatch.h"
 #include "fpmatch/fpmatch.hpp"
 
+// Every handle starts with its kind, so that a live handle passed where
+// another kind is expected is refused (the registry records kinds too).
+enum class HandleKind : unsigned char { Template = 1, Gallery = 2, Engine = 3 };
+
 struct fpm_template_s {
+  static constexpr HandleKind kind = HandleKind::Template;
   fpm::Template t;
   mutable std::once_flag once;
   mutable fpm::EncodedTemplate encoded;
@@ -20,9 +26,11 @@ struct fpm_template_s {
   }
 };
 struct fpm_gallery_s {
+  static constexpr HandleKind kind = HandleKind::Gallery;
   fpm::Gallery g;
 };
 struct fpm_engine_s {
+  static constexpr HandleKind kind = HandleKind::Engine;
   std::unique_ptr<fpm::Engine> e;
 };
 
@@ -30,24 +38,43 @@ namespace {
 
 thread_local std::string g_last_error;
 
+const char* kind_name(HandleKind k) {
+  switch (k) {
+    case HandleKind::Template: return "template";
+    case HandleKind::Gallery: return "gallery";
+    case HandleKind::Engine: return "engine";
+  }
+  return "unknown";
+}
+
+// Live handles and their kinds. A handle is only dereferenced after the
+// registry has confirmed both.
 class Registry {
  public:
-  void add(const void* p) {
+  void add(const void* p, HandleKind k) {
     std::lock_guard<std::mutex> l(m_);
-    live_.insert(p);
+    live_[p] = k;
   }
-  bool remove(const void* p) {
+  // Removes p if it is live and of kind k; false otherwise (nothing done).
+  bool remove(const void* p, HandleKind k) {
     std::lock_guard<std::mutex> l(m_);
-    return live_.erase(p) > 0;
+    auto it = live_.find(p);
+    if (it == live_.end() || it->second != k) return false;
+    live_.erase(it);
+    return true;
   }
-  bool has(const void* p) {
+  // The kind of a live handle; false when p is not live.
+  bool kind(const void* p, HandleKind* k) {
     std::lock_guard<std::mutex> l(m_);
-    return live_.count(p) > 0;
+    auto it = live_.find(p);
+    if (it == live_.end()) return false;
+    *k = it->second;
+    return true;
   }
 
  private:
   std::mutex m_;
-  std::unordered_set<const void*> live_;
+  std::unordered_map<const void*, HandleKind> live_;
 };
 Registry& registry() {
   static Registry* r = new Registry;  // never destroyed: handles may be released during static teardown
@@ -91,12 +118,30 @@ void need(const T* p, const char* what) {
 template <class H>
 void need_handle(const H* h, const char* what) {
   if (h == nullptr) bad(FPM_E_INVALID_HANDLE, std::string(what) + " is NULL");
-  if (!registry().has(h)) bad(FPM_E_INVALID_HANDLE, std::string(what) + " is not a live handle (destroyed?)");
+  HandleKind k;
+  if (!registry().kind(h, &k)) bad(FPM_E_INVALID_HANDLE, std::string(what) + " is not a live handle (destroyed?)");
+  if (k != H::kind)
+    bad(FPM_E_WRONG_HANDLE_KIND, std::string(what) + " is a " + kind_name(k) + " handle, not a " +
+                                     kind_name(H::kind) + " handle");
 }
 template <class H>
 H* adopt(H* h) {
-  registry().add(h);
+  registry().add(h, H::kind);
   return h;
+}
+template <class H>
+void release(H* h) {
+  if (h && registry().remove(h, H::kind)) delete h;
+}
+
+// count * capacity elements of `element` bytes each must be addressable:
+// refused before the first write otherwise (an overflowing product would
+// put one probe's results over another's, or before the array).
+void need_output_size(size_t count, size_t capacity, size_t element, const char* what) {
+  const size_t max = std::numeric_limits<size_t>::max();
+  if (count > 0 && capacity > max / element / count)
+    bad(FPM_E_INVALID_ARGUMENT, std::string(what) + ": " + std::to_string(count) + " probes x capacity " +
+                                    std::to_string(capacity) + " do not fit in memory");
 }
 
 fpm::DecodeOptions decode_options(const fpm_decode_options* o) {
@@ -135,6 +180,7 @@ fpm::SearchOptions search_options(const fpm_search_options* o, size_t capacity) 
     s.min_score = o->min_score;
   }
   if (s.top_k == 0) bad(FPM_E_INVALID_ARGUMENT, "search options: top_k must be at least 1");
+  if (s.min_score != s.min_score) bad(FPM_E_INVALID_ARGUMENT, "search options: min_score is NaN");
   if (capacity < s.top_k)
     bad(FPM_E_BUFFER_TOO_SMALL, "capacity " + std::to_string(capacity) + " is below top_k " + std::to_string(s.top_k));
   return s;
@@ -146,13 +192,20 @@ void copy_subject(char* dst, const std::string& s) {
   dst[n] = '\0';
 }
 
+constexpr size_t kMaxDevices = 1024;
+
 fpm::EngineOptions engine_options(const fpm_engine_options* o) {
   fpm::EngineOptions e;
   if (!o) return e;
   if (o->backend < FPM_BACKEND_AUTO || o->backend > FPM_BACKEND_CUDA)
     bad(FPM_E_INVALID_ARGUMENT, "engine options: unknown backend " + std::to_string(o->backend));
-  if (o->threads < 0) bad(FPM_E_INVALID_ARGUMENT, "engine options: threads must be >= 0");
+  if (o->threads < 0 || o->threads > fpm::kMaxEngineThreads)
+    bad(FPM_E_INVALID_ARGUMENT, "engine options: threads must be 0 (all cores) to " +
+                                    std::to_string(fpm::kMaxEngineThreads) + ", not " + std::to_string(o->threads));
   if (o->device_count > 0 && o->devices == nullptr) bad(FPM_E_INVALID_ARGUMENT, "engine options: devices is NULL");
+  if (o->device_count > kMaxDevices)
+    bad(FPM_E_INVALID_ARGUMENT, "engine options: device_count " + std::to_string(o->device_count) +
+                                    " is above " + std::to_string(kMaxDevices));
   e.backend = static_cast<fpm::Backend>(o->backend);
   e.threads = o->threads;
   e.devices.assign(o->devices, o->devices + o->device_count);
@@ -167,6 +220,7 @@ const char* fpm_status_string(fpm_status s) {
   switch (s) {
     case FPM_E_BUFFER_TOO_SMALL: return "buffer too small";
     case FPM_E_INVALID_HANDLE: return "invalid handle";
+    case FPM_E_WRONG_HANDLE_KIND: return "wrong handle kind";
     default:
       if (static_cast<int>(s) >= 0 && static_cast<int>(s) <= static_cast<int>(fpm::ErrorCode::OutOfMemory))
         return fpm::error_code_name(static_cast<fpm::ErrorCode>(static_cast<int>(s)));
@@ -210,9 +264,7 @@ fpm_status fpm_template_load(const char* path, const fpm_decode_options* options
   });
 }
 
-void fpm_template_destroy(fpm_template* t) {
-  if (t && registry().remove(t)) delete t;
-}
+void fpm_template_destroy(fpm_template* t) { release(t); }
 
 fpm_status fpm_template_get_info(const fpm_template* t, fpm_template_info* info) {
   return guarded([&] {
@@ -311,9 +363,7 @@ fpm_status fpm_gallery_save(const fpm_gallery* g, const char* path) {
   });
 }
 
-void fpm_gallery_destroy(fpm_gallery* g) {
-  if (g && registry().remove(g)) delete g;
-}
+void fpm_gallery_destroy(fpm_gallery* g) { release(g); }
 
 fpm_status fpm_gallery_add(fpm_gallery* g, const char* subject, int position, const fpm_template* t, size_t* index) {
   return guarded([&] {
@@ -392,9 +442,7 @@ fpm_status fpm_engine_load(const char* path, const fpm_engine_options* options, 
   });
 }
 
-void fpm_engine_destroy(fpm_engine* e) {
-  if (e && registry().remove(e)) delete e;
-}
+void fpm_engine_destroy(fpm_engine* e) { release(e); }
 
 fpm_status fpm_engine_backend(const fpm_engine* e, int* backend) {
   return guarded([&] {
@@ -451,6 +499,7 @@ fpm_status fpm_engine_search(fpm_engine* e, const fpm_template* const* probes, s
       need(found, "found");
     }
     const fpm::SearchOptions so = search_options(options, capacity);
+    need_output_size(count, capacity, sizeof(fpm_candidate), "search");
     std::vector<fpm::EncodedTemplate> ps;
     for (size_t i = 0; i < count; ++i) {
       need_handle(probes[i], "probe");
@@ -483,10 +532,13 @@ fpm_status fpm_engine_search_subjects(fpm_engine* e, const fpm_finger* fingers, 
       need(found, "found");
     }
     const fpm::SearchOptions so = search_options(options, capacity);
+    need_output_size(count, capacity, sizeof(fpm_subject_candidate), "search_subjects");
     std::vector<std::vector<fpm::FingerProbe>> ps(count);
     size_t k = 0;
     for (size_t p = 0; p < count; ++p) {
       if (fingers_per_probe[p] == 0) bad(FPM_E_INVALID_ARGUMENT, "probe " + std::to_string(p) + " has no fingers");
+      if (fingers_per_probe[p] > std::numeric_limits<size_t>::max() / sizeof(fpm_finger) - k)
+        bad(FPM_E_INVALID_ARGUMENT, "search_subjects: the fingers of the probes add up past the address space");
       for (size_t f = 0; f < fingers_per_probe[p]; ++f, ++k) {
         need_handle(fingers[k].t, "finger template");
         if (fingers[k].position < 0 || fingers[k].position > 10)

@@ -1,19 +1,37 @@
 #include "cpu/thread_pool.hpp"
 
+#include <string>
+
+#include "fpmatch/error.hpp"
+
 namespace fpm::detail {
 
 ThreadPool::ThreadPool(unsigned workers) {
-  for (unsigned i = 0; i < workers; ++i) threads_.emplace_back([this] { worker_loop(); });
+  // A thread the system cannot start (EAGAIN: thread or memory limits) is an
+  // error for the caller, after the ones already started are stopped; left
+  // to std::thread it would end the process in std::terminate.
+  try {
+    threads_.reserve(workers);
+    for (unsigned i = 0; i < workers; ++i) threads_.emplace_back([this] { worker_loop(); });
+  } catch (const std::exception& e) {
+    const std::size_t started = threads_.size();
+    stop_all();
+    throw Error(ErrorCode::OutOfMemory, "cannot start " + std::to_string(workers) + " worker threads (" +
+                                            std::to_string(started) + " started): " + e.what());
+  }
 }
 
-ThreadPool::~ThreadPool() {
+void ThreadPool::stop_all() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     stop_ = true;
   }
   wake_.notify_all();
   for (auto& t : threads_) t.join();
+  threads_.clear();
 }
+
+ThreadPool::~ThreadPool() { stop_all(); }
 
 void ThreadPool::work_on(Job& job) {
   for (;;) {

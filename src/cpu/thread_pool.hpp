@@ -39,6 +39,7 @@ class ThreadPool {
     std::atomic<bool> failed{false};
   };
   static void work_on(Job& job);
+  void stop_all();  // stops and joins the workers
   void worker_loop();
 
   std::mutex mutex_;

@@ -7,7 +7,8 @@
 #include <map>
 #include <mutex>
 #include <numeric>
-#include <shared_mutex>
+#include <cmath>
+#include <shared_mutex>  // std::shared_lock
 #include <thread>
 
 #include "cpu/match_views.hpp"
@@ -18,6 +19,7 @@
 #include "fpmatch/runtime.hpp"
 #include "gallery/gallery_data.hpp"
 #include "mcc/encoded.hpp"
+#include "util/writer_preferring_mutex.hpp"
 
 namespace fpm {
 
@@ -68,7 +70,9 @@ struct Engine::Impl {
   SimdLevel simd = SimdLevel::Scalar;
   std::unique_ptr<detail::ThreadPool> pool;
   unsigned threads = 1;
-  mutable std::shared_mutex lock;  // searches share it; add/remove take it alone
+  // Searches share it; add/remove take it alone, ahead of searches that
+  // arrive after them (a writer waits at most for the searches running).
+  mutable detail::WriterPreferringMutex lock;
   mutable std::atomic<std::uint64_t> comparisons{0};
 
   // Subject -> live entries (CSR), subjects by name; rebuilt after changes.
@@ -232,7 +236,10 @@ struct Engine::Impl {
 Engine::Engine(Gallery gallery, const EngineOptions& options) : impl_(std::make_unique<Impl>()) {
   impl_->gallery = std::move(gallery);
   impl_->options = options;
-  if (options.threads < 0) throw Error(ErrorCode::InvalidArgument, "engine: threads must be >= 0");
+  if (options.threads < 0 || options.threads > kMaxEngineThreads)
+    throw Error(ErrorCode::InvalidArgument, "engine: threads must be 0 (all cores) to " +
+                                                std::to_string(kMaxEngineThreads) + ", not " +
+                                                std::to_string(options.threads));
   impl_->simd = cpu_resolve(options.simd);
   if (options.backend != Backend::Cpu) {
     impl_->build_subject_index();
@@ -269,7 +276,8 @@ std::uint64_t Engine::comparisons() const noexcept { return impl_->comparisons.l
 std::vector<std::vector<Candidate>> Engine::search(const std::vector<EncodedTemplate>& probes,
                                                    const SearchOptions& options) const {
   if (options.top_k == 0) throw Error(ErrorCode::InvalidArgument, "search: top_k must be at least 1");
-  std::shared_lock<std::shared_mutex> guard(impl_->lock);
+  if (std::isnan(options.min_score)) throw Error(ErrorCode::InvalidArgument, "search: min_score is NaN");
+  std::shared_lock<detail::WriterPreferringMutex> guard(impl_->lock);
   const Gallery::Data& d = impl_->gallery.data();
   const std::size_t E = d.size(), P = probes.size();
   std::vector<std::vector<Candidate>> out(P);
@@ -330,13 +338,14 @@ std::vector<std::vector<Candidate>> Engine::search(const std::vector<EncodedTemp
 
 std::vector<std::vector<SubjectCandidate>> Engine::search_subjects(
     const std::vector<std::vector<FingerProbe>>& probes, const SearchOptions& options) const {
+  if (std::isnan(options.min_score)) throw Error(ErrorCode::InvalidArgument, "search_subjects: min_score is NaN");
   if (options.top_k == 0) throw Error(ErrorCode::InvalidArgument, "search: top_k must be at least 1");
   for (const auto& p : probes) {
     if (p.empty()) throw Error(ErrorCode::InvalidArgument, "search_subjects: a probe without fingers");
     for (const FingerProbe& f : p)
       if (f.position > 10) throw Error(ErrorCode::InvalidArgument, "search_subjects: finger position above 10");
   }
-  std::shared_lock<std::shared_mutex> guard(impl_->lock);
+  std::shared_lock<detail::WriterPreferringMutex> guard(impl_->lock);
   impl_->build_subject_index();
   const Gallery::Data& d = impl_->gallery.data();
   const detail::SubjectIndex& index = impl_->index;
@@ -425,27 +434,27 @@ std::vector<std::vector<SubjectCandidate>> Engine::search_subjects(
 }
 
 std::size_t Engine::add(const std::string& subject, std::uint8_t position, const EncodedTemplate& t) {
-  std::unique_lock<std::shared_mutex> guard(impl_->lock);
+  std::unique_lock<detail::WriterPreferringMutex> guard(impl_->lock);
   const std::size_t i = impl_->gallery.add(subject, position, t);
   impl_->invalidate();
   return i;
 }
 
 void Engine::remove(std::size_t index) {
-  std::unique_lock<std::shared_mutex> guard(impl_->lock);
+  std::unique_lock<detail::WriterPreferringMutex> guard(impl_->lock);
   impl_->gallery.remove(index);
   impl_->invalidate();
 }
 
 std::size_t Engine::remove_subject(const std::string& subject) {
-  std::unique_lock<std::shared_mutex> guard(impl_->lock);
+  std::unique_lock<detail::WriterPreferringMutex> guard(impl_->lock);
   const std::size_t n = impl_->gallery.remove_subject(subject);
   impl_->invalidate();
   return n;
 }
 
 void Engine::with_gallery(const std::function<void(const Gallery&)>& f) const {
-  std::shared_lock<std::shared_mutex> guard(impl_->lock);
+  std::shared_lock<detail::WriterPreferringMutex> guard(impl_->lock);
   f(impl_->gallery);
 }
 

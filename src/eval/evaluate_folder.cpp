@@ -5,6 +5,8 @@
 #include <atomic>
 #include <thread>
 
+#include "util/run_threads.hpp"
+#include "fpmatch/engine.hpp"
 #include "fpmatch/error.hpp"
 #include "fpmatch/evaluation.hpp"
 #include "fpmatch/matcher.hpp"
@@ -60,6 +62,9 @@ Evaluation evaluate_folders(const std::vector<std::string>& dirs, const DecodeOp
   for (std::uint32_t a = 0; a < n; ++a)
     for (std::uint32_t b = a + 1; b < n; ++b) ev.pairs.push_back({a, b, ev.fingers[a] == ev.fingers[b], 0.0f});
 
+  if (threads < 0 || threads > kMaxEngineThreads)
+    throw Error(ErrorCode::InvalidArgument, "evaluate: threads must be 0 (all cores) to " +
+                                                std::to_string(kMaxEngineThreads));
   unsigned workers = threads > 0 ? static_cast<unsigned>(threads) : std::max(1u, std::thread::hardware_concurrency());
   workers = std::min<unsigned>(workers, static_cast<unsigned>(std::max<std::size_t>(1, ev.pairs.size() / 64)));
   std::atomic<std::size_t> next{0};
@@ -72,10 +77,7 @@ Evaluation evaluate_folders(const std::vector<std::string>& dirs, const DecodeOp
       for (std::size_t p = start; p < end; ++p) ev.pairs[p].score = m.match(encoded[ev.pairs[p].a], encoded[ev.pairs[p].b]);
     }
   };
-  std::vector<std::thread> pool;
-  for (unsigned w = 1; w < workers; ++w) pool.emplace_back(work);
-  work();
-  for (auto& t : pool) t.join();
+  detail::run_threads(workers - 1, work);
 
   auto rates_of = [&](const std::string& what, auto&& keep) {
     std::vector<float> genuine, impostor;

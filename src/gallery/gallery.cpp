@@ -1,5 +1,6 @@
 #include "gallery/gallery_data.hpp"
 
+#include <cstdio>
 #include <numeric>
 
 #include "fpmatch/error.hpp"
@@ -59,6 +60,12 @@ void Gallery::reserve(std::size_t entries, std::size_t cylinders) {
 std::size_t Gallery::add(const std::string& subject, std::uint8_t position, const EncodedTemplate& t) {
   if (subject.empty() || subject.size() > 255)
     throw Error(ErrorCode::InvalidArgument, "gallery: a subject id must be 1-255 bytes");
+  if (const std::size_t at = Data::control_byte(subject.data(), subject.size()); at != std::string::npos) {
+    char byte[8];
+    std::snprintf(byte, sizeof byte, "0x%02x", static_cast<unsigned char>(subject[at]));
+    throw Error(ErrorCode::InvalidArgument, "gallery: a subject id must not hold control characters (byte " +
+                                                std::to_string(at) + " is " + byte + ")");
+  }
   if (position > 10)
     throw Error(ErrorCode::InvalidArgument, "gallery: finger position " + std::to_string(position) + " (valid: 0-10)");
   Data& d = *d_;

@@ -50,6 +50,17 @@ struct Gallery::Data {
   }
   std::uint32_t intern_subject(const std::string& s);
   void rebuild_subject_index();
+
+  // The position of the first control character (a byte below 0x20, or
+  // 0x7f) of a subject id, or npos. Such ids are refused (add, load): they
+  // would reach terminals, logs and JSON. Bytes from 0x80 (UTF-8) are fine.
+  static std::size_t control_byte(const char* s, std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto c = static_cast<unsigned char>(s[i]);
+      if (c < 0x20 || c == 0x7f) return i;
+    }
+    return std::string::npos;
+  }
 };
 
 }  // namespace fpm

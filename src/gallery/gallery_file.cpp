@@ -88,7 +88,34 @@ std::vector<unsigned char> names_blob(const std::vector<std::string>& names) {
   throw Error(ErrorCode::Corrupt, "gallery file '" + path + "' refused: " + what);
 }
 
+std::string hex_byte(unsigned char c) {
+  static const char digits[] = "0123456789abcdef";
+  return std::string("0x") + digits[c >> 4] + digits[c & 15];
+}
+
 }  // namespace
+
+std::vector<GalleryTemporaryFile> Gallery::temporary_files(const std::string& path) {
+  std::vector<GalleryTemporaryFile> out;
+  try {
+    for (const detail::AtomicFile::Temporary& t : detail::AtomicFile::temporaries(path)) {
+      GalleryTemporaryFile f;
+      f.path = t.path;
+      f.bytes = t.bytes;
+      f.host = t.host;
+      f.pid = t.pid;
+      using S = detail::AtomicFile::Temporary::State;
+      f.state = t.state == S::Stale     ? GalleryTemporaryFile::State::Stale
+                : t.state == S::Running ? GalleryTemporaryFile::State::InUse
+                : t.state == S::OtherHost ? GalleryTemporaryFile::State::OtherHost
+                                          : GalleryTemporaryFile::State::Unrecognised;
+      out.push_back(std::move(f));
+    }
+  } catch (...) {  // (only an allocation can fail)
+    return {};
+  }
+  return out;
+}
 
 Gallery::Layout Gallery::layout() noexcept {
   return {kFormatVersion, mcc::kNs, mcc::kNd, mcc::kBytesPerCylinder, mcc::kMaxCylinders};
@@ -430,12 +457,57 @@ Gallery Gallery::load(const std::string& path, const ProgressFn& progress) {
     if (p >= names_bytes) corrupt(path, "subject names end early");
     const std::size_t len = names[p++];
     if (len == 0 || p + len > names_bytes) corrupt(path, "subject name " + std::to_string(s) + " is empty or runs past its section");
-    d.subject_names.emplace_back(reinterpret_cast<const char*>(names + p), len);
+    const char* const name = reinterpret_cast<const char*>(names + p);
+    if (const std::size_t at = Data::control_byte(name, len); at != std::string::npos)
+      corrupt(path, "subject name " + std::to_string(s) + " holds a control character (byte " + std::to_string(at) +
+                        " is " + hex_byte(static_cast<unsigned char>(name[at])) + ")");
+    d.subject_names.emplace_back(name, len);
     p += len;
   }
   if (p != names_bytes) corrupt(path, "bytes after the last subject name");
   d.rebuild_subject_index();
   if (d.subject_index.size() != d.subject_names.size()) corrupt(path, "a subject id appears twice");
+  // Last, what the writer alone guarantees: nothing it leaves zero is set,
+  // no gaps, no bytes beyond the end. (Checked after everything that makes
+  // the content safe to use, so that a refusal here never hides a problem
+  // of those, and the fuzz corpus still reaches them.)
+  const auto reserved = [&](std::size_t from, std::size_t to) {
+    for (std::size_t i = from; i < to; ++i)
+      if (header[i] != 0)
+        corrupt(path, "reserved header byte " + std::to_string(i) + " is " + hex_byte(header[i]) + ", not zero");
+  };
+  reserved(56, 64);
+  for (std::uint32_t i = 0; i < count; ++i) {
+    const unsigned char* e = header + 64 + 32 * i;
+    for (int k = 24; k < 32; ++k)
+      if (e[k] != 0)
+        corrupt(path, "section table entry " + std::to_string(i) + " ('" + section_name(i + 1) + "'): reserved byte " +
+                          std::to_string(k) + " is " + hex_byte(e[k]) + ", not zero");
+  }
+  reserved(64 + 32 * std::size_t{count}, kHeaderBytes - 4);
+  // Each section starts where the one before it ends, rounded up to 4096.
+  std::uint64_t end = kHeaderBytes;
+  for (std::uint32_t i = 0; i < count; ++i) {
+    if (secs[i].offset != align_up(end))
+      corrupt(path, std::string("section '") + section_name(secs[i].id) + "' starts at byte " +
+                        std::to_string(secs[i].offset) + "; the one before it ends at " + std::to_string(end) +
+                        ", so it must start at " + std::to_string(align_up(end)));
+    end = secs[i].offset + secs[i].bytes;
+  }
+  // The file ends where the last section's padding does: a cut in the
+  // padding, and anything appended, show.
+  if (in.size() < align_up(end))
+    corrupt(path, "truncated: the file has " + std::to_string(in.size()) +
+                      " bytes, the padding after the last section ends at byte " + std::to_string(align_up(end)));
+  if (in.size() > align_up(end))
+    corrupt(path, "trailing bytes: " + std::to_string(in.size() - align_up(end)) +
+                      " bytes after the end of the last section's padding (byte " + std::to_string(align_up(end)) + ")");
+  // The padding after each section (no checksum covers it) is zeros.
+  for (std::uint32_t i = 0; i < count; ++i)
+    for (std::uint64_t b = secs[i].offset + secs[i].bytes; b < align_up(secs[i].offset + secs[i].bytes); ++b)
+      if (base[b] != 0)
+        corrupt(path, std::string("byte ") + std::to_string(b) + " in the padding after section '" +
+                          section_name(secs[i].id) + "' is " + hex_byte(base[b]) + ", not zero");
   return g;
 }
 

@@ -236,6 +236,68 @@ int main(void) {
   CHECK(fpm_engine_remove(e, idx) == FPM_OK);
   CHECK(fpm_engine_remove(e, 12345) == FPM_E_INVALID_ARGUMENT);
 
+  /* Sizes whose product overflows are refused before anything is written:
+   * with capacity near 2^63 and 3 probes, or SIZE_MAX, the outputs of one
+   * probe would otherwise land over another's or before the array. */
+  {
+    const fpm_template* three[3] = {probe, a2, b};
+    size_t found3[3] = {7, 7, 7};
+    fpm_candidate sentinel[4];
+    memset(sentinel, 0x5a, sizeof sentinel);
+    const size_t huge[3] = {(size_t)1 << 63, SIZE_MAX, SIZE_MAX / sizeof(fpm_candidate) / 2};
+    for (int h = 0; h < 3; ++h) {
+      CHECK(fpm_engine_search(e, three, 3, &so, sentinel, huge[h], found3) == FPM_E_INVALID_ARGUMENT);
+      CHECK(found3[0] == 7 && found3[1] == 7 && found3[2] == 7);
+      CHECK(((unsigned char*)sentinel)[0] == 0x5a);
+      if (h < 2) /* huge[2] fits 2 x sizeof(fpm_subject_candidate): not an overflow there */
+        CHECK(fpm_engine_search_subjects(e, fingers, per_probe, 2, &so, sc, huge[h], found) == FPM_E_INVALID_ARGUMENT);
+    }
+    size_t per_huge[2] = {SIZE_MAX, 2};
+    CHECK(fpm_engine_search_subjects(e, fingers, per_huge, 2, &so, sc, 3, found) == FPM_E_INVALID_ARGUMENT);
+    /* NaN min_score is refused, not silently empty. */
+    fpm_search_options nan_so = so;
+    nan_so.min_score = nanf("");
+    CHECK(fpm_engine_search(e, probes, 1, &nan_so, out, 4, found) == FPM_E_INVALID_ARGUMENT);
+  }
+
+  /* Handles of the wrong kind are refused with their own status; a destroy
+   * of the wrong kind does nothing. */
+  {
+    fpm_template_info ti;
+    CHECK(fpm_template_get_info((const fpm_template*)g, &ti) == FPM_E_WRONG_HANDLE_KIND);
+    CHECK(fpm_template_get_info((const fpm_template*)e, &ti) == FPM_E_WRONG_HANDLE_KIND);
+    CHECK(fpm_gallery_counts((const fpm_gallery*)a, &entries, NULL, NULL) == FPM_E_WRONG_HANDLE_KIND);
+    CHECK(fpm_gallery_add(g, "x", 1, (const fpm_template*)g, NULL) == FPM_E_WRONG_HANDLE_KIND);
+    CHECK(fpm_engine_backend((const fpm_engine*)g, &backend) == FPM_E_WRONG_HANDLE_KIND);
+    CHECK(fpm_engine_search((fpm_engine*)a, probes, 1, &so, out, 4, found) == FPM_E_WRONG_HANDLE_KIND);
+    const fpm_template* wrong[1] = {(const fpm_template*)e};
+    CHECK(fpm_engine_search(e, wrong, 1, &so, out, 4, found) == FPM_E_WRONG_HANDLE_KIND);
+    CHECK(fpm_verify(a, (const fpm_template*)g, &same, NULL) == FPM_E_WRONG_HANDLE_KIND);
+    CHECK(strstr(fpm_last_error(), "gallery") != NULL);
+    fpm_template_destroy((fpm_template*)g); /* ignored: g is a gallery */
+    fpm_engine_destroy((fpm_engine*)a);     /* ignored: a is a template */
+    CHECK(fpm_gallery_counts(g, &entries, NULL, NULL) == FPM_OK);
+    CHECK(fpm_template_get_info(a, &ti) == FPM_OK);
+    CHECK(strcmp(fpm_status_string(FPM_E_WRONG_HANDLE_KIND), "wrong handle kind") == 0);
+  }
+
+  /* Thread counts: an unreasonable one is refused up front. */
+  {
+    fpm_engine_options to;
+    fpm_engine_options_init(&to);
+    to.backend = FPM_BACKEND_CPU;
+    fpm_engine* et = NULL;
+    to.threads = 1025;
+    CHECK(fpm_engine_create(g, &to, &et) == FPM_E_INVALID_ARGUMENT && et == NULL);
+    to.threads = 2147483647;
+    CHECK(fpm_engine_create(g, &to, &et) == FPM_E_INVALID_ARGUMENT && et == NULL);
+    to.threads = 0;
+    to.device_count = (size_t)1 << 40;
+    const int dev0 = 0;
+    to.devices = &dev0;
+    CHECK(fpm_engine_create(g, &to, &et) == FPM_E_INVALID_ARGUMENT && et == NULL);
+  }
+
   /* Use after destroy is refused, destroy accepts NULL and repeats. */
   fpm_template_destroy(probe);
   CHECK(fpm_template_get_info(probe, &info) == FPM_E_INVALID_HANDLE);

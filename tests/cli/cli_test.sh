@@ -328,6 +328,33 @@ gallery)
   head -c 5000 syn/gallery.fpg > cut.fpg
   expect_exit 3 "$fpm" gallery info cut.fpg
   grep -q "truncated" err.txt || fail "a truncated gallery is not named as such"
+  # Temporary files of saves (docs/gallery-format.md, "Writing"): one of a
+  # killed save (a pid that has exited, on this host) and one of a save in
+  # progress (this shell's pid). info reports both and removes nothing; the
+  # next save removes the stale one only.
+  python3 - <<'PY' || fail "cannot make the temporary files"
+import os, subprocess
+host = "".join(chr(b) if chr(b).isalnum() and b < 128 or chr(b) in "._-" else "%%%02X" % b
+               for b in os.uname().nodename.encode())
+ns = os.stat("/proc/self/ns/pid").st_ino
+p = subprocess.Popen(["true"]); p.wait()
+open("syn/gallery.fpg.tmp.%s.%d.%d.AbC123" % (host, ns, p.pid), "wb").write(b"x" * 1000)
+open("syn/gallery.fpg.tmp.%s.%d.%d.XyZ789" % (host, ns, os.getppid()), "wb").write(b"x")
+PY
+  expect_exit 0 "$fpm" gallery info --json syn/gallery.fpg
+  python3 - <<'PY' || fail "gallery info --json does not report the temporary files: $(cat out.txt)"
+import json
+j = json.load(open("out.txt"))
+s, o = j["stale_temporary_files"], j["other_temporary_files"]
+assert len(s) == 1 and s[0]["file"].endswith(".AbC123") and s[0]["bytes"] == 1000, s
+assert len(o) == 1 and o[0]["file"].endswith(".XyZ789") and o[0]["reason"] == "in use", o
+PY
+  expect_exit 0 "$fpm" gallery info syn/gallery.fpg
+  grep -q "1 stale temporary file" out.txt || fail "gallery info does not report a stale temporary file: $(cat out.txt)"
+  ls syn/gallery.fpg.tmp.*.AbC123 >/dev/null 2>&1 || fail "gallery info removed a temporary file"
+  expect_exit 0 "$fpm" enroll --gallery syn/gallery.fpg --append --quiet --subject extra "$(ls syn/probes/* | head -n 1)"
+  ls syn/gallery.fpg.tmp.*.AbC123 >/dev/null 2>&1 && fail "a save left a stale temporary file"
+  ls syn/gallery.fpg.tmp.*.XyZ789 >/dev/null 2>&1 || fail "a save removed the temporary file of a running process"
   ;;
 *) fail "unknown case $case_name" ;;
 esac
