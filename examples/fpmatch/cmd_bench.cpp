@@ -122,7 +122,7 @@ int run_bench(const BenchArgs& a) {
     j["device_free_bytes"] = on_device ? nlohmann::json(device_free) : nlohmann::json(nullptr);
     if (!note.empty()) std::fprintf(stderr, "fpmatch: %s\n", note.c_str());
     if (!backend.empty()) std::fprintf(stderr, "fpmatch: %s\n", backend.c_str());
-    std::printf("%s\n", j.dump(2).c_str());
+    print_json(j);
     return kOk;
   }
   std::printf("%s backend, %zu threads, batches of %zu probes against %zu templates%s\n"

@@ -62,7 +62,7 @@ int run_table(const TableArgs& a) {
                         {"thresholds", nlohmann::json::array()}};
     for (double f : fmrs)
       if (f >= info.lowest_fmr) j["thresholds"].push_back({{"fmr", f}, {"threshold", fpm::threshold_for_fmr(f)}});
-    std::printf("%s\n", j.dump(2).c_str());
+    print_json(j);
     return kOk;
   }
   std::printf("calibration: %s\nlowest FMR it can show: %.2e; estimates below %.2e rest on fewer than 10 scores\n\n",

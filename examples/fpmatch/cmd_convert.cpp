@@ -29,7 +29,17 @@ int run_convert(const ConvertArgs& a) {
     std::fprintf(stderr, "fpmatch: note: .xyt holds one view; writing view 0 of %zu\n", views.size());
     views.resize(1);
   }
-  const std::vector<std::uint8_t> bytes = fpm::encode(views, to, eo);
+  // What the target format cannot hold (more views, view numbers or
+  // coordinates than it has room for) is neither a bad command line nor an
+  // undecodable input: its own exit code.
+  std::vector<std::uint8_t> bytes;
+  try {
+    bytes = fpm::encode(views, to, eo);
+  } catch (const fpm::Error& e) {
+    std::fprintf(stderr, "fpmatch: error: '%s' cannot be written as %s: %s\n", a.input.c_str(), fpm::format_name(to),
+                 e.what());
+    return kCannotWrite;
+  }
   fpm::write_file_atomic(a.output, bytes.data(), bytes.size());
   std::printf("%s (%s, %zu view%s) -> %s (%s, %zu bytes)\n", a.input.c_str(), fpm::format_name(rec.format),
               rec.views.size(), rec.views.size() == 1 ? "" : "s", a.output.c_str(), fpm::format_name(to),

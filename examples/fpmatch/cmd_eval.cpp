@@ -70,7 +70,7 @@ int run_eval(const EvalArgs& a) {
       j["scores_csv"] = a.csv;
       j["det_svg"] = a.det;
     }
-    std::printf("%s\n", j.dump(2).c_str());
+    print_json(j);
     return kOk;
   }
   for (std::size_t f = 0; f < a.dirs.size(); ++f) print_rates(a.dirs[f], ev.folder_rates[f]);

@@ -64,7 +64,7 @@ int run_gallery_info(const GalleryInfoArgs& a) {
                         {"load_gb_per_second", file_bytes / secs / 1e9},
                         {"stale_temporary_files", stale_json},
                         {"other_temporary_files", other_json}};
-    std::printf("%s\n", j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());  // (file names need not be UTF-8)
+    print_json(j);  // (file names need not be UTF-8)
     return kOk;
   }
   std::printf("%s\n  templates %zu (%zu removed), subjects %zu, cylinders %zu (%.1f per template)\n"

@@ -85,7 +85,7 @@ int run_info(const InfoArgs& a) {
       if (status == kOk || code == kIo) status = code;
     }
   }
-  if (a.json) std::printf("%s\n", all.dump(2).c_str());
+  if (a.json) print_json(all);
   return status;
 }
 

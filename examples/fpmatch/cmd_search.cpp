@@ -129,7 +129,7 @@ int run_search(const SearchArgs& a) {
                               {"comparisons", engine.comparisons()},
                               {"seconds", secs},
                               {"probes", out}};
-    std::printf("%s\n", j.dump(2).c_str());
+    print_json(j);
   } else {
     print_text(out, a.subjects);
   }

@@ -38,7 +38,7 @@ int run_verify(const VerifyArgs& a) {
                         {"cylinders_a", ea.cylinders()},
                         {"cylinders_b", eb.cylinders()}};
     put_fmr(j, f);
-    std::printf("%s\n", j.dump(2).c_str());
+    print_json(j);
     return kOk;
   }
   std::printf("score %.6f\n", score);

@@ -19,6 +19,7 @@ enum Exit : int {
   kIo = 4,           // a file could not be read or written
   kUnavailable = 5,  // the requested backend or device is unavailable
   kOutOfMemory = 6,  // not enough (device) memory for the request
+  kCannotWrite = 7,  // the input cannot be written in the requested format
 };
 
 // -v/--verbose, a global flag: the CUDA runtime's own reasons and other
@@ -62,6 +63,10 @@ void put_fmr(nlohmann::json& j, const fpm::FmrEstimate& f);
 // found none, with the CUDA runtime's reason under --verbose; else the
 // reason devices were left out or CUDA was not used.
 std::string backend_note(const fpm::Engine& engine);
+// Prints JSON on standard output, indented. Bytes that are not UTF-8 (file
+// names, subject ids and header text come from outside) are replaced by
+// U+FFFD instead of making the dump throw.
+void print_json(const nlohmann::json& j);
 // Header values for JSON: numbers where the text is a decimal integer
 // (counts, sizes, resolutions), strings otherwise (hex ids, versions with
 // leading zeros, dates, text).

@@ -140,7 +140,8 @@ FPM_API fpm_status fpm_gallery_create(fpm_gallery** out);
 FPM_API fpm_status fpm_gallery_load(const char* path, fpm_gallery** out);
 FPM_API fpm_status fpm_gallery_save(const fpm_gallery* g, const char* path);
 FPM_API void fpm_gallery_destroy(fpm_gallery* g);
-/* Adds a template under a subject id (1-255 bytes); position -1 takes the
+/* Adds a template under a subject id (1-255 bytes, no control characters:
+ * none below 0x20, nor 0x7f); position -1 takes the
  * template's own finger position. *index (may be NULL) receives the entry. */
 FPM_API fpm_status fpm_gallery_add(fpm_gallery* g, const char* subject, int position, const fpm_template* t,
                                    size_t* index);

@@ -49,7 +49,9 @@ std::vector<std::uint8_t> read_file_limited(const std::string& path, std::size_t
   std::vector<std::uint8_t> out;
   if (S_ISREG(st.st_mode)) {
     if (static_cast<std::uint64_t>(st.st_size) > limit)
-      throw Error(ErrorCode::InvalidArgument, "'" + path + "' is " + std::to_string(st.st_size) +
+      // A property of the input, not of the call: OutOfRange, like any
+      // other value beyond what a record may hold.
+      throw Error(ErrorCode::OutOfRange, "'" + path + "' is " + std::to_string(st.st_size) +
                                                   " bytes, more than the " + std::to_string(limit) +
                                                   "-byte limit for this kind of file");
     out.reserve(static_cast<std::size_t>(st.st_size));

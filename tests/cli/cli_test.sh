@@ -89,6 +89,16 @@ errors)
   expect_exit 3 "$fpm" info --format iso2011 v2005.ist
   grep -q 'found " 20\\0"' err.txt || fail "version bytes are not escaped: $(cat err.txt)"
   LC_ALL=C grep -q '[^[:print:]]' err.txt && fail "an error message holds unprintable bytes"
+  # An input larger than any record: bad input (3), not a bad command line.
+  truncate -s 70M huge.ist
+  expect_exit 3 "$fpm" info huge.ist
+  grep -q "byte limit" err.txt || fail "oversized input: $(cat err.txt)"
+  # What the target format cannot hold: its own code (7).
+  python3 -c "
+for i in range(300): print(20 + (i * 7) % 280, 20 + (i * 13) % 380, (i * 37) % 360, 50)" > many.xyt
+  expect_exit 7 "$fpm" convert many.xyt many.ist --to iso2005 --image-size 300x400
+  grep -q "cannot be written as iso2005" err.txt || fail "encode refusal: $(cat err.txt)"
+  [ ! -e many.ist ] || fail "a refused convert wrote a file"
   ;;
 version)
   expect_exit 0 "$fpm" version
