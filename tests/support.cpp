@@ -65,6 +65,17 @@ fpm::Template random_template(std::mt19937& rng, int minutiae, std::uint16_t wid
   return fpm::Template(info, std::move(ms));
 }
 
+std::vector<fpm::Template> numbered_views(const std::vector<fpm::Template>& views) {
+  std::vector<fpm::Template> out;
+  std::uint8_t next[11] = {};
+  for (const fpm::Template& t : views) {
+    fpm::TemplateInfo info = t.info();
+    info.view = next[static_cast<unsigned>(info.position)]++;
+    out.emplace_back(info, t.minutiae());
+  }
+  return out;
+}
+
 std::uint64_t fresh_seed(const char* what) {
   const auto s = static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
   std::printf("%s seed: %llu\n", what, static_cast<unsigned long long>(s));

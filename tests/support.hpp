@@ -29,6 +29,11 @@ std::vector<std::uint8_t> read(const std::string& path);
 fpm::Template random_template(std::mt19937& rng, int minutiae, std::uint16_t width = 400,
                               std::uint16_t height = 500);
 
+// The views with each finger position's view numbers set to 0, 1, 2, ... in
+// order: the standards require distinct view numbers for a finger's views,
+// and the encoders refuse a record without them.
+std::vector<fpm::Template> numbered_views(const std::vector<fpm::Template>& views);
+
 // A seed from the clock, so that randomised tests meet new data each run;
 // printed as "<what> seed: N" so that a failure can be replayed.
 std::uint64_t fresh_seed(const char* what);

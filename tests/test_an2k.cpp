@@ -306,3 +306,21 @@ TEST_CASE("an2k: every prefix and every byte change decodes or fails cleanly", "
       }
     }
 }
+
+TEST_CASE("an2k: a repeated minutia warns, or fails in strict mode", "[an2k]") {
+  Transaction t;
+  t.type4(1, 0, 400, 500);
+  t.tagged(9, 1,
+           type9_fields(1, 2,
+                        {minutia(1, 132, 715, 248, 0, 'A'), minutia(2, 1000, 2400, 0, 2, 'B'),
+                         minutia(3, 132, 715, 248, 20, 'B'), minutia(4, 132, 715, 249, 0, 'A')}));
+  const auto bytes = t.bytes();
+  const fpm::DecodedRecord r = decode(bytes);
+  REQUIRE(r.views.size() == 1);
+  CHECK(r.views[0].size() == 4);
+  REQUIRE(r.warnings.size() == 1);
+  CHECK(mentions(r.warnings, "minutia 3 repeats minutia 1 (same position and direction)"));
+  const fpm::DecodeError e = decode_error(bytes, true);
+  CHECK(e.code() == ErrorCode::OutOfRange);
+  CHECK(e.field() == "9.012[2]");
+}

@@ -25,6 +25,7 @@ TEST_CASE("ANSI 2004: encode then decode gives the same templates", "[ansi2004]"
   for (int round = 0; round < 40; ++round) {
     std::vector<fpm::Template> views;
     for (int v = 0; v < 1 + round % 4; ++v) views.push_back(on_ansi_grid(random_template(rng, round * 3 % 90)));
+    views = numbered_views(views);
     fpm::EncodeOptions eo;
     eo.cbeff_owner = 0x0042;
     eo.cbeff_type = 0x0011;
@@ -42,6 +43,7 @@ TEST_CASE("ANSI 2004: large records use the 6-byte length form and decode back",
   std::mt19937 rng(8);
   std::vector<fpm::Template> views;
   for (int v = 0; v < 50; ++v) views.push_back(on_ansi_grid(random_template(rng, 255)));
+  views = numbered_views(views);
   const auto bytes = fpm::encode(views, Format::Ansi378_2004);
   REQUIRE(bytes.size() > 0xffff);
   CHECK(bytes[8] == 0);
@@ -119,4 +121,22 @@ TEST_CASE("ISO and ANSI conversions keep minutiae up to the angle grid", "[ansi2
     const double d = std::remainder(a.theta - b.theta, 2 * kPi);
     CHECK(std::fabs(d) <= kPi / 180.0 + 1e-6);  // half of a 2-degree step
   }
+}
+
+TEST_CASE("ANSI 2004: a finger's views need distinct view numbers", "[ansi2004][errors]") {
+  std::mt19937 rng(10);
+  auto views = numbered_views({on_ansi_grid(random_template(rng, 4)), on_ansi_grid(random_template(rng, 2))});
+  fpm::TemplateInfo info = views[1].info();
+  info.position = views[0].info().position;
+  info.view = 1;
+  views[1] = fpm::Template(info, views[1].minutiae());
+  auto b = fpm::encode(views, Format::Ansi378_2004);
+  CHECK(fpm::decode(b, as(Format::Ansi378_2004, true)).warnings.empty());
+  const std::size_t second = 26 + 4 + 4 * 6 + 2;  // view 1's finger position
+  b[second + 1] &= 0x0f;
+  CHECK_DECODE_ERROR(b, as(Format::Ansi378_2004, true), ErrorCode::OutOfRange, "view[1].view_number", second + 1);
+  const auto rec = fpm::decode(b, as(Format::Ansi378_2004));
+  REQUIRE(rec.warnings.size() == 1);
+  CHECK(rec.warnings[0].find("repeats view[0]") != std::string::npos);
+  CHECK_THROWS_AS(fpm::encode(rec.views, Format::Ansi378_2004), fpm::Error);
 }

@@ -25,6 +25,7 @@ TEST_CASE("ISO 2005: encode then decode gives the same templates", "[iso2005]") 
     std::vector<fpm::Template> views;
     const int nviews = 1 + round % 3;
     for (int v = 0; v < nviews; ++v) views.push_back(random_template(rng, round * 5 % 120));
+    views = numbered_views(views);
     const auto bytes = fpm::encode(views, Format::Iso19794_2_2005);
     const fpm::DecodedRecord rec = fpm::decode(bytes);
     REQUIRE(rec.format == Format::Iso19794_2_2005);
@@ -187,7 +188,7 @@ TEST_CASE("ISO 2005: extended data blocks are skipped and overrunning ones are e
           "[iso2005][errors]") {
   std::mt19937 rng(3);
   const auto t = random_template(rng, 2);
-  auto b = fpm::encode({t, t}, Format::Iso19794_2_2005);
+  auto b = fpm::encode(numbered_views({t, t}), Format::Iso19794_2_2005);
   // Give view 0 an extended data area of one 6-byte block (type 1, 2 data bytes).
   const std::size_t ext0 = 24 + 4 + 12;
   std::vector<std::uint8_t> area = {0x00, 0x06, 0x00, 0x01, 0x00, 0x06, 0xAA, 0xBB};
@@ -197,7 +198,7 @@ TEST_CASE("ISO 2005: extended data blocks are skipped and overrunning ones are e
   auto rec = fpm::decode(b);
   CHECK(rec.warnings.empty());
   REQUIRE(rec.views.size() == 2);
-  CHECK(rec.views[1] == t);
+  CHECK(rec.views[1] == numbered_views({t, t})[1]);
 
   auto bad = b;
   put16(bad, ext0, 200);  // area longer than what is left: not the last view, so an error
@@ -227,4 +228,70 @@ TEST_CASE("ISO 2005: encoder refuses what the format cannot hold", "[iso2005]") 
   const auto rec = fpm::decode(fpm::encode({fpm::Template(fpm::TemplateInfo{}, ms)}, Format::Iso19794_2_2005));
   CHECK(rec.views[0].info().width == 100);
   CHECK(rec.views[0].info().height == 50);
+}
+
+namespace {
+fpm::Template as_view(const fpm::Template& t, fpm::FingerPosition position, std::uint8_t view) {
+  fpm::TemplateInfo info = t.info();
+  info.position = position;
+  info.view = view;
+  return fpm::Template(info, t.minutiae());
+}
+}  // namespace
+
+TEST_CASE("ISO 2005: a finger's views need distinct view numbers", "[iso2005][errors]") {
+  std::mt19937 rng(21);
+  const auto strict = as(Format::Iso19794_2_2005, true);
+  const fpm::Template a = as_view(random_template(rng, 3), fpm::FingerPosition::RightIndex, 0);
+  const fpm::Template b = as_view(random_template(rng, 2), fpm::FingerPosition::RightIndex, 1);
+  auto bytes = fpm::encode({a, b}, Format::Iso19794_2_2005);
+  CHECK(fpm::decode(bytes, strict).views.size() == 2);
+  const std::size_t second = 24 + 4 + 3 * 6 + 2;  // view 1's finger position
+  bytes[second + 1] &= 0x0f;                      // view number 0, as view 0's
+  CHECK_DECODE_ERROR(bytes, strict, ErrorCode::OutOfRange, "view[1].view_number", second + 1);
+  const auto rec = fpm::decode(bytes);
+  REQUIRE(rec.views.size() == 2);
+  REQUIRE(rec.warnings.size() == 1);
+  CHECK(rec.warnings[0].find("finger position 2 with view number 0 repeats view[0]") != std::string::npos);
+  // The encoders refuse to write such a record.
+  try {
+    fpm::encode({a, as_view(b, fpm::FingerPosition::RightIndex, 0)}, Format::Iso19794_2_2005);
+    FAIL("two views of one finger with one view number encoded");
+  } catch (const fpm::Error& e) {
+    CHECK(e.code() == ErrorCode::InvalidArgument);
+  }
+  CHECK_THROWS_AS(fpm::encode({a, a}, Format::Ansi378_2004), fpm::Error);
+  // Another finger may reuse the view number.
+  CHECK(fpm::decode(fpm::encode({a, as_view(b, fpm::FingerPosition::LeftIndex, 0)}, Format::Iso19794_2_2005), strict)
+            .warnings.empty());
+}
+
+TEST_CASE("ISO 2005: repeated minutiae warn, or fail in strict mode", "[iso2005][errors]") {
+  const auto strict = as(Format::Iso19794_2_2005, true);
+  fpm::Minutia m;
+  m.x = 100;
+  m.y = 120;
+  m.theta = static_cast<float>(64 * (2 * kPi / 256));
+  m.quality = 80;
+  // 255 minutiae at one point, one direction: the same minutia 255 times.
+  std::vector<fpm::Minutia> pile(255, m);
+  const auto bytes = fpm::encode({fpm::Template(fpm::TemplateInfo{}, pile)}, Format::Iso19794_2_2005);
+  CHECK_DECODE_ERROR(bytes, strict, ErrorCode::OutOfRange, "view[0].minutia[1]", 28u + 6);
+  const auto rec = fpm::decode(bytes);
+  REQUIRE(rec.warnings.size() == 1);
+  CHECK(rec.warnings[0] ==
+        "view[0].minutia[1] at byte offset 34: repeats minutia[0] (same x, y and angle); 254 minutiae of this view "
+        "repeat an earlier one; kept");
+  CHECK(rec.views[0].size() == 255);
+  // A repeat is a repeat whatever its type and quality.
+  std::vector<fpm::Minutia> two = {m, m};
+  two[1].type = fpm::MinutiaType::Bifurcation;
+  two[1].quality = 10;
+  CHECK_DECODE_ERROR(fpm::encode({fpm::Template(fpm::TemplateInfo{}, two)}, Format::Iso19794_2_2005), strict,
+                     ErrorCode::OutOfRange, "view[0].minutia[1]", 34u);
+  // Minutiae at one point in other directions are distinct minutiae (real
+  // extractors put minutiae of different directions a pixel apart).
+  for (std::size_t i = 0; i < pile.size(); ++i) pile[i].theta = static_cast<float>(i * (2 * kPi / 256));
+  const auto fan = fpm::encode({fpm::Template(fpm::TemplateInfo{}, pile)}, Format::Iso19794_2_2005);
+  CHECK(fpm::decode(fan, strict).views[0].size() == 255);
 }

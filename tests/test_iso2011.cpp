@@ -100,3 +100,54 @@ TEST_CASE("ISO 2011: malformed records are refused with field and offset", "[iso
     CHECK_THROWS_AS(fpm::decode(t, opt), fpm::DecodeError);
   }
 }
+
+// ISO/IEC 19794-2:2011 gives a finger's representations distinct numbers,
+// 0-15, like the views of 2005.
+TEST_CASE("ISO 2011: representation numbers above 15 or repeated for a finger are refused in strict mode",
+          "[iso2011][errors]") {
+  const auto strict = as(Format::Iso19794_2_2011, true);
+  const auto lenient = as(Format::Iso19794_2_2011);
+  // From a representation's start to its number: length, date, device, one
+  // quality block, position.
+  constexpr std::size_t kToNumber = 4 + 9 + 5 + 1 + 5 + 1;
+  constexpr std::size_t kNumber = 15 + kToNumber;
+  Rep2011 r = sample_rep();
+  for (unsigned number : {16u, 255u}) {
+    r.number = number;
+    const auto b = build_iso2011({r});
+    CHECK_DECODE_ERROR(b, strict, ErrorCode::OutOfRange, "view[0].representation_number", kNumber);
+    const auto rec = fpm::decode(b, lenient);
+    REQUIRE(rec.warnings.size() == 1);
+    CHECK(rec.warnings[0].find("view number " + std::to_string(number) + " is above 15") != std::string::npos);
+    CHECK(rec.views[0].info().view == number);
+  }
+  r.number = 3;
+  Rep2011 second = sample_rep(2);
+  second.position = r.position;
+  second.number = 3;
+  const auto twice = build_iso2011({r, second});
+  // Representation 0: up to its number, then 12 bytes to its minutiae, 4
+  // minutiae, no extended data.
+  const std::size_t second_number = 15 + (kToNumber + 12 + 6 * 4 + 2) + kToNumber;
+  CHECK_DECODE_ERROR(twice, strict, ErrorCode::OutOfRange, "view[1].representation_number", second_number);
+  const auto rec = fpm::decode(twice, lenient);
+  REQUIRE(rec.views.size() == 2);
+  REQUIRE(rec.warnings.size() == 1);
+  CHECK(rec.warnings[0].find("repeats view[0]") != std::string::npos);
+  second.number = 4;
+  CHECK(fpm::decode(build_iso2011({r, second}), strict).warnings.empty());
+}
+
+TEST_CASE("ISO 2011: repeated 5-byte minutiae are refused in strict mode", "[iso2011][errors]") {
+  Rep2011 r = sample_rep();
+  r.item_bytes = 5;
+  for (int i = 0; i < 3; ++i) r.minutiae.push_back(r.minutiae[2]);
+  const auto b = build_iso2011({r});
+  CHECK_DECODE_ERROR(b, as(Format::Iso19794_2_2011, true), ErrorCode::OutOfRange, "view[0].minutia[4]",
+                     kFirstMinutia + 4 * 5);
+  const auto rec = fpm::decode(b);
+  REQUIRE(rec.warnings.size() == 1);
+  CHECK(rec.warnings[0].find("repeats minutia[2] (same x, y and angle); 3 minutiae of this view repeat an earlier "
+                             "one; kept") != std::string::npos);
+  CHECK(rec.views[0].size() == 7);
+}

@@ -1,10 +1,12 @@
 // The MCC/LSS-R matcher: cylinder properties, invariances, symmetry, parity of
 // the SIMD paths, and the accuracy regression bar on the real templates.
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 
 #include "matcher_data.hpp"
+#include "reference_encoder.hpp"
 #include "support.hpp"
 
 using namespace fpm_test;
@@ -91,6 +93,128 @@ TEST_CASE("matcher: quality rule drops a few low-quality minutiae only", "[match
   fpm::CylinderOptions bad;
   bad.max_dropped_percent = 101;
   CHECK_THROWS_AS(fpm::encode(t, bad), fpm::Error);
+}
+
+namespace {
+
+// `n` minutiae at random pixels of a `side` x `side` square at (x0, y0), with
+// random directions (on the ISO grid of 256 when `iso_angles`) and qualities
+// drawn from `qualities`.
+fpm::Template random_square(std::mt19937& rng, int n, int side, std::vector<std::uint8_t> qualities,
+                            float x0 = 0, float y0 = 0, bool iso_angles = false) {
+  std::uniform_int_distribution<int> pos(0, side - 1), q(0, static_cast<int>(qualities.size()) - 1), unit(0, 255);
+  std::uniform_real_distribution<float> angle(0, 6.2831853f);
+  std::vector<fpm::Minutia> ms;
+  for (int i = 0; i < n; ++i) {
+    fpm::Minutia m;
+    m.x = x0 + static_cast<float>(pos(rng));
+    m.y = y0 + static_cast<float>(pos(rng));
+    m.theta = iso_angles ? static_cast<float>(unit(rng) * (2 * 3.14159265358979323846 / 256)) : angle(rng);
+    m.type = fpm::MinutiaType::Bifurcation;
+    m.quality = qualities[static_cast<std::size_t>(q(rng))];
+    ms.push_back(m);
+  }
+  return fpm::Template(fpm::TemplateInfo{}, ms);
+}
+
+std::vector<std::uint8_t> all_qualities() {
+  std::vector<std::uint8_t> q;
+  for (int v = 0; v <= 100; ++v) q.push_back(static_cast<std::uint8_t>(v));
+  return q;
+}
+
+// encode() against the encoder that built every cylinder before capping
+// (reference_encoder.hpp): the same cylinders, in the same order, bit for bit.
+void check_same_as_reference(const fpm::Template& t, const fpm::CylinderOptions& o = {}) {
+  const fpm::EncodedTemplate got = fpm::encode(t, o);
+  const fpm::EncodedTemplate want = reference::encode(t, o);
+  const auto& a = got.data();
+  const auto& b = want.data();
+  INFO(t.size() << " minutiae, " << b.n() << " cylinders expected");
+  CHECK(a.source_index == b.source_index);
+  CHECK(a.x == b.x);
+  CHECK(a.y == b.y);
+  CHECK(a.theta == b.theta);
+  CHECK(a.valid == b.valid);
+  CHECK(a.bits == b.bits);
+  CHECK(a.hash == b.hash);
+  CHECK(a.source_minutiae == b.source_minutiae);
+}
+
+}  // namespace
+
+TEST_CASE("matcher: encoding keeps the cylinders of the build-everything encoder", "[matcher]") {
+  std::mt19937 rng(11);
+  const std::vector<std::uint8_t> all = all_qualities();
+  // Over the 128-cylinder cap: dense, most minutiae valid, quality ties.
+  check_same_as_reference(random_square(rng, 400, 300, all));
+  // Few quality values: long ties, broken by input order.
+  check_same_as_reference(random_square(rng, 500, 400, {60, 61}));
+  check_same_as_reference(random_square(rng, 300, 250, {0}));
+  // Low qualities dropped (under 40 % of them), ISO 2011's 254/255 never.
+  check_same_as_reference(random_square(rng, 600, 500, {20, 60, 70, 80, 254, 255}));
+  fpm::CylinderOptions published;
+  published.min_quality = 0;
+  check_same_as_reference(random_square(rng, 600, 500, {20, 60, 70, 80, 254, 255}), published);
+  // Sparse: few minutiae have neighbours, so the cap is not reached and
+  // every minutia is tried.
+  check_same_as_reference(random_square(rng, 1500, 16000, all));
+  // Under the cap: ordinary fingers, and a lattice (every cylinder valid).
+  for (int i = 0; i < 5; ++i) check_same_as_reference(synthetic_finger(rng, 30 + 10 * i));
+  check_same_as_reference(lattice_template(11));
+  // Crowded neighbourhoods (over 256 neighbours): at distinct positions
+  // (computed as usual), then sharing positions and directions (computed
+  // once per distinct position and direction): a blob inside a frame, which
+  // makes the blob's cylinders valid, and piles at a few points.
+  check_same_as_reference(random_square(rng, 700, 200, all));
+  for (int side : {12, 40}) {
+    std::vector<fpm::Minutia> framed = random_square(rng, 500, side, {50, 60, 70}, 240, 240, true).minutiae();
+    for (int c = 0; c < 4; ++c) {
+      fpm::Minutia corner = framed[0];
+      corner.x = static_cast<float>(100 + 300 * (c & 1));
+      corner.y = static_cast<float>(100 + 300 * (c >> 1));
+      framed.insert(framed.begin() + 100 * c, corner);
+    }
+    check_same_as_reference(fpm::Template(fpm::TemplateInfo{}, framed));
+  }
+  const fpm::Template base = random_square(rng, 300, 300, all, 100, 100);
+  std::vector<fpm::Minutia> ms = base.minutiae();
+  for (int i = 0; i < 400; ++i) ms.push_back(ms[static_cast<std::size_t>(i % 5)]);
+  check_same_as_reference(fpm::Template(base.info(), ms));
+}
+
+TEST_CASE("matcher: encoding 10,000 minutiae takes well under a second", "[matcher]") {
+  // 10,000 minutiae (the most a .xyt file may hold) used to cost a cylinder
+  // each, with a scan of all the others: about 12 s. The cap of 128
+  // cylinders is now applied first. 2 s leaves room for sanitizer builds.
+  std::mt19937 rng(12);
+  std::vector<fpm::Template> cases;
+  cases.push_back(random_square(rng, 10000, 500, all_qualities()));  // dense, all valid
+  cases.push_back(random_square(rng, 10000, 16000, all_qualities()));  // sparse
+  std::vector<fpm::Minutia> pile(10000, cases[0].minutiae()[0]);  // one point: no valid cylinder
+  cases.emplace_back(fpm::TemplateInfo{}, pile);
+  std::vector<fpm::Minutia> few = cases[0].minutiae();  // ... a few real ones, then the pile
+  few.resize(300);
+  few.insert(few.end(), pile.begin(), pile.end() - 300);
+  cases.emplace_back(fpm::TemplateInfo{}, few);
+  for (const fpm::Template& t : cases) {
+    const auto start = std::chrono::steady_clock::now();
+    const fpm::EncodedTemplate e = fpm::encode(t);
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    INFO("encoding " << t.size() << " minutiae took " << seconds << " s, " << e.cylinders() << " cylinders");
+    CHECK(seconds < 2.0);
+    CHECK(e.cylinders() <= 128);
+    CHECK(e.source_minutiae() == 10000);
+  }
+  CHECK(fpm::encode(cases[0]).cylinders() == 128);
+  CHECK(fpm::encode(cases[2]).cylinders() == 0);
+}
+
+TEST_CASE("matcher: the real templates encode as with the build-everything encoder", "[matcher][shared-data]") {
+  for (const char* set : {"fvc2002_db1b", "fvc2002_db2b"}) {
+    const FvcSet s = load_fvc(set);
+    for (const fpm::Template& t : s.templates) check_same_as_reference(t);
+  }
 }
 
 TEST_CASE("matcher: a template matches itself with the top score", "[matcher][shared-data]") {

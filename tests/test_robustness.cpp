@@ -33,7 +33,7 @@ TEST_CASE("robustness: mutated records never escape as anything but DecodeError"
   std::mt19937 rng(1234);
   std::vector<std::vector<std::uint8_t>> seeds;
   const auto t = random_template(rng, 12);
-  seeds.push_back(fpm::encode({t, t}, Format::Iso19794_2_2005));
+  seeds.push_back(fpm::encode(numbered_views({t, t}), Format::Iso19794_2_2005));
   seeds.push_back(fpm::encode({t}, Format::Ansi378_2004));
   seeds.push_back(fpm::encode({t}, Format::NistXyt));
   Rep2011 rep;

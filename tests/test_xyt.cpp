@@ -130,3 +130,34 @@ TEST_CASE("xyt: an empty file is a template without minutiae", "[xyt]") {
   CHECK(rec.views[0].size() == 0);
   CHECK_THROWS_AS(fpm::encode({rec.views[0], rec.views[0]}, Format::NistXyt), fpm::Error);
 }
+
+TEST_CASE("xyt: repeated lines warn, or fail in strict mode", "[xyt][errors]") {
+  // Line 3 repeats line 1 (quality aside), line 5 line 2 (360 degrees is 0);
+  // line 4 is another direction at line 1's point.
+  const std::string s = "10 20 30 40\n50 60 0 80\n10 20 30 90\n10 20 210 40\n50 60 360 10\n";
+  const std::size_t line3 = s.find("10 20 30 90");
+  for (XytConvention c : {XytConvention::Nist, XytConvention::M1}) {
+    fpm::DecodeOptions o = xyt(c, 400);
+    const auto rec = fpm::decode(text(s), o);
+    REQUIRE(rec.views[0].size() == 5);
+    REQUIRE(rec.warnings.size() == 1);
+    CHECK(rec.warnings[0] == "line at byte offset " + std::to_string(line3) +
+                                 ": line 3 repeats line 1 (same x, y and direction); 2 lines repeat an earlier one; kept");
+    o.strict = true;
+    const fpm::DecodeError e = decode_error(text(s), o);
+    CHECK(e.code() == ErrorCode::OutOfRange);
+    CHECK(e.field() == "line");
+    CHECK(e.offset() == line3);
+    CHECK(e.line() == 3);
+  }
+  fpm::DecodeOptions o = xyt(XytConvention::M1);
+  o.strict = true;
+  CHECK(fpm::decode(text("10 20 30 40\n10 20 31 40\n11 20 30 40\n"), o).warnings.empty());
+  // The most lines a file may hold, all at one point: one warning.
+  std::string pile;
+  for (int i = 0; i < 10000; ++i) pile += "7 7 7 7\n";
+  const auto rec = fpm::decode(text(pile), xyt(XytConvention::M1));
+  CHECK(rec.views[0].size() == 10000);
+  REQUIRE(rec.warnings.size() == 1);
+  CHECK(rec.warnings[0].find("9999 lines repeat an earlier one") != std::string::npos);
+}

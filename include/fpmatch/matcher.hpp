@@ -61,7 +61,9 @@ struct CylinderOptions {
 // gives the same bits on every run and machine).
 FPM_API EncodedTemplate encode(const Template& t, const CylinderOptions& options = {});
 
-// Encodes many templates on `threads` threads (0: all cores), results in
+// Encodes many templates on `threads` threads (0: all cores; at most
+// kMaxEngineThreads, more is InvalidArgument; threads the system cannot
+// start are done without), results in
 // input order. `progress`, if given, is called now and then with (done, total).
 FPM_API std::vector<EncodedTemplate> encode_all(const std::vector<Template>& templates,
                                                 const CylinderOptions& options = {}, int threads = 0,

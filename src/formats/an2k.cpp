@@ -452,6 +452,13 @@ class Reader {
       c.quality = static_cast<std::uint8_t>(m.q < 2 ? 0 : 1 + (99 * (63 - m.q)) / 61);
       minutiae.push_back(c);
     }
+    const RepeatedMinutiae rep = find_repeated_minutiae(minutiae);
+    if (rep.count > 0) {
+      std::string detail = id + ", minutia " + std::to_string(rep.first + 1) + " repeats minutia " +
+                           std::to_string(rep.original + 1) + " (same position and direction)";
+      if (rep.count > 1) detail += "; " + std::to_string(rep.count) + " minutiae of this record repeat an earlier one";
+      diag_.recoverable(ErrorCode::OutOfRange, "9.012[" + std::to_string(rep.first) + "]", mrc.offset, detail, "kept");
+    }
     return std::make_unique<Template>(info, std::move(minutiae));
   }
 

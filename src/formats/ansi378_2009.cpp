@@ -55,6 +55,7 @@ DecodedRecord decode_ansi2009(const std::uint8_t* data, std::size_t size, const 
       {"capture_equipment_id", hex16(equipment & 0x0fff)},
       {"number_of_views", std::to_string(nviews)},
   };
+  ViewNumbers numbers;
   for (unsigned v = 0; v < nviews; ++v) {
     r.clear_context();
     if (r.remaining() == 0)
@@ -64,6 +65,7 @@ DecodedRecord decode_ansi2009(const std::uint8_t* data, std::size_t size, const 
     ViewFields f;
     f.position_at = r.pos();
     f.position = r.u8("finger_position");
+    f.view_at = r.pos();
     f.view = r.u8("view_number");
     f.impression_at = r.pos();
     f.impression = r.u8("impression_type");
@@ -76,6 +78,7 @@ DecodedRecord decode_ansi2009(const std::uint8_t* data, std::size_t size, const 
     read_resolution(r, g, opt, diag);
     const unsigned count = r.u8("minutiae_count");
     const TemplateInfo info = make_info(r, g, f);
+    numbers.add(r, f, v, "view_number", diag);
     std::vector<Minutia> minutiae = read_minutiae(r, count, 6, g, AngleUnit::Ansi2Degree, false, diag);
     skip_extended_data(r, v + 1 == nviews, diag);
     rec.views.emplace_back(info, std::move(minutiae));

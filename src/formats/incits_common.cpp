@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <tuple>
 
 namespace fpm::detail {
 
@@ -20,9 +21,29 @@ std::uint16_t canonical_size(std::uint16_t raw, std::uint16_t ppcm) {
 }  // namespace
 
 void Diagnostics::recoverable(ErrorCode code, const std::string& field, std::size_t offset,
-                              const std::string& detail, const std::string& accepted) {
-  if (strict_) throw DecodeError(code, format_, field, offset, detail + " (strict mode)");
+                              const std::string& detail, const std::string& accepted, std::size_t line) {
+  if (strict_) throw DecodeError(code, format_, field, offset, detail + " (strict mode)", line);
   warnings_.push_back(field + " at byte offset " + std::to_string(offset) + ": " + detail + "; " + accepted);
+}
+
+RepeatedMinutiae find_repeated_minutiae(const std::vector<Minutia>& ms) {
+  std::vector<std::size_t> order(ms.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  auto key = [&](std::size_t i) { return std::make_tuple(ms[i].x, ms[i].y, ms[i].theta); };
+  // Stable: within a run of equal minutiae the earliest comes first.
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return key(a) < key(b); });
+  RepeatedMinutiae rep;
+  for (std::size_t k = 1, run = 0; k < order.size(); ++k) {
+    if (key(order[k]) != key(order[run])) {
+      run = k;
+      continue;
+    }
+    if (rep.count++ == 0 || order[k] < rep.first) {
+      rep.first = order[k];
+      rep.original = order[run];
+    }
+  }
+  return rep;
 }
 
 std::string hex16(std::uint16_t v) {
@@ -102,6 +123,24 @@ TemplateInfo make_info(const ByteReader& r, const Geometry& g, const ViewFields&
   return info;
 }
 
+void ViewNumbers::add(const ByteReader& r, const ViewFields& f, unsigned index, const char* field,
+                      Diagnostics& diag) {
+  if (f.view > 15)
+    diag.recoverable(ErrorCode::OutOfRange, r.field_name(field), f.view_at,
+                     "view number " + std::to_string(f.view) + " is above 15 (valid: 0-15)",
+                     "kept (ISO 2005 and ANSI 2004 records cannot hold it: the encoders refuse the view)");
+  int& first = first_[static_cast<std::size_t>(f.position) * 256 + f.view];
+  if (first >= 0) {
+    diag.recoverable(ErrorCode::OutOfRange, r.field_name(field), f.view_at,
+                     "finger position " + std::to_string(f.position) + " with view number " +
+                         std::to_string(f.view) + " repeats view[" + std::to_string(first) +
+                         "] (a finger's views must have distinct view numbers)",
+                     "both views kept");
+    return;
+  }
+  first = static_cast<int>(index);
+}
+
 std::vector<Minutia> read_minutiae(ByteReader& r, unsigned count, unsigned item_bytes,
                                    const Geometry& g, AngleUnit unit, bool iso2011_quality,
                                    Diagnostics& diag) {
@@ -154,6 +193,14 @@ std::vector<Minutia> read_minutiae(ByteReader& r, unsigned count, unsigned item_
     out.push_back(m);
   }
   r.set_minutia(-1);
+  const RepeatedMinutiae rep = find_repeated_minutiae(out);
+  if (rep.count > 0) {
+    const std::string field = "minutia[" + std::to_string(rep.first) + "]";
+    std::string detail = "repeats minutia[" + std::to_string(rep.original) + "] (same x, y and angle)";
+    if (rep.count > 1) detail += "; " + std::to_string(rep.count) + " minutiae of this view repeat an earlier one";
+    diag.recoverable(ErrorCode::OutOfRange, r.field_name(field.c_str()), count_at + 1 + rep.first * item_bytes,
+                     detail, "kept");
+  }
   return out;
 }
 
@@ -210,6 +257,7 @@ std::vector<Template> read_views_2005(ByteReader& r, const Geometry& g, unsigned
                                       std::size_t nviews_at, AngleUnit unit, Diagnostics& diag) {
   std::vector<Template> views;
   views.reserve(nviews);
+  ViewNumbers numbers;
   for (unsigned v = 0; v < nviews; ++v) {
     r.clear_context();
     if (r.remaining() == 0)
@@ -219,7 +267,7 @@ std::vector<Template> read_views_2005(ByteReader& r, const Geometry& g, unsigned
     ViewFields f;
     f.position_at = r.pos();
     f.position = r.u8("finger_position");
-    f.impression_at = r.pos();
+    f.impression_at = f.view_at = r.pos();
     const std::uint8_t vi = r.u8("view_number_impression_type");
     f.view = vi >> 4;
     f.impression = vi & 0x0f;
@@ -227,6 +275,7 @@ std::vector<Template> read_views_2005(ByteReader& r, const Geometry& g, unsigned
     f.quality = r.u8("finger_quality");
     const unsigned count = r.u8("minutiae_count");
     const TemplateInfo info = make_info(r, g, f);
+    numbers.add(r, f, v, "view_number", diag);
     std::vector<Minutia> minutiae = read_minutiae(r, count, 6, g, unit, false, diag);
     skip_extended_data(r, v + 1 == nviews, diag);
     views.emplace_back(info, std::move(minutiae));
@@ -261,6 +310,19 @@ void check_encodable(const std::vector<Template>& views, const char* format) {
                       " minutiae, the format holds at most 255");
     if (views[i].info().view > 15)
       throw Error(ErrorCode::InvalidArgument, f + ": view numbers are 4-bit (0-15)");
+  }
+  // What strict decoding refuses (ViewNumbers): a finger's views need
+  // distinct view numbers.
+  std::vector<int> first(11 * 16, -1);
+  for (std::size_t i = 0; i < views.size(); ++i) {
+    const TemplateInfo& in = views[i].info();
+    int& seen = first[static_cast<std::size_t>(in.position) * 16 + in.view];
+    if (seen >= 0)
+      throw Error(ErrorCode::InvalidArgument,
+                  f + ": views " + std::to_string(seen) + " and " + std::to_string(i) + " are both finger position " +
+                      std::to_string(static_cast<unsigned>(in.position)) + ", view number " +
+                      std::to_string(in.view) + " (a finger's views need distinct view numbers)");
+    seen = static_cast<int>(i);
   }
 }
 

@@ -41,6 +41,7 @@ struct ViewFields {
   std::uint8_t position = 0;
   std::size_t position_at = 0;
   std::uint8_t view = 0;
+  std::size_t view_at = 0;
   std::uint8_t impression = 0;
   std::size_t impression_at = 0;
   std::uint8_t quality = 0;
@@ -48,8 +49,25 @@ struct ViewFields {
 };
 TemplateInfo make_info(const ByteReader& r, const Geometry& g, const ViewFields& f);
 
+// The view numbers of one record. All four standards give a finger's views
+// distinct view numbers, 0-15 (a 4-bit field in ISO 2005 / ANSI 2004, a byte
+// holding 0-15 in ISO 2011 / ANSI 2009): a view number above 15 or a
+// (finger position, view number) pair seen before is recoverable (strict mode
+// refuses it; lenient decoding keeps the view as it is). Call after
+// make_info(), which refuses finger positions above 10. `field` names the
+// view-number field.
+class ViewNumbers {
+ public:
+  ViewNumbers() : first_(11 * 256, -1) {}
+  void add(const ByteReader& r, const ViewFields& f, unsigned index, const char* field, Diagnostics& diag);
+
+ private:
+  std::vector<int> first_;  // [position * 256 + view]: the first view with that pair, -1 if none
+};
+
 // Reads `count` minutiae of `item_bytes` (5: no quality, 6: with quality).
 // Checks up front that the count fits in the data (CountMismatch otherwise).
+// A minutia repeating an earlier one (same x, y and angle) is recoverable.
 std::vector<Minutia> read_minutiae(ByteReader& r, unsigned count, unsigned item_bytes,
                                    const Geometry& g, AngleUnit unit, bool iso2011_quality,
                                    Diagnostics& diag);

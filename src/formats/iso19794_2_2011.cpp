@@ -59,6 +59,7 @@ DecodedRecord decode_iso2011(const std::uint8_t* data, std::size_t size, const D
       {"certification_flag", std::to_string(cert_flag)},
   };
   const std::size_t record_end = r.end();
+  ViewNumbers numbers;
   for (unsigned v = 0; v < nreps; ++v) {
     r.set_end(record_end);
     r.clear_context();
@@ -89,6 +90,7 @@ DecodedRecord decode_iso2011(const std::uint8_t* data, std::size_t size, const D
     ViewFields f;
     f.position_at = r.pos();
     f.position = r.u8("finger_position");
+    f.view_at = r.pos();
     f.view = r.u8("representation_number");
     Geometry g;
     read_resolution(r, g, opt, diag);
@@ -108,6 +110,7 @@ DecodedRecord decode_iso2011(const std::uint8_t* data, std::size_t size, const D
     const unsigned count = r.u8("minutiae_count");
     f.quality = 0;  // 2011 keeps finger quality in the quality blocks, not here
     const TemplateInfo info = make_info(r, g, f);
+    numbers.add(r, f, v, "representation_number", diag);
     std::vector<Minutia> minutiae =
         read_minutiae(r, count, item_bytes, g, AngleUnit::Iso256, true, diag);
     skip_extended_data(r, v + 1 == nreps, diag);

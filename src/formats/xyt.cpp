@@ -123,6 +123,7 @@ DecodedRecord decode_xyt(const std::uint8_t* data, std::size_t size, const Decod
 
   DecodedRecord rec;
   rec.format = Format::NistXyt;
+  Diagnostics diag(opt.strict, kFormat);
   TemplateInfo info;
   info.width = opt.xyt_image_width;
   info.height = opt.xyt_image_height;
@@ -130,14 +131,11 @@ DecodedRecord decode_xyt(const std::uint8_t* data, std::size_t size, const Decod
   if (nist && flip_h == 0) {
     flip_h = max_y;
     info.height = static_cast<std::uint16_t>(max_y);
-    if (!rows.empty()) {
-      Diagnostics diag(opt.strict, kFormat);
+    if (!rows.empty())
       diag.recoverable(ErrorCode::OutOfRange, "image_height", 0,
                        "image height unknown for the NIST bottom-left origin",
                        "assumed " + std::to_string(max_y) +
                            " (the largest y); pass the image height for exact frames");
-      rec.warnings = diag.take();
-    }
   }
   std::vector<Minutia> minutiae;
   minutiae.reserve(rows.size());
@@ -151,6 +149,16 @@ DecodedRecord decode_xyt(const std::uint8_t* data, std::size_t size, const Decod
     m.quality = static_cast<std::uint8_t>(r.n == 4 ? r.v[3] : 0);
     minutiae.push_back(m);
   }
+  // Theta 0 and 360 are one direction: compared in the canonical frame.
+  const RepeatedMinutiae rep = find_repeated_minutiae(minutiae);
+  if (rep.count > 0) {
+    const Row& r = rows[rep.first];
+    std::string detail = "line " + std::to_string(r.line) + " repeats line " +
+                         std::to_string(rows[rep.original].line) + " (same x, y and direction)";
+    if (rep.count > 1) detail += "; " + std::to_string(rep.count) + " lines repeat an earlier one";
+    diag.recoverable(ErrorCode::OutOfRange, "line", r.offset, detail, "kept", r.line);
+  }
+  rec.warnings = diag.take();
   rec.header = {
       {"convention", nist ? "nist (origin bottom-left)" : "m1 (origin top-left)"},
       {"minutiae", std::to_string(rows.size())},
