@@ -227,7 +227,7 @@ int gallery(const std::uint8_t* d, std::size_t n) {
 const Target kTargets[] = {
     {"iso2005", iso2005}, {"iso2011", iso2011}, {"ansi2004", ansi2004},
     {"ansi2009", ansi2009}, {"xyt", xyt},       {"an2k", an2k},
-    {"detect", detect},     {"gallery", gallery},
+    {"detect", detect},     {"gallery", gallery},   {"capi", capi},
 };
 const std::size_t kTargetCount = sizeof(kTargets) / sizeof(kTargets[0]);
 

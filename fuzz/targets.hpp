@@ -2,7 +2,8 @@
 // strictly; whatever decodes must re-encode into a record that decodes back to
 // the same minutiae. Anything other than a DecodeError (or an encoder's
 // documented InvalidArgument) aborts, which libFuzzer reports as a finding.
-// One more target loads gallery files (see gallery()).
+// One more target loads gallery files (see gallery()), another drives the C
+// API (see capi()).
 // Shared by the libFuzzer executables and by the corpus replay test.
 #pragma once
 
@@ -28,6 +29,11 @@ int detect(const std::uint8_t* data, std::size_t size);  // Format::Auto
 // ErrorCode::Corrupt; what loads must score the same on every SIMD level and
 // survive a save and load.
 int gallery(const std::uint8_t* data, std::size_t size);
+// The C API driven by random call sequences (fuzz/capi.cpp): handles of every
+// kind, destroyed and NULL ones, sizes near SIZE_MAX, NaN options, subject
+// ids with control characters, gallery files; each call is checked against
+// the documented contract and a model of the galleries and engines.
+int capi(const std::uint8_t* data, std::size_t size);
 
 extern const Target kTargets[];
 extern const std::size_t kTargetCount;

@@ -7,12 +7,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-600}
 lanes=${2:-2}
-if [ ! -x build-fuzz/fuzz/fuzz_iso2005 ]; then
+if [ ! -x build-fuzz/fuzz/fuzz_iso2005 ] || [ ! -x build-fuzz/fuzz/fuzz_capi ]; then
   CC=clang CXX=clang++ cmake -B build-fuzz -G Ninja -DFPM_BUILD_FUZZERS=ON -DFPM_ENABLE_CUDA=OFF \
     -DFPM_BUILD_TESTS=OFF -DFPM_BUILD_BENCH=OFF -DFPM_BUILD_EXAMPLES=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo .
   cmake --build build-fuzz
 fi
 mkdir -p fuzz/work fuzz/artifacts
+# Undefined behaviour is a finding: stop on the first report (UBSan would
+# otherwise log it and go on).
+export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 run_one() {
   local t=$1
   mkdir -p "fuzz/work/$t"
@@ -31,4 +34,4 @@ run_one() {
 }
 export -f run_one
 export secs
-printf '%s\n' iso2005 iso2011 ansi2004 ansi2009 xyt an2k detect gallery | xargs -P "$lanes" -I{} bash -c 'run_one {}'
+printf '%s\n' iso2005 iso2011 ansi2004 ansi2009 xyt an2k detect gallery capi | xargs -P "$lanes" -I{} bash -c 'run_one {}'

@@ -161,3 +161,17 @@ TEST_CASE("xyt: repeated lines warn, or fail in strict mode", "[xyt][errors]") {
   REQUIRE(rec.warnings.size() == 1);
   CHECK(rec.warnings[0].find("9999 lines repeat an earlier one") != std::string::npos);
 }
+
+TEST_CASE("xyt: a y flipped past 16383 in a tall image is a decode error naming it", "[xyt]") {
+  // y = 20 in an image 20,000 high lands at canonical y = 19,980.
+  try {
+    fpm::decode(text("10 20 30\n"), xyt(XytConvention::Nist, 20000));
+    FAIL("decoded a minutia beyond the canonical range");
+  } catch (const fpm::DecodeError& e) {
+    CHECK(e.code() == ErrorCode::OutOfRange);
+    CHECK(e.field() == "y");
+    CHECK(e.line() == 1);
+  }
+  // Within range it decodes as before.
+  CHECK(fpm::decode(text("10 20 30\n"), xyt(XytConvention::Nist, 16000)).views[0].minutiae()[0].y == 15980.0f);
+}

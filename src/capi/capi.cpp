@@ -217,13 +217,18 @@ fpm::EngineOptions engine_options(const fpm_engine_options* o) {
 extern "C" {
 
 const char* fpm_status_string(fpm_status s) {
-  switch (s) {
+  // C callers may pass any int: read the value as an int, never as the enum
+  // (a value outside the enum's range is undefined behaviour in C++).
+  int v = 0;
+  static_assert(sizeof v == sizeof s, "fpm_status is int-sized");
+  std::memcpy(&v, &s, sizeof v);
+  switch (v) {
     case FPM_E_BUFFER_TOO_SMALL: return "buffer too small";
     case FPM_E_INVALID_HANDLE: return "invalid handle";
     case FPM_E_WRONG_HANDLE_KIND: return "wrong handle kind";
     default:
-      if (static_cast<int>(s) >= 0 && static_cast<int>(s) <= static_cast<int>(fpm::ErrorCode::OutOfMemory))
-        return fpm::error_code_name(static_cast<fpm::ErrorCode>(static_cast<int>(s)));
+      if (v >= 0 && v <= static_cast<int>(fpm::ErrorCode::OutOfMemory))
+        return fpm::error_code_name(static_cast<fpm::ErrorCode>(v));
       return "unknown status";
   }
 }
@@ -290,7 +295,7 @@ fpm_status fpm_template_encode(const fpm_template* t, int format, uint8_t* buffe
     *size = bytes.size();
     if (buffer == nullptr || capacity < bytes.size())
       bad(FPM_E_BUFFER_TOO_SMALL, "encode: " + std::to_string(bytes.size()) + " bytes needed");
-    std::memcpy(buffer, bytes.data(), bytes.size());
+    if (!bytes.empty()) std::memcpy(buffer, bytes.data(), bytes.size());  // an empty .xyt has no bytes
     return FPM_OK;
   });
 }

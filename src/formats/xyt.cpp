@@ -142,7 +142,13 @@ DecodedRecord decode_xyt(const std::uint8_t* data, std::size_t size, const Decod
   for (const Row& r : rows) {
     Minutia m;
     m.x = static_cast<float>(r.v[0]);
-    m.y = static_cast<float>(nist ? flip_h - r.v[1] : r.v[1]);
+    const long y = nist ? flip_h - r.v[1] : r.v[1];
+    // Flipped in a tall image, a small y can land past what a template holds.
+    if (y > 16383)
+      fail(ErrorCode::OutOfRange, "y", r.offset, r.line,
+           "y = " + std::to_string(r.v[1]) + " in an image of height " + std::to_string(flip_h) +
+               " lies at canonical y = " + std::to_string(y) + ", above 16383");
+    m.y = static_cast<float>(y);
     long deg = (nist ? r.v[2] + 180 : r.v[2]) % 360;
     m.theta = static_cast<float>(deg * (kPi / 180.0));
     m.type = MinutiaType::Other;  // .xyt carries no type

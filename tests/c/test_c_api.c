@@ -279,6 +279,22 @@ int main(void) {
     CHECK(fpm_gallery_counts(g, &entries, NULL, NULL) == FPM_OK);
     CHECK(fpm_template_get_info(a, &ti) == FPM_OK);
     CHECK(strcmp(fpm_status_string(FPM_E_WRONG_HANDLE_KIND), "wrong handle kind") == 0);
+    CHECK(strcmp(fpm_status_string((fpm_status)-1), "unknown status") == 0);
+    CHECK(strcmp(fpm_status_string((fpm_status)999), "unknown status") == 0);
+  }
+
+  /* An empty .xyt record (no minutiae) encodes to zero bytes. */
+  {
+    fpm_decode_options xo;
+    fpm_decode_options_init(&xo);
+    xo.format = FPM_FORMAT_XYT;
+    fpm_template* empty = NULL;
+    const uint8_t nothing[1] = {0};
+    CHECK(fpm_template_decode(nothing, 0, &xo, 0, &empty) == FPM_OK);
+    uint8_t buf[16];
+    size_t n = 99;
+    CHECK(fpm_template_encode(empty, FPM_FORMAT_XYT, buf, sizeof buf, &n) == FPM_OK && n == 0);
+    fpm_template_destroy(empty);
   }
 
   /* Thread counts: an unreasonable one is refused up front. */
