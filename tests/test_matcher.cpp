@@ -186,7 +186,7 @@ TEST_CASE("matcher: encoding keeps the cylinders of the build-everything encoder
 TEST_CASE("matcher: encoding 10,000 minutiae takes well under a second", "[matcher]") {
   // 10,000 minutiae (the most a .xyt file may hold) used to cost a cylinder
   // each, with a scan of all the others: about 12 s. The cap of 128
-  // cylinders is now applied first. 2 s leaves room for sanitizer builds.
+  // cylinders is now applied first. 4 s leaves room for sanitizer builds.
   std::mt19937 rng(12);
   std::vector<fpm::Template> cases;
   cases.push_back(random_square(rng, 10000, 500, all_qualities()));  // dense, all valid
@@ -202,7 +202,7 @@ TEST_CASE("matcher: encoding 10,000 minutiae takes well under a second", "[match
     const fpm::EncodedTemplate e = fpm::encode(t);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     INFO("encoding " << t.size() << " minutiae took " << seconds << " s, " << e.cylinders() << " cylinders");
-    CHECK(seconds < 2.0);
+    CHECK(seconds < 4.0);
     CHECK(e.cylinders() <= 128);
     CHECK(e.source_minutiae() == 10000);
   }
