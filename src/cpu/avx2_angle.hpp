@@ -6,11 +6,12 @@
 
 #include <immintrin.h>
 
+#include "cpu/simd_targets.hpp"
 #include "mcc/score.hpp"
 
 namespace fpm::cpu {
 
-__attribute__((target("avx2"))) inline __m256 v_angle_diff(__m256 a, __m256 b) {
+FPM_AVX2 inline __m256 v_angle_diff(__m256 a, __m256 b) {
   const __m256 pi = _mm256_set1_ps(mcc::kPiF), npi = _mm256_set1_ps(-mcc::kPiF);
   const __m256 two_pi = _mm256_set1_ps(mcc::kTwoPiF);
   __m256 d = _mm256_sub_ps(a, b);

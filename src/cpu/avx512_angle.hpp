@@ -6,11 +6,12 @@
 
 #include <immintrin.h>
 
+#include "cpu/simd_targets.hpp"
 #include "mcc/score.hpp"
 
 namespace fpm::cpu {
 
-__attribute__((target("avx512f"))) inline __m512 v_angle_diff(__m512 a, __m512 b) {
+FPM_AVX512 inline __m512 v_angle_diff(__m512 a, __m512 b) {
   const __m512 pi = _mm512_set1_ps(mcc::kPiF), npi = _mm512_set1_ps(-mcc::kPiF);
   const __m512 two_pi = _mm512_set1_ps(mcc::kTwoPiF);
   __m512 d = _mm512_sub_ps(a, b);

@@ -10,13 +10,15 @@
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #include <immintrin.h>
 
+#include "cpu/simd_targets.hpp"
+
 #include "cpu/avx512_angle.hpp"
-#include "cpu/lssr_simd.hpp"
+#include "cpu/stage_variants.hpp"
+#include "mcc/prefilter.hpp"
 #include "mcc/score.hpp"
 
 namespace fpm::cpu {
 
-#define FPM_AVX512 __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq")))
 
 namespace {
 
@@ -31,10 +33,10 @@ FPM_AVX512 inline __m512 v_atan2(__m512 y, __m512 x) {
   const __mmask16 mx_zero = _mm512_cmp_ps_mask(mx, zero, _CMP_EQ_OQ);
   const __m512 a = _mm512_div_ps(mn, mx);
   const __m512 s = _mm512_mul_ps(a, a);
-  __m512 r = _mm512_mul_ps(_mm512_set1_ps(-0.0464964749f), s);
-  r = _mm512_add_ps(r, _mm512_set1_ps(0.15931422f));
+  __m512 r = _mm512_mul_ps(_mm512_set1_ps(mcc::kAtanP3), s);
+  r = _mm512_add_ps(r, _mm512_set1_ps(mcc::kAtanP2));
   r = _mm512_mul_ps(r, s);
-  r = _mm512_sub_ps(r, _mm512_set1_ps(0.327622764f));
+  r = _mm512_sub_ps(r, _mm512_set1_ps(mcc::kAtanP1));
   r = _mm512_mul_ps(r, s);
   r = _mm512_mul_ps(r, a);
   r = _mm512_add_ps(r, a);

@@ -7,13 +7,14 @@
 // and on fresh synthetic ones).
 #include <immintrin.h>
 
-#include "cpu/lssr_simd.hpp"
+#include "cpu/simd_targets.hpp"
+
+#include "cpu/stage_variants.hpp"
 #include "mcc/parallel_select.hpp"
 #include "mcc/score.hpp"
 
 namespace fpm::cpu {
 
-#define FPM_AVX2 __attribute__((target("avx2")))
 
 namespace {
 
@@ -21,6 +22,19 @@ namespace {
 FPM_AVX2 inline __m256i v_bins(__m256 v) {
   return _mm256_min_epi32(_mm256_cvttps_epi32(_mm256_mul_ps(v, _mm256_set1_ps(static_cast<float>(mcc::kSimilarityBins)))),
                           _mm256_set1_epi32(mcc::kSimilarityBins - 1));
+}
+
+// mcc::key_rank over keys[0, m) (padded with zeros to a multiple of 4): how
+// many keys beat `key`, 4 at a time. AVX2 compares 64-bit lanes as signed
+// integers, so both sides have their top bit flipped (an order-preserving
+// map of unsigned to signed); the flipped keys are stored once.
+FPM_AVX2 inline int rank_of(const std::uint64_t* flipped, int m, std::uint64_t key) {
+  const __m256i k = _mm256_set1_epi64x(static_cast<long long>(key ^ (std::uint64_t{1} << 63)));
+  __m256i n = _mm256_setzero_si256();
+  for (int j0 = 0; j0 < m; j0 += 4)
+    n = _mm256_sub_epi64(n, _mm256_cmpgt_epi64(_mm256_load_si256(reinterpret_cast<const __m256i*>(flipped + j0)), k));
+  const __m128i h = _mm_add_epi64(_mm256_castsi256_si128(n), _mm256_extracti128_si256(n, 1));
+  return static_cast<int>(_mm_cvtsi128_si64(h) + _mm_extract_epi64(h, 1));
 }
 
 }  // namespace
@@ -64,9 +78,13 @@ FPM_AVX2 int select_pairs_histogram(const mcc::CylinderSetView& A, const mcc::Cy
   for (int i = whole; i < total; ++i)
     if (lambda[i] > 0.0f && mcc::similarity_bin(lambda[i]) >= floor_bin)
       keys[k++] = mcc::pair_key(lambda[i], static_cast<std::uint32_t>(i));
-  // Each candidate's place: how many keys beat it.
+  // Each candidate's place: how many keys beat it (zero keys pad the last
+  // vector: flipped, they are below every real key and beat none).
+  alignas(32) std::uint64_t flipped[mcc::kMaxRankedCandidates + 4];
+  for (int i = 0; i < m; ++i) flipped[i] = keys[i] ^ (std::uint64_t{1} << 63);
+  for (int i = m; i < ((m + 3) & ~3); ++i) flipped[i] = std::uint64_t{1} << 63;
   for (int i = 0; i < m; ++i) {
-    const int rank = mcc::key_rank(keys, m, keys[i]);
+    const int rank = rank_of(flipped, m, keys[i]);
     if (rank < cap) w.pairs[rank] = keys[i];
   }
   return m < cap ? m : cap;

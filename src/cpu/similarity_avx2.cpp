@@ -15,8 +15,10 @@
 // scores on every shared template pair and on synthetic ones).
 #include <immintrin.h>
 
+#include "cpu/simd_targets.hpp"
+
 #include "cpu/avx2_angle.hpp"
-#include "cpu/similarity.hpp"
+#include "cpu/stage_variants.hpp"
 #include "mcc/score.hpp"
 #include "mcc/summary.hpp"
 
@@ -24,7 +26,6 @@ namespace fpm::cpu {
 
 namespace {
 
-#define FPM_AVX2 __attribute__((target("avx2,popcnt")))
 
 FPM_AVX2 inline __m256i popcount_bytes(__m256i v) {
   const __m256i lut = _mm256_setr_epi8(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4,
@@ -37,18 +38,12 @@ FPM_AVX2 inline __m256i popcount_bytes(__m256i v) {
 
 FPM_AVX2 inline __m256i load(const std::uint64_t* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
 
-// One side's cylinders, summarised once per comparison.
-struct Side {
-  alignas(32) std::uint64_t planes[mcc::kMaxCylinders][mcc::kPlaneWords];
-  std::uint32_t counts[mcc::kMaxCylinders];  // mcc::cylinder_counts
-  std::uint8_t full[mcc::kMaxCylinders / 8];  // bit j % 8 of [j / 8]: the whole disc is valid
-};
-
 // mcc::layer_count_planes and mcc::cylinder_counts with one vector per
 // layer (bitwise operations: the same words).
-FPM_AVX2 void summarise(const mcc::CylinderSetView& S, Side& s) {
+FPM_AVX2 void summarise(const mcc::CylinderSetView& S, SetSummary& s) {
   const __m256i zero = _mm256_setzero_si256();
-  for (int j0 = 0; j0 < S.n; j0 += 8) s.full[j0 / 8] = 0;
+  s.n = S.n;
+  for (auto& w : s.full) w = 0;
   for (int j = 0; j < S.n; ++j) {
     const std::uint64_t* c = S.bits + j * mcc::kCylinderWords;
     const __m256i l0 = load(c), l1 = load(c + 4), l2 = load(c + 8), l3 = load(c + 12), l4 = load(c + 16),
@@ -74,7 +69,7 @@ FPM_AVX2 void summarise(const mcc::CylinderSetView& S, Side& s) {
     const std::uint64_t* v = S.valid + j * mcc::kValidityWords;
     const int nv = mcc::popcount64(v[0]) + mcc::popcount64(v[1]) + mcc::popcount64(v[2]) + mcc::popcount64(v[3]);
     s.counts[j] = static_cast<std::uint32_t>(nb) | static_cast<std::uint32_t>(nv) << 16;
-    if (mcc::whole_disc(s.counts[j])) s.full[j / 8] = static_cast<std::uint8_t>(s.full[j / 8] | 1u << (j % 8));
+    if (mcc::whole_disc(s.counts[j])) s.full[j / 64] |= std::uint64_t{1} << (j % 64);
   }
 }
 
@@ -97,8 +92,8 @@ struct RowCounts {
 };
 
 template <bool FA, bool FB>
-FPM_AVX2 inline void cell(const mcc::CylinderSetView& A, int i, const Side& sa, const mcc::CylinderSetView& B, int j,
-                          const Side& sb, RowCounts& rc) {
+FPM_AVX2 inline void cell(const mcc::CylinderSetView& A, int i, const SetSummary& sa, const mcc::CylinderSetView& B, int j,
+                          const SetSummary& sb, RowCounts& rc) {
   const int q = rc.n++;
   rc.col[q] = j;
   const std::uint64_t* va = A.valid + i * mcc::kValidityWords;
@@ -163,7 +158,7 @@ FPM_AVX2 inline void row_lambdas(RowCounts& rc, float* out) {
 
 // Row i: zeros, then the columns that pass the direction test, by B's kind.
 template <bool FA>
-FPM_AVX2 void row(const mcc::CylinderSetView& A, int i, const Side& sa, const mcc::CylinderSetView& B, const Side& sb,
+FPM_AVX2 void row(const mcc::CylinderSetView& A, int i, const SetSummary& sa, const mcc::CylinderSetView& B, const SetSummary& sb,
                   float* out) {
   const __m256 ta = _mm256_set1_ps(A.theta[i]);
   const __m256 gate = _mm256_set1_ps(mcc::kDeltaTheta);
@@ -183,7 +178,7 @@ FPM_AVX2 void row(const mcc::CylinderSetView& A, int i, const Side& sa, const mc
         out[j0 + q] = 0.0f;
       }
     }
-    const unsigned full = sb.full[j0 / 8];
+    const unsigned full = sb.full8(j0);
     for (unsigned m = pass & full; m; m &= m - 1) cell<FA, true>(A, i, sa, B, j0 + __builtin_ctz(m), sb, rc);
     for (unsigned m = pass & ~full; m; m &= m - 1) cell<FA, false>(A, i, sa, B, j0 + __builtin_ctz(m), sb, rc);
   }
@@ -192,10 +187,10 @@ FPM_AVX2 void row(const mcc::CylinderSetView& A, int i, const Side& sa, const mc
 
 }  // namespace
 
-FPM_AVX2 void similarity_avx2(const mcc::CylinderSetView& A, const mcc::CylinderSetView& B, float* out) {
-  Side sa, sb;
-  summarise(A, sa);
-  summarise(B, sb);
+FPM_AVX2 void summarise_avx2(const mcc::CylinderSetView& s, SetSummary& out) { summarise(s, out); }
+
+FPM_AVX2 void similarity_avx2(const mcc::CylinderSetView& A, const SetSummary& sa, const mcc::CylinderSetView& B,
+                              const SetSummary& sb, float* out) {
   for (int i = 0; i < A.n; ++i) {
     if (mcc::whole_disc(sa.counts[i]))
       row<true>(A, i, sa, B, sb, out + i * B.n);

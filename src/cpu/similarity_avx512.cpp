@@ -17,13 +17,14 @@
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #include <immintrin.h>
 
+#include "cpu/simd_targets.hpp"
+
 #include "cpu/avx512_angle.hpp"
-#include "cpu/similarity.hpp"
+#include "cpu/stage_variants.hpp"
 #include "mcc/score.hpp"
 
 namespace fpm::cpu {
 
-#define FPM_AVX512 __attribute__((target("avx512f,avx512vl,avx512vpopcntdq,avx512bw,avx512dq,popcnt")))
 
 namespace {
 
@@ -80,13 +81,6 @@ FPM_AVX512 inline int popcount_validity(__m256i v) {
   return static_cast<int>(_mm512_reduce_add_epi64(_mm512_popcnt_epi64(_mm512_zextsi256_si512(v))));
 }
 
-// B's cylinders, prepared once per comparison.
-struct SideB {
-  alignas(64) std::uint64_t planes[mcc::kMaxCylinders][16];  // p0 p1 | p2 | unused
-  alignas(64) std::int32_t counts[mcc::kMaxCylinders];       // |b| | |vb| << 16
-  std::uint16_t full[mcc::kMaxCylinders / 16];                // bit j % 16 of [j / 16]: vb is the whole disc
-};
-
 // A's cylinder of the current row.
 struct RowA {
   __m512i a0, a1, a2;
@@ -114,7 +108,7 @@ FPM_AVX512 inline __m512i sum_lanes8(const __m512i v[8]) {
 // lane per column: |a & b| in bits 0-15, |a & v| in 16-31, |b & v| in 32-47,
 // |v| in 48-63 (each below 2^16; the fields the kind knows stay 0).
 template <Kind K>
-FPM_AVX512 inline __m512i pair_counts(const RowA& r, const mcc::CylinderSetView& B, const SideB& sb, const int* cols) {
+FPM_AVX512 inline __m512i pair_counts(const RowA& r, const mcc::CylinderSetView& B, const SetSummary& sb, const int* cols) {
   // Lane shifts that weight and place the plane counts: weights 1 and 2 for
   // P0 and P1 (the two halves of a register), 4 for P2.
   const __m512i shift_a01 = _mm512_setr_epi64(16, 16, 16, 16, 17, 17, 17, 17);
@@ -162,7 +156,7 @@ FPM_AVX512 inline __m512i pair_counts(const RowA& r, const mcc::CylinderSetView&
 // lambda (mcc::lambda_from_counts, the same IEEE operations per lane) of
 // eight columns, zero where the common validity is too small.
 template <Kind K>
-FPM_AVX512 inline __m256 pair_lambdas(const RowA& r, const SideB& sb, const int* cols, __m512i totals) {
+FPM_AVX512 inline __m256 pair_lambdas(const RowA& r, const SetSummary& sb, const int* cols, __m512i totals) {
   const __m256i low16 = _mm256_set1_epi32(0xffff);
   const __m256i lo = _mm512_cvtepi64_epi32(totals);                          // ab | a << 16
   const __m256i hi = _mm512_cvtepi64_epi32(_mm512_srli_epi64(totals, 32));  // b | m << 16
@@ -170,7 +164,7 @@ FPM_AVX512 inline __m256 pair_lambdas(const RowA& r, const SideB& sb, const int*
   __m256i a, b, m;
   if constexpr (K == FF || K == FP) {
     // B's |b| and |vb|.
-    const __m256i own = _mm256_i32gather_epi32(sb.counts, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(cols)), 4);
+    const __m256i own = _mm256_i32gather_epi32(reinterpret_cast<const int*>(sb.counts), _mm256_loadu_si256(reinterpret_cast<const __m256i*>(cols)), 4);
     b = _mm256_and_si256(own, low16);
     m = _mm256_srli_epi32(own, 16);
   } else {
@@ -196,7 +190,7 @@ FPM_AVX512 inline __m256 pair_lambdas(const RowA& r, const SideB& sb, const int*
 
 // lambdas of `n` columns (padded to a multiple of 8 with repeats) into out.
 template <Kind K>
-FPM_AVX512 inline void lambdas(const RowA& r, const mcc::CylinderSetView& B, const SideB& sb, const int* cols, int n,
+FPM_AVX512 inline void lambdas(const RowA& r, const mcc::CylinderSetView& B, const SetSummary& sb, const int* cols, int n,
                                float* out) {
   for (int c0 = 0; c0 < n; c0 += 8)
     _mm256_storeu_ps(out + c0, pair_lambdas<K>(r, sb, cols + c0, pair_counts<K>(r, B, sb, cols + c0)));
@@ -204,8 +198,8 @@ FPM_AVX512 inline void lambdas(const RowA& r, const mcc::CylinderSetView& B, con
 
 // Row i of the matrix; A's cylinder is whole-disc (AFull) or not.
 template <bool AFull>
-FPM_AVX512 inline void similarity_row(const mcc::CylinderSetView& A, int i, int count, const mcc::CylinderSetView& B,
-                                      const SideB& sb, float* out) {
+FPM_AVX512 inline void similarity_row(const mcc::CylinderSetView& A, int i, const SetSummary& sa,
+                                      const mcc::CylinderSetView& B, const SetSummary& sb, float* out) {
   constexpr int kBlocks = mcc::kMaxCylinders / 16;
   const __m512 gate = _mm512_set1_ps(mcc::kDeltaTheta);
   const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
@@ -218,11 +212,11 @@ FPM_AVX512 inline void similarity_row(const mcc::CylinderSetView& A, int i, int 
   r.a0 = _mm512_loadu_si512(ca);
   r.a1 = _mm512_loadu_si512(ca + 8);
   r.a2 = _mm512_loadu_si512(ca + 16);
-  r.planes = layer_count_planes(ca);
+  r.planes = {_mm512_load_si512(sa.planes[i]), _mm256_load_si256(reinterpret_cast<const __m256i*>(sa.planes[i] + 8))};
   r.va = load_validity(A.valid + i * mcc::kValidityWords);
   r.va2 = _mm512_broadcast_i64x4(r.va);
-  r.count = count & 0xffff;
-  r.count_valid = count >> 16;
+  r.count = mcc::counts_bits(sa.counts[i]);
+  r.count_valid = mcc::counts_valid(sa.counts[i]);
   // The candidates that pass the direction gate (mcc::direction_compatible),
   // split by B's validity.
   const __m512 ta = _mm512_set1_ps(A.theta[i]);
@@ -231,7 +225,7 @@ FPM_AVX512 inline void similarity_row(const mcc::CylinderSetView& A, int i, int 
     const __mmask16 live = B.n - j0 >= 16 ? __mmask16(0xffff) : __mmask16((1u << (B.n - j0)) - 1u);
     const __m512 d = _mm512_abs_ps(v_angle_diff(ta, _mm512_maskz_loadu_ps(live, B.theta + j0)));
     const __mmask16 pass = _mm512_mask_cmp_ps_mask(live, d, gate, _CMP_LE_OQ);
-    const __mmask16 pf = pass & sb.full[j0 / 16], pp = pass & static_cast<__mmask16>(~sb.full[j0 / 16]);
+    const __mmask16 pf = pass & sb.full16(j0), pp = pass & static_cast<__mmask16>(~sb.full16(j0));
     const __m512i idx = _mm512_add_epi32(_mm512_set1_epi32(j0), lane);
     _mm512_storeu_si512(cols_f + nf, _mm512_maskz_compress_epi32(pf, idx));
     _mm512_storeu_si512(cols_p + np, _mm512_maskz_compress_epi32(pp, idx));
@@ -259,43 +253,34 @@ FPM_AVX512 inline void similarity_row(const mcc::CylinderSetView& A, int i, int 
   }
 }
 
-// Each side's |c| | |v| << 16 per cylinder, and which cylinders have the
-// whole disc valid.
-FPM_AVX512 inline void side_counts(const mcc::CylinderSetView& S, std::int32_t* counts, std::uint16_t* full) {
-  for (int j0 = 0; j0 < S.n; j0 += 16) full[j0 / 16] = 0;
+// |c| | |v| << 16 per cylinder, which cylinders have the whole disc valid,
+// and the layer-count planes.
+FPM_AVX512 inline void summarise(const mcc::CylinderSetView& S, SetSummary& out) {
+  out.n = S.n;
+  for (auto& w : out.full) w = 0;
   for (int j = 0; j < S.n; ++j) {
     const __m256i v = load_validity(S.valid + j * mcc::kValidityWords);
-    counts[j] = popcount_cylinder(S.bits + j * mcc::kCylinderWords) | popcount_validity(v) << 16;
-    if (whole_disc(v)) full[j / 16] = static_cast<std::uint16_t>(full[j / 16] | 1u << (j % 16));
+    out.counts[j] = static_cast<std::uint32_t>(popcount_cylinder(S.bits + j * mcc::kCylinderWords) | popcount_validity(v) << 16);
+    if (whole_disc(v)) out.full[j / 64] |= std::uint64_t{1} << (j % 64);
+    const Planes p = layer_count_planes(S.bits + j * mcc::kCylinderWords);
+    _mm512_store_si512(out.planes[j], p.p01);
+    _mm256_store_si256(reinterpret_cast<__m256i*>(out.planes[j] + 8), p.p2);
   }
 }
 
 }  // namespace
 
-FPM_AVX512 void similarity_avx512(const mcc::CylinderSetView& A, const mcc::CylinderSetView& B, float* out) {
-  SideB sb;
-  side_counts(B, sb.counts, sb.full);
-  for (int j = 0; j < B.n; ++j) {
-    const Planes p = layer_count_planes(B.bits + j * mcc::kCylinderWords);
-    _mm512_store_si512(sb.planes[j], p.p01);
-    _mm256_store_si256(reinterpret_cast<__m256i*>(sb.planes[j] + 8), p.p2);
-  }
-  std::int32_t counts_a[mcc::kMaxCylinders];
-  std::uint16_t full_a[mcc::kMaxCylinders / 16];
-  side_counts(A, counts_a, full_a);
+FPM_AVX512 void summarise_avx512(const mcc::CylinderSetView& s, SetSummary& out) { summarise(s, out); }
+
+FPM_AVX512 void similarity_avx512(const mcc::CylinderSetView& A, const SetSummary& sa, const mcc::CylinderSetView& B,
+                                  const SetSummary& sb, float* out) {
   // Rows with a whole-disc cylinder first, then the others: one loop each,
   // no branch on the kind per row.
   for (int i0 = 0; i0 < A.n; i0 += 16)
-    for (unsigned m = full_a[i0 / 16]; m; m &= m - 1) {
-      const int i = i0 + __builtin_ctz(m);
-      similarity_row<true>(A, i, counts_a[i], B, sb, out);
-    }
+    for (unsigned m = sa.full16(i0); m; m &= m - 1) similarity_row<true>(A, i0 + __builtin_ctz(m), sa, B, sb, out);
   for (int i0 = 0; i0 < A.n; i0 += 16) {
     const unsigned live = A.n - i0 >= 16 ? 0xffffu : (1u << (A.n - i0)) - 1u;
-    for (unsigned m = live & ~static_cast<unsigned>(full_a[i0 / 16]); m; m &= m - 1) {
-      const int i = i0 + __builtin_ctz(m);
-      similarity_row<false>(A, i, counts_a[i], B, sb, out);
-    }
+    for (unsigned m = live & ~sa.full16(i0); m; m &= m - 1) similarity_row<false>(A, i0 + __builtin_ctz(m), sa, B, sb, out);
   }
 }
 

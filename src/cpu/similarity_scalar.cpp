@@ -1,10 +1,10 @@
-// Reference path: portable C++, the shared per-pair code as it is.
-#include "cpu/similarity.hpp"
-#include "mcc/score.hpp"
+// Stage 1 as the specification states it (mcc::local_similarity per cell).
+#include "cpu/stage_variants.hpp"
 
 namespace fpm::cpu {
 
-void similarity_scalar(const mcc::CylinderSetView& A, const mcc::CylinderSetView& B, float* out) {
+void similarity_scalar(const mcc::CylinderSetView& A, const SetSummary&, const mcc::CylinderSetView& B,
+                       const SetSummary&, float* out) {
   for (int i = 0; i < A.n; ++i)
     for (int j = 0; j < B.n; ++j) out[i * B.n + j] = mcc::local_similarity(A, i, B, j);
 }

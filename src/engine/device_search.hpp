@@ -1,6 +1,6 @@
-// The interface between the engine and a device backend (CUDA): searches
-// over a gallery copied to device memory, returning top-K hits per probe
-// exactly as the CPU path would (same scores, same order).
+// The device backend (CUDA) as the engine sees it: a SearchBackend over a
+// gallery copied to device memory, and the failures that let Backend::Auto
+// carry on without a device.
 #pragma once
 
 #include <cstdint>
@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/search_backend.hpp"
 #include "engine/top_k.hpp"
 #include "fpmatch/engine.hpp"
 #include "fpmatch/error.hpp"
@@ -16,30 +17,8 @@
 
 namespace fpm::detail {
 
-// The engine's subject index: live entries grouped by subject, subjects in
-// name order (their rank breaks ties between equal subject scores).
-struct SubjectIndex {
-  std::vector<std::uint32_t> subject_list;    // subject ids, by name
-  std::vector<std::size_t> subject_offset;    // into subject_entries, per subject_list position (+1)
-  std::vector<std::uint32_t> subject_entries; // entry indices
-};
-
-struct FingerView {
-  mcc::CylinderSetView view;
-  std::uint8_t position;
-};
-
-class DeviceSearch {
- public:
-  virtual ~DeviceSearch() = default;
-  // Per template: hits keyed by gallery entry index.
-  virtual std::vector<TopK> search(const std::vector<mcc::CylinderSetView>& probes, std::size_t k, float min_score,
-                                   std::uint64_t* comparisons) = 0;
-  // Per subject: hits keyed by position in SubjectIndex::subject_list.
-  virtual std::vector<TopK> search_subjects(const std::vector<std::vector<FingerView>>& probes, std::size_t k,
-                                            float min_score, std::uint64_t* comparisons) = 0;
-  virtual std::string description() const = 0;
-};
+// The CUDA backend (src/cuda/).
+using DeviceSearch = SearchBackend;
 
 // A device that failed (a fault, a device taken by another process; not a
 // lack of memory): which one, so that Backend::Auto can carry on with the

@@ -1,4 +1,6 @@
-// fpm::Engine: gallery ownership, locking, and the CPU backend.
+// fpm::Engine: gallery ownership, locking, and the choice of backend (the
+// CPU one in src/cpu/cpu_search.hpp, CUDA behind engine/device_search.hpp)
+// with Backend::Auto's fallback from the devices to the CPU.
 #include "fpmatch/engine.hpp"
 
 #include <algorithm>
@@ -11,7 +13,8 @@
 #include <shared_mutex>  // std::shared_lock
 #include <thread>
 
-#include "cpu/match_views.hpp"
+#include "cpu/cpu_search.hpp"
+#include "cpu/matcher_access.hpp"
 #include "cpu/thread_pool.hpp"
 #include "engine/device_search.hpp"
 #include "engine/top_k.hpp"
@@ -40,16 +43,6 @@ Backend parse_backend_name(const std::string& name) {
 }
 
 namespace {
-
-// One Matcher (scratch memory) per thread and SIMD level.
-Matcher& thread_matcher(SimdLevel level) {
-  thread_local std::map<SimdLevel, Matcher> matchers;
-  auto it = matchers.find(level);
-  if (it == matchers.end()) it = matchers.emplace(level, Matcher(level)).first;
-  return it->second;
-}
-
-bool positions_compatible(std::uint8_t probe, std::uint8_t entry) { return probe == 0 || entry == 0 || probe == entry; }
 
 SimdLevel cpu_resolve(SimdLevel level) {
   const SimdLevel l = level == SimdLevel::Auto ? best_simd_level() : level;
@@ -222,6 +215,28 @@ struct Engine::Impl {
   }
   mutable std::mutex device_mutex;
 
+  // f(backend, &comparisons) on the device backend when the engine uses
+  // one, else (or after a device failure under Backend::Auto) on the CPU.
+  // Called with the shared lock held.
+  template <class F>
+  std::vector<detail::TopK> run(F&& f) const {
+    if (const auto device = device_search()) {
+      std::uint64_t n = 0;
+      try {
+        std::vector<detail::TopK> hits = f(*device, &n);
+        comparisons += n;
+        return hits;
+      } catch (const Error& e) {
+        device_error(e);  // Backend::Auto: on to the CPU below
+      }
+    }
+    detail::CpuSearch cpu(gallery.data(), index, simd, *pool, threads);
+    std::uint64_t n = 0;
+    std::vector<detail::TopK> hits = f(cpu, &n);
+    comparisons += n;
+    return hits;
+  }
+
   // Under the exclusive engine lock: no search runs.
   void invalidate() {
     {
@@ -282,57 +297,14 @@ std::vector<std::vector<Candidate>> Engine::search(const std::vector<EncodedTemp
   const std::size_t E = d.size(), P = probes.size();
   std::vector<std::vector<Candidate>> out(P);
   if (P == 0 || E == 0) return out;
-  if (const auto device = impl_->device_search()) {
-    std::vector<mcc::CylinderSetView> views(P);
-    for (std::size_t p = 0; p < P; ++p) views[p] = probes[p].data().view();
-    std::uint64_t n = 0;
-    std::vector<detail::TopK> hits;
-    try {
-      hits = device->search(views, options.top_k, options.min_score, &n);
-    } catch (const Error& e) {
-      impl_->device_error(e);  // Backend::Auto: on to the CPU below
-    }
-    if (!hits.empty()) {
-      impl_->comparisons += n;
-      for (std::size_t p = 0; p < P; ++p)
-        for (const detail::Hit& h : hits[p].sorted())
-          out[p].push_back({h.key, d.subject_names[d.subject[h.key]], d.position[h.key], h.score});
-      return out;
-    }
-  }
-  // Tiles of entries; each tile compares all probes of the batch with its
-  // entries, so an entry's cylinders are read once per batch.
-  const std::size_t tiles = std::min<std::size_t>(E, std::max<std::size_t>(impl_->threads * 8, 1));
-  const std::size_t per_tile = (E + tiles - 1) / tiles;
-  std::vector<std::vector<detail::TopK>> partial(tiles);
-  std::vector<mcc::CylinderSetView> pv(P);
-  for (std::size_t p = 0; p < P; ++p) pv[p] = probes[p].data().view();
-  const SimdLevel simd = impl_->simd;
-  std::function<void(std::size_t)> task = [&](std::size_t t) {
-    Matcher& m = thread_matcher(simd);
-    std::vector<detail::TopK> best(P, detail::TopK(options.top_k));
-    const std::size_t e0 = t * per_tile, e1 = std::min(E, e0 + per_tile);
-    std::uint64_t n = 0;
-    for (std::size_t e = e0; e < e1; ++e) {
-      if (d.removed(e)) continue;
-      const mcc::CylinderSetView g = d.view(e);
-      for (std::size_t p = 0; p < P; ++p) {
-        const float s = detail::MatcherAccess::match(m, pv[p], g);
-        ++n;
-        if (s >= options.min_score) best[p].offer({s, static_cast<std::uint32_t>(e)});
-      }
-    }
-    impl_->comparisons += n;
-    partial[t] = std::move(best);
-  };
-  impl_->pool->parallel_for(tiles, task);
-  for (std::size_t p = 0; p < P; ++p) {
-    detail::TopK merged(options.top_k);
-    for (std::size_t t = 0; t < tiles; ++t)
-      if (!partial[t].empty()) merged.merge(partial[t][p]);
-    for (const detail::Hit& h : merged.sorted())
+  std::vector<mcc::CylinderSetView> views(P);
+  for (std::size_t p = 0; p < P; ++p) views[p] = probes[p].data().view();
+  const std::vector<detail::TopK> hits = impl_->run([&](detail::SearchBackend& b, std::uint64_t* n) {
+    return b.search(views, options.top_k, options.min_score, n);
+  });
+  for (std::size_t p = 0; p < P; ++p)
+    for (const detail::Hit& h : hits[p].sorted())
       out[p].push_back({h.key, d.subject_names[d.subject[h.key]], d.position[h.key], h.score});
-  }
   return out;
 }
 
@@ -352,73 +324,29 @@ std::vector<std::vector<SubjectCandidate>> Engine::search_subjects(
   const std::size_t S = index.subject_list.size(), P = probes.size();
   std::vector<std::vector<SubjectCandidate>> out(P);
   if (P == 0 || S == 0) return out;
-  std::vector<detail::TopK> device_hits;
-  std::shared_ptr<detail::DeviceSearch> device = impl_->device_search();
-  if (device) {
-    std::vector<std::vector<detail::FingerView>> fv(P);
-    for (std::size_t p = 0; p < P; ++p)
-      for (const FingerProbe& f : probes[p]) fv[p].push_back({f.t.data().view(), f.position});
-    std::uint64_t n = 0;
-    try {
-      device_hits = device->search_subjects(fv, options.top_k, options.min_score, &n);
-      impl_->comparisons += n;
-    } catch (const Error& e) {
-      impl_->device_error(e);
-      device.reset();  // Backend::Auto: the search runs on the CPU below
-    }
-  }
-  const std::size_t tiles = std::min<std::size_t>(S, std::max<std::size_t>(impl_->threads * 8, 1));
-  const std::size_t per_tile = (S + tiles - 1) / tiles;
-  std::vector<std::vector<detail::TopK>> partial(tiles);
-  const SimdLevel simd = impl_->simd;
-  std::function<void(std::size_t)> task = [&](std::size_t t) {
-    Matcher& m = thread_matcher(simd);
-    std::vector<detail::TopK> best(P, detail::TopK(options.top_k));
-    const std::size_t s0 = t * per_tile, s1 = std::min(S, s0 + per_tile);
-    std::uint64_t n = 0;
-    for (std::size_t si = s0; si < s1; ++si) {
-      const std::uint32_t* ent = index.subject_entries.data() + index.subject_offset[si];
-      const std::size_t ne = index.subject_offset[si + 1] - index.subject_offset[si];
-      for (std::size_t p = 0; p < P; ++p) {
-        float sum = 0.0f;
-        for (const FingerProbe& f : probes[p]) {
-          float finger_best = 0.0f;
-          const mcc::CylinderSetView fv = f.t.data().view();
-          for (std::size_t k = 0; k < ne; ++k) {
-            if (!positions_compatible(f.position, d.position[ent[k]])) continue;
-            finger_best = std::max(finger_best, detail::MatcherAccess::match(m, fv, d.view(ent[k])));
-            ++n;
-          }
-          sum += finger_best;
-        }
-        const float fused = sum / static_cast<float>(probes[p].size());
-        if (fused >= options.min_score) best[p].offer({fused, static_cast<std::uint32_t>(si)});
-      }
-    }
-    impl_->comparisons += n;
-    partial[t] = std::move(best);
-  };
-  if (!device) impl_->pool->parallel_for(tiles, task);
-  // The per-finger details of the winners, recomputed (a few comparisons).
-  Matcher& m = thread_matcher(simd);
+  std::vector<std::vector<detail::FingerView>> fv(P);
+  for (std::size_t p = 0; p < P; ++p)
+    for (const FingerProbe& f : probes[p]) fv[p].push_back({f.t.data().view(), f.position});
+  const std::vector<detail::TopK> hits = impl_->run([&](detail::SearchBackend& b, std::uint64_t* n) {
+    return b.search_subjects(fv, options.top_k, options.min_score, n);
+  });
+  // The per-finger details of the winners, recomputed on the CPU (a few
+  // comparisons; every backend's scores are the CPU's).
+  Matcher& m = detail::thread_matcher(impl_->simd);
   for (std::size_t p = 0; p < P; ++p) {
-    detail::TopK merged(options.top_k);
-    if (device) merged = device_hits[p];
-    for (std::size_t t = 0; t < tiles; ++t)
-      if (!partial[t].empty()) merged.merge(partial[t][p]);
-    for (const detail::Hit& h : merged.sorted()) {
+    for (const detail::Hit& h : hits[p].sorted()) {
       SubjectCandidate c;
       c.subject = d.subject_names[index.subject_list[h.key]];
       c.score = h.score;
       const std::uint32_t* ent = index.subject_entries.data() + index.subject_offset[h.key];
       const std::size_t ne = index.subject_offset[h.key + 1] - index.subject_offset[h.key];
-      for (const FingerProbe& f : probes[p]) {
+      for (const detail::FingerView& f : fv[p]) {
         // The first entry (smallest index) reaching the finger's best score.
         float fb = 0.0f;
         std::size_t fe = std::numeric_limits<std::size_t>::max();
         for (std::size_t k = 0; k < ne; ++k) {
-          if (!positions_compatible(f.position, d.position[ent[k]])) continue;
-          const float s = detail::MatcherAccess::match(m, f.t.data().view(), d.view(ent[k]));
+          if (!detail::positions_compatible(f.position, d.position[ent[k]])) continue;
+          const float s = detail::MatcherAccess::match(m, f.view, d.view(ent[k]));
           if (fe == std::numeric_limits<std::size_t>::max() || s > fb) {
             fb = s;
             fe = ent[k];

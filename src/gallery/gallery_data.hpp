@@ -10,6 +10,7 @@
 
 #include "fpmatch/gallery.hpp"
 #include "mcc/layout.hpp"
+#include "mcc/packed_sets.hpp"
 #include "util/pod_array.hpp"
 
 namespace fpm {
@@ -36,18 +37,21 @@ struct Gallery::Data {
 
   std::size_t size() const { return subject.size(); }
   bool removed(std::size_t i) const { return (flags[i] & kRemoved) != 0; }
-  mcc::CylinderSetView view(std::size_t i) const {
-    mcc::CylinderSetView v;
-    const std::uint64_t c = offset[i];
-    v.n = static_cast<int>(offset[i + 1] - c);
-    v.hash = hash[i];
-    v.bits = bits.data() + c * mcc::kCylinderWords;
-    v.valid = valid.data() + c * mcc::kValidityWords;
-    v.x = x.data() + c;
-    v.y = y.data() + c;
-    v.theta = theta.data() + c;
+  // Every entry, removed ones included (max_cylinders not tracked: 0).
+  mcc::PackedSetsView packed() const {
+    mcc::PackedSetsView v;
+    v.offset = offset.data();
+    v.hash = hash.data();
+    v.position = position.data();
+    v.bits = bits.data();
+    v.valid = valid.data();
+    v.x = x.data();
+    v.y = y.data();
+    v.theta = theta.data();
+    v.count = static_cast<std::uint32_t>(size());
     return v;
   }
+  mcc::CylinderSetView view(std::size_t i) const { return packed().set(i); }
   std::uint32_t intern_subject(const std::string& s);
   void rebuild_subject_index();
 

@@ -12,6 +12,7 @@
 #include "mcc/hd.hpp"
 #include "mcc/layout.hpp"
 #include "mcc/params.hpp"
+#include "mcc/sort_key.hpp"
 #include "mcc/tables.hpp"
 
 namespace fpm::mcc {
@@ -28,16 +29,6 @@ FPM_HD_INLINE int popcount64(std::uint64_t v) {
 #endif
 }
 
-FPM_HD_INLINE std::uint32_t float_bits(float f) {
-#if defined(__CUDA_ARCH__)
-  return __float_as_uint(f);
-#else
-  std::uint32_t u;
-  __builtin_memcpy(&u, &f, sizeof u);
-  return u;
-#endif
-}
-
 // dPhi(a, b): a - b wrapped into [-pi, pi), for a - b in (-3pi, 3pi).
 FPM_HD_INLINE float angle_diff(float a, float b) {
   float d = a - b;
@@ -47,6 +38,14 @@ FPM_HD_INLINE float angle_diff(float a, float b) {
   if (d < -kPiF) d += kTwoPiF;
   return d;
 }
+
+// det_atan2's polynomial on [0, 1] in a = min / max, s = a^2:
+// r = ((kAtanP3 s + kAtanP2) s - kAtanP1) s a + a, evaluated in exactly this
+// order by every variant (the SIMD ones in cpu/, the kernels through this
+// function).
+constexpr float kAtanP3 = -0.0464964749f;
+constexpr float kAtanP2 = 0.15931422f;
+constexpr float kAtanP1 = 0.327622764f;
 
 // atan2 from IEEE-exact operations only (library atan2 differs between CPU
 // and GPU in the last bits). Maximum error about 1e-5 rad, far below the
@@ -59,7 +58,7 @@ FPM_HD_INLINE float det_atan2(float y, float x) {
   if (mx == 0.0f) return 0.0f;
   const float a = mn / mx;
   const float s = a * a;
-  float r = ((-0.0464964749f * s + 0.15931422f) * s - 0.327622764f) * s * a + a;
+  float r = ((kAtanP3 * s + kAtanP2) * s - kAtanP1) * s * a + a;
   if (ay > ax) r = kHalfPiF - r;
   if (x < 0.0f) r = kPiF - r;
   if (y < 0.0f) r = -r;
@@ -146,26 +145,13 @@ FPM_HD_INLINE Workspace make_workspace(std::uint64_t* pairs, float* vectors, flo
   return w;
 }
 
-// Key of matrix entry `idx` with similarity `lambda` > 0: larger is better;
-// equal similarities go to the smaller row-major index. Unique per entry, so
-// every correct selection algorithm (CPU heap, GPU parallel select) picks
-// the same pairs in the same order.
-FPM_HD_INLINE std::uint64_t pair_key(float lambda, std::uint32_t idx) {
-  return (static_cast<std::uint64_t>(float_bits(lambda)) << 32) | (0xffffffffu - idx);
-}
-FPM_HD_INLINE std::uint32_t key_index(std::uint64_t key) {
-  return 0xffffffffu - static_cast<std::uint32_t>(key);
-}
-FPM_HD_INLINE float key_lambda(std::uint64_t key) {
-  const std::uint32_t bits = static_cast<std::uint32_t>(key >> 32);
-#if defined(__CUDA_ARCH__)
-  return __uint_as_float(bits);
-#else
-  float f;
-  __builtin_memcpy(&f, &bits, sizeof f);
-  return f;
-#endif
-}
+// Key of matrix entry `idx` with similarity `lambda` > 0 (mcc/sort_key.hpp):
+// larger is better; equal similarities go to the smaller row-major index.
+// Unique per entry, so every correct selection algorithm (CPU heap, GPU
+// parallel select) picks the same pairs in the same order.
+FPM_HD_INLINE std::uint64_t pair_key(float lambda, std::uint32_t idx) { return sort_key(lambda, idx); }
+FPM_HD_INLINE std::uint32_t key_index(std::uint64_t key) { return sort_key_index(key); }
+FPM_HD_INLINE float key_lambda(std::uint64_t key) { return sort_key_value(key); }
 
 // Min-heap of the `cap` largest keys seen so far.
 FPM_HD_INLINE void heap_sift_down(std::uint64_t* h, int n, int i) {
@@ -322,15 +308,6 @@ FPM_HD_INLINE float lssr_finish(const CylinderSetView& A, const CylinderSetView&
   return final_score(sum / static_cast<float>(np), np);
 }
 
-FPM_HD_INLINE float lssr_score(const CylinderSetView& A, const CylinderSetView& B, int nR, const ScoreTables& T,
-                               const Workspace& w) {
-  if (nR <= 0) return 0.0f;
-  lssr_gather(A, B, nR, w);
-  lssr_compatibility(T, nR, w);
-  lssr_relax(nR, w);
-  return lssr_finish(A, B, nR, T, w);
-}
-
 // Selects the best pairs of a similarity matrix (row-major, A.n x B.n) into
 // w.pairs, best first: at most n_R = min(n_A, n_B), only positive ones.
 FPM_HD_INLINE int select_pairs(const CylinderSetView& A, const CylinderSetView& B, const float* lambda,
@@ -342,13 +319,6 @@ FPM_HD_INLINE int select_pairs(const CylinderSetView& A, const CylinderSetView& 
     if (lambda[idx] > 0.0f) heap_offer(w.pairs, &count, cap, pair_key(lambda[idx], static_cast<std::uint32_t>(idx)));
   heap_sort_descending(w.pairs, count);
   return count;
-}
-
-// Whole-pair score from a similarity matrix (row-major, A.n x B.n).
-FPM_HD_INLINE float score_from_matrix(const CylinderSetView& A, const CylinderSetView& B, const float* lambda,
-                                      const ScoreTables& T, const Workspace& w) {
-  if (!comparable(A, B)) return 0.0f;
-  return lssr_score(A, B, select_pairs(A, B, lambda, w), T, w);
 }
 
 }  // namespace fpm::mcc

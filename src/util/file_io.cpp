@@ -10,6 +10,7 @@
 
 #include "fpmatch/error.hpp"
 #include "fpmatch/formats.hpp"
+#include "util/atomic_file.hpp"
 
 namespace fpm {
 
@@ -78,37 +79,13 @@ std::vector<std::uint8_t> read_file(const std::string& path) {
   return detail::read_file_limited(path, std::numeric_limits<std::size_t>::max());
 }
 
+// The one atomic writer of the library (util/atomic_file.hpp): the gallery
+// writer uses it too.
 void write_file_atomic(const std::string& path, const std::uint8_t* data, std::size_t size) {
   if (data == nullptr && size != 0) throw Error(ErrorCode::InvalidArgument, "write_file_atomic: null data");
-  std::string tmpl = path + ".tmp.XXXXXX";
-  Fd fd(::mkstemp(&tmpl[0]));
-  if (fd.get() < 0) io_error("cannot create a temporary file next to", path, errno);
-  auto fail = [&](const char* what) {
-    const int err = errno;
-    ::unlink(tmpl.c_str());
-    io_error(what, path, err);
-  };
-  std::size_t done = 0;
-  while (done < size) {
-    const ssize_t n = ::write(fd.get(), data + done, size - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      fail("cannot write");
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  // mkstemp creates 0600; give the file the usual permissions (umask applies).
-  const mode_t mask = ::umask(0);
-  ::umask(mask);
-  if (::fchmod(fd.get(), 0666 & ~mask) != 0) fail("cannot set permissions of");
-  if (::fsync(fd.get()) != 0) fail("cannot flush");
-  if (::close(fd.release()) != 0) fail("cannot close");
-  if (::rename(tmpl.c_str(), path.c_str()) != 0) fail("cannot rename a temporary file onto");
-  // Make the rename itself durable.
-  const std::size_t slash = path.rfind('/');
-  const std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
-  Fd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (dfd.get() >= 0) ::fsync(dfd.get());
+  detail::AtomicFile file(path);
+  if (size != 0) file.write_at(0, data, size);
+  file.commit();
 }
 
 }  // namespace fpm

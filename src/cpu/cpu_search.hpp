@@ -1,0 +1,39 @@
+// The CPU backend: searches the gallery in host memory on the engine's
+// thread pool, each probe prepared once per search (cpu/prepared_probe.hpp),
+// gallery tiles spread over the threads, per-tile top-K lists merged.
+#pragma once
+
+#include "engine/search_backend.hpp"
+#include "fpmatch/matcher.hpp"
+#include "gallery/gallery_data.hpp"
+
+namespace fpm::detail {
+
+class ThreadPool;
+
+class CpuSearch final : public SearchBackend {
+ public:
+  // Reads `gallery` and `index` in place: both must stay unchanged while
+  // the backend searches (the engine's lock sees to it). `threads`: the
+  // pool's workers and the caller.
+  CpuSearch(const Gallery::Data& gallery, const SubjectIndex& index, SimdLevel level, ThreadPool& pool,
+            unsigned threads)
+      : g_(gallery), index_(index), level_(level), pool_(pool), threads_(threads) {}
+
+  std::vector<TopK> search(const std::vector<mcc::CylinderSetView>& probes, std::size_t k, float min_score,
+                           std::uint64_t* comparisons) override;
+  std::vector<TopK> search_subjects(const std::vector<std::vector<FingerView>>& probes, std::size_t k,
+                                    float min_score, std::uint64_t* comparisons) override;
+
+ private:
+  const Gallery::Data& g_;
+  const SubjectIndex& index_;
+  SimdLevel level_;
+  ThreadPool& pool_;
+  unsigned threads_;
+};
+
+// One Matcher (scratch memory) per thread and SIMD level.
+Matcher& thread_matcher(SimdLevel level);
+
+}  // namespace fpm::detail

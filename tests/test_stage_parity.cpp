@@ -1,0 +1,154 @@
+// Per-stage parity: every CPU variant of every scoring stage against the
+// specification (the scalar stages of src/mcc/score.hpp), each variant fed
+// the specification's own inputs, so that a stage that is wrong in a way the
+// final score hides still fails here. On the shared FVC sets and on fresh
+// synthetic and random inputs; a SIMD level this CPU cannot run is a
+// visible SKIP.
+#include <catch2/catch.hpp>
+
+#include <cstring>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "cpu/matcher_access.hpp"
+#include "cpu/score_stages.hpp"
+#include "cpu/stage_variants.hpp"
+#include "matcher_data.hpp"
+#include "mcc/encoded.hpp"
+#include "mcc/score.hpp"
+#include "support.hpp"
+
+namespace {
+
+using fpm::SimdLevel;
+using fpm::cpu::ScoreScratch;
+using fpm::cpu::ScoreStages;
+using fpm::cpu::SetSummary;
+namespace mcc = fpm::mcc;
+
+std::vector<SimdLevel> simd_levels_or_skip() {
+  std::vector<SimdLevel> levels;
+  std::string missing;
+  for (SimdLevel l : {SimdLevel::Avx2, SimdLevel::Avx512}) {
+    if (fpm::simd_level_supported(l))
+      levels.push_back(l);
+    else
+      missing += std::string(missing.empty() ? "" : ", ") + fpm::simd_level_name(l);
+  }
+  if (!missing.empty()) WARN("SKIP: this CPU cannot run the " << missing << " stages; they are not compared");
+  if (levels.empty()) fpm_test::skip("this CPU has neither AVX2 nor AVX-512");
+  return levels;
+}
+
+bool same_bits(const float* a, const float* b, int n) { return n <= 0 || std::memcmp(a, b, sizeof(float) * n) == 0; }
+
+// Compares each stage of `v` with the specification on the pair (a, b),
+// roles ordered as every matcher orders them. Returns an empty string or
+// the first stage that differs.
+std::string compare_stages(const ScoreStages& v, mcc::CylinderSetView a, mcc::CylinderSetView b, ScoreScratch& spec,
+                           ScoreScratch& var) {
+  if (mcc::swap_roles(a, b)) std::swap(a, b);
+  if (!mcc::comparable(a, b)) return "";
+  const mcc::ScoreTables& T = mcc::score_tables();
+  // Summaries.
+  SetSummary ra, rb;
+  fpm::cpu::summarise_scalar(a, ra);
+  fpm::cpu::summarise_scalar(b, rb);
+  v.summarise(a, var.first);
+  v.summarise(b, var.second);
+  for (const auto& [ref, got] : {std::pair<SetSummary*, SetSummary*>{&ra, &var.first}, {&rb, &var.second}})
+    for (int j = 0; j < ref->n; ++j) {
+      if (std::memcmp(ref->planes[j], got->planes[j], 8 * mcc::kPlaneWords) != 0) return "summary planes";
+      if (ref->counts[j] != got->counts[j]) return "summary counts";
+      if (((ref->full[j / 64] ^ got->full[j / 64]) >> (j % 64) & 1) != 0) return "summary whole-disc bits";
+    }
+  // Stage 1: the similarity matrix.
+  const int cells = a.n * b.n;
+  fpm::cpu::similarity_scalar(a, ra, b, rb, spec.lambda.data());
+  v.similarity(a, var.first, b, var.second, var.lambda.data());
+  if (!same_bits(spec.lambda.data(), var.lambda.data(), cells)) return "similarity matrix";
+  // Stage 2: the selected pairs, from the specification's matrix.
+  const int nR = mcc::select_pairs(a, b, spec.lambda.data(), spec.ws);
+  const int vnR = v.select(a, b, spec.lambda.data(), var.ws);
+  if (vnR != nR) return "number of selected pairs";
+  if (std::memcmp(spec.ws.pairs, var.ws.pairs, 8 * static_cast<std::size_t>(nR)) != 0) return "selected pairs";
+  if (nR == 0) return "";
+  // Stage 3 is shared; both workspaces gather the specification's pairs.
+  mcc::lssr_gather(a, b, nR, spec.ws);
+  mcc::lssr_gather(a, b, nR, var.ws);
+  // Stage 4: the compatibility matrix.
+  mcc::lssr_compatibility(T, nR, spec.ws);
+  v.compatibility(T, nR, var.ws);
+  if (!same_bits(spec.ws.rho_t, var.ws.rho_t, nR * nR)) return "compatibility matrix";
+  // Stage 5: the relaxed similarities, from the specification's matrix.
+  std::memcpy(var.ws.rho_t, spec.ws.rho_t, sizeof(float) * nR * nR);
+  mcc::lssr_relax(nR, spec.ws);
+  v.relax(nR, var.ws);
+  if (!same_bits(spec.ws.l, var.ws.l, nR)) return "relaxed similarities";
+  // Stage 6: the final score, from the specification's relaxed vectors.
+  std::memcpy(var.ws.l, spec.ws.l, sizeof(float) * nR);
+  const float s_spec = mcc::lssr_finish(a, b, nR, T, spec.ws);
+  const float s_var = v.finish(a, b, nR, T, var.ws);
+  if (std::memcmp(&s_spec, &s_var, sizeof s_spec) != 0) return "final score";
+  // The whole composition.
+  const float whole = fpm::cpu::score_pair(v, {a, &var.first}, {b, &var.second}, var);
+  if (std::memcmp(&s_spec, &whole, sizeof whole) != 0) return "composed score";
+  return "";
+}
+
+// Every pair (i <= j: the roles are ordered anyway) of `sets` through every
+// level; returns how many pairs reached the relaxation.
+void check_all_pairs(const std::vector<fpm::EncodedTemplate>& sets, const std::string& what) {
+  const std::vector<SimdLevel> levels = simd_levels_or_skip();
+  ScoreScratch spec, var;
+  std::size_t compared = 0;
+  for (SimdLevel l : levels) {
+    const ScoreStages& v = fpm::cpu::score_stages(l);
+    for (std::size_t i = 0; i < sets.size(); ++i)
+      for (std::size_t j = i; j < sets.size(); ++j) {
+        const std::string bad = compare_stages(v, sets[i].data().view(), sets[j].data().view(), spec, var);
+        if (!bad.empty())
+          FAIL_CHECK(what << ": " << fpm::simd_level_name(l) << " differs from the specification in the " << bad
+                          << " of pair " << i << ", " << j);
+        ++compared;
+      }
+  }
+  CHECK(compared == levels.size() * sets.size() * (sets.size() + 1) / 2);
+}
+
+}  // namespace
+
+TEST_CASE("stages: every SIMD stage equals the specification on the shared sets", "[stages][shared-data]") {
+  for (const char* set : {"fvc2002_db1b", "fvc2002_db2b"}) check_all_pairs(fpm_test::load_fvc(set).encoded, set);
+}
+
+// Genuine pairs of synthetic impressions reach the relaxation with many
+// compatible pairs of pairs; random templates and lattices meet the edges
+// (ties at the selection's floor, sets of every size up to the cap).
+TEST_CASE("stages: every SIMD stage equals the specification on fresh inputs", "[stages]") {
+  const std::uint64_t seed = fpm_test::fresh_seed("stage parity");
+  fpm::SynthOptions o;
+  o.seed = seed;
+  const fpm::SyntheticFingers sf(o);
+  std::vector<fpm::EncodedTemplate> es;
+  for (std::uint64_t subject = 0; subject < 8; ++subject)
+    for (std::uint64_t imp = 0; imp < 3; ++imp) es.push_back(fpm::encode(sf.impression(subject, 1 + subject % 10, imp)));
+  std::mt19937 rng(static_cast<std::uint32_t>(seed));
+  for (int n : {3, 9, 17, 31, 64, 130, 200}) es.push_back(fpm::encode(fpm_test::random_template(rng, n)));
+  for (int side : {6, 9, 11}) es.push_back(fpm::encode(fpm_test::lattice_template(side)));
+  std::ostringstream what;
+  what << "seed " << seed;
+  check_all_pairs(es, what.str());
+}
+
+TEST_CASE("stages: each level's table names its own variants", "[stages]") {
+  CHECK(fpm::cpu::score_stages(SimdLevel::Scalar).summarise == nullptr);
+  CHECK(fpm::cpu::score_stages(SimdLevel::Scalar).similarity == fpm::cpu::similarity_scalar);
+  CHECK(fpm::cpu::score_stages(SimdLevel::Avx2).similarity == fpm::cpu::similarity_avx2);
+  CHECK(fpm::cpu::score_stages(SimdLevel::Avx512).similarity == fpm::cpu::similarity_avx512);
+  for (SimdLevel l : {SimdLevel::Scalar, SimdLevel::Avx2, SimdLevel::Avx512})
+    CHECK(fpm::cpu::score_stages(l).level == l);
+  CHECK_THROWS_AS(fpm::cpu::score_stages(SimdLevel::Auto), fpm::Error);
+}
