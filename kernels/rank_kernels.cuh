@@ -7,6 +7,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "mcc/sort_key.hpp"
+
 namespace fpm::kernels {
 
 // Blocks of 256 threads for a grid-stride loop over `total` elements.
@@ -24,9 +26,7 @@ __global__ void keys_kernel(const float* scores, std::uint32_t probes, std::uint
        i += std::size_t(gridDim.x) * blockDim.x) {
     const float s = scores[i];
     const std::uint32_t k = static_cast<std::uint32_t>(i % n);
-    keys[i] = (s >= 0.0f && s >= min_score)
-                  ? (static_cast<std::uint64_t>(__float_as_uint(s)) << 32) | (0xffffffffu - id[k])
-                  : 0;
+    keys[i] = (s >= 0.0f && s >= min_score) ? mcc::sort_key(s, id[k]) : 0;
   }
 }
 

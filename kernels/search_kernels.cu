@@ -1,6 +1,6 @@
-// 1:N search kernels: the score kernels (score_kernels.cuh), sort keys and
-// per-subject fusion (rank_kernels.cuh), the segmented sort, and their
-// launches.
+// 1:N search kernels: the score kernels (score_kernels.cuh, their phases in
+// score_phases.cuh), sort keys and per-subject fusion (rank_kernels.cuh),
+// the segmented sort, and their launches.
 #include <cub/device/device_segmented_radix_sort.cuh>
 
 #include "rank_kernels.cuh"
@@ -10,24 +10,26 @@
 namespace fpm::kernels {
 
 std::size_t score_shared_bytes(int max_probe_cylinders, int max_entry_cylinders) {
-  return FastLayout(max_probe_cylinders, max_entry_cylinders).total;
+  return CompactedLayout(max_probe_cylinders, max_entry_cylinders).total;
 }
 
-int launch_score(const PackedSets& probes, const PackedSets& entries, std::uint32_t e_begin, std::uint32_t entry_count,
-                 bool check_positions, const mcc::ScoreTables* tables, float* scores, void* stream) {
+int launch_score(const mcc::PackedSetsView& probes, const mcc::PackedSetsView& entries, std::uint32_t e_begin,
+                 std::uint32_t entry_count, bool check_positions, const mcc::ScoreTables* tables, float* scores,
+                 void* stream) {
   if (entry_count == 0 || probes.count == 0) return 0;
-  // The current kernel needs more shared memory per block than the first
-  // (6 bytes per cell instead of 4, plus the summaries); where the device
-  // has too little for these sets (e.g. 99 KB on sm_86 with 128-cylinder
-  // templates), the first kernel runs: the same scores.
+  // The compacted kernel needs more shared memory per block than the maxima
+  // kernel (6 bytes per cell instead of 4, plus the summaries); where the
+  // device has too little for these sets (e.g. 99 KB on sm_86 with
+  // 128-cylinder templates), the maxima kernel runs: the same scores.
   int device = 0, limit = 0;
   cudaError_t e = cudaGetDevice(&device);
   if (e == cudaSuccess) e = cudaDeviceGetAttribute(&limit, cudaDevAttrMaxSharedMemoryPerBlockOptin, device);
   if (e != cudaSuccess) return static_cast<int>(e);
-  const std::size_t fast_smem = score_shared_bytes(probes.max_cylinders, entries.max_cylinders);
-  const bool reference = use_reference_kernel() || fast_smem > static_cast<std::size_t>(limit);
-  auto* kernel = reference ? score_kernel_reference : score_kernel;
-  const std::size_t smem = reference ? ReferenceLayout(probes.max_cylinders, entries.max_cylinders).total : fast_smem;
+  const std::size_t compacted_smem = score_shared_bytes(probes.max_cylinders, entries.max_cylinders);
+  const bool maxima = use_maxima_kernel() || compacted_smem > static_cast<std::size_t>(limit);
+  auto* kernel = maxima ? score_kernel_maxima : score_kernel_compacted;
+  const std::size_t smem =
+      maxima ? MaximaLayout(probes.max_cylinders, entries.max_cylinders).total : compacted_smem;
   e = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem));
   if (e != cudaSuccess) return static_cast<int>(e);
   kernel<<<entry_count, kThreads, smem, static_cast<cudaStream_t>(stream)>>>(probes, entries, e_begin, entry_count,

@@ -5,40 +5,27 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "mcc/packed_sets.hpp"
+
 namespace fpm::mcc {
 struct ScoreTables;
 }
 
 namespace fpm::kernels {
 
-// Cylinder sets packed one after another (structure of arrays), delimited
-// by offsets (count + 1 values, in cylinders).
-struct PackedSets {
-  const std::uint64_t* offset = nullptr;
-  const std::uint64_t* hash = nullptr;
-  const std::uint8_t* position = nullptr;  // finger position, 0 = unknown
-  const std::uint64_t* bits = nullptr;
-  const std::uint64_t* valid = nullptr;
-  const float* x = nullptr;
-  const float* y = nullptr;
-  const float* theta = nullptr;
-  std::uint32_t count = 0;
-  int max_cylinders = 0;  // largest set: sizes the shared memory
-};
-
-// Bytes of dynamic shared memory the score kernel needs for these sizes.
+// Bytes of dynamic shared memory the compacted score kernel needs for these
+// sizes.
 std::size_t score_shared_bytes(int max_probe_cylinders, int max_entry_cylinders);
 
 // scores[p * entry_count + e] = score of probe p against entry e_begin + e,
 // or -1 when `check_positions` and their finger positions are incompatible
 // (neither is 0 and they differ). One block per entry. Returns cudaError_t.
-int launch_score(const PackedSets& probes, const PackedSets& entries, std::uint32_t e_begin,
+int launch_score(const mcc::PackedSetsView& probes, const mcc::PackedSetsView& entries, std::uint32_t e_begin,
                  std::uint32_t entry_count, bool check_positions, const mcc::ScoreTables* tables, float* scores,
                  void* stream);
 
-// keys[p * n + i] = (score bits << 32) | ~id[i] for score >= min_score, else
-// 0 (scores are >= 0, so their bits sort like the scores; equal scores put
-// the smaller id first when sorted descending).
+// keys[p * n + i] = mcc::sort_key(score, id[i]) for score >= min_score, else
+// 0 (sorted descending: larger scores first, then smaller ids).
 int launch_make_keys(const float* scores, std::uint32_t probes, std::uint32_t n, const std::uint32_t* id,
                      float min_score, std::uint64_t* keys, void* stream);
 

@@ -6,12 +6,12 @@
 #                                 memory: 1M); CUDA and CPU 1:N throughput, 1M upload
 #                                 time, device memory per template
 #   scripts/gpu-check.sh capacity after bench: fill device 0 with copies of the gallery
-#   scripts/gpu-check.sh ab       after bench: batch 64 with the reference kernel and again
-#                                 with the current one (same-machine ratio)
+#   scripts/gpu-check.sh ab       after bench: batch 64 with the maxima score kernel and
+#                                 again with the compacted one, the default (same-machine ratio)
 #   scripts/gpu-check.sh all      build, test, bench, ab
 #   scripts/gpu-check.sh quick    what fits in a few minutes: CLI and tests only, the
 #                                 CUDA tests, the benchmark (200,000 and 1M templates, an
-#                                 A/B against the reference kernel), memcheck, racecheck
+#                                 A/B against the maxima kernel), memcheck, racecheck
 #   scripts/gpu-check.sh multi    after bench, on a machine with several GPUs: the split
 #                                 parity test on every device, batch 64 on device 0 and
 #                                 on all devices (scaling); says so and stops with one GPU
@@ -78,17 +78,17 @@ do_quick() {
   do_sanitize
 }
 
-# The same comparisons with the first version of the score kernel
-# (FPM_CUDA_KERNEL=reference), then the current one again: a same-machine
-# ratio.
+# The same comparisons with the maxima score kernel, the first version
+# (FPM_CUDA_KERNEL=maxima; "reference", its former name, is accepted too),
+# then the compacted one, the default, again: a same-machine ratio.
 do_ab() {
   local fpm=build-gpu/examples/fpmatch g=$GALLERY
   rate() { python3 -c "import json;print(f\"{json.load(open('$1'))['comparisons_per_second']/1e6:.2f}\")" 2>&1 | tail -1; }
-  FPM_CUDA_KERNEL=reference $fpm bench --gallery $g --backend $BACKEND --batch 64 --seconds "${BENCH_SECONDS:-5}" --json \
+  FPM_CUDA_KERNEL=maxima $fpm bench --gallery $g --backend $BACKEND --batch 64 --seconds "${BENCH_SECONDS:-5}" --json \
     > "$OUT/bench_ref_64.json" 2> "$OUT/bench_ref_64.err"
   $fpm bench --gallery $g --backend $BACKEND --batch 64 --seconds "${BENCH_SECONDS:-5}" --json \
     > "$OUT/bench_new_64.json" 2> "$OUT/bench_new_64.err"
-  note "A/B batch 64, M comparisons/s: current $(rate "$OUT/bench_cuda_64.json") then $(rate "$OUT/bench_new_64.json"), reference kernel $(rate "$OUT/bench_ref_64.json")"
+  note "A/B batch 64, M comparisons/s: compacted kernel $(rate "$OUT/bench_cuda_64.json") then $(rate "$OUT/bench_new_64.json"), maxima kernel $(rate "$OUT/bench_ref_64.json")"
 }
 
 do_sanitize() {
@@ -115,7 +115,7 @@ do_profile() {
     --section MemoryWorkloadAnalysis --section WarpStateStats --section InstructionStats --section SchedulerStats \
     --section SourceCounters \
     $fpm bench --gallery build-gpu/gp/gallery.fpg --backend cuda --batch 16 --seconds 0.1 > "$OUT/ncu.txt" 2>&1
-  note "profile: exit $? (score_kernel, 4,000 templates x 16 probes; full report in ncu.txt)"
+  note "profile: exit $? (score kernel, 4,000 templates x 16 probes; full report in ncu.txt)"
   grep -E "Duration|Compute \(SM\) Throughput|Memory Throughput|Registers Per|Shared Memory Config|Dynamic Shared|Achieved Occupancy|Theoretical Occupancy|Block Limit|Executed Ipc|Issue Slots Busy|Warp Cycles Per Issued|Stall|No Eligible|L1/TEX Hit|L2 Hit|Pipe|Active Warps" \
     "$OUT/ncu.txt" | head -60 | tee -a "$summary"
   # Where the warps wait: every stall reason, cycles per issued instruction,

@@ -1,7 +1,7 @@
 // The CUDA score kernels themselves (kernels/score_kernels.cuh), run on CPU
 // threads by tests/cuda_emulation.hpp: every score of a batch of probes
 // against a set of entries equals the CPU reference bit for bit, for the
-// current kernel and the reference one, with entry offsets, finger-position
+// compacted kernel and the maxima one, with entry offsets, finger-position
 // checks, templates too small to compare and large ties at the selection
 // floor. This runs on every build; the CUDA parity tests repeat it on a
 // device.
@@ -13,6 +13,7 @@
 #include <cstring>
 
 #include "fpmatch/fpmatch.hpp"
+#include "gallery/gallery_data.hpp"
 #include "mcc/encoded.hpp"
 #include "matcher_data.hpp"
 #include "mcc/tables.hpp"
@@ -20,37 +21,16 @@
 
 namespace {
 
-// Cylinder sets packed as the device holds them, in host memory.
+// Cylinder sets packed as the device holds them, in host memory: a
+// gallery's arrays (mcc::PackedSetsView), with max_cylinders set as the
+// device code sets it (it sizes the kernels' shared memory).
 struct HostSets {
-  std::vector<std::uint64_t> offset{0}, hash, bits, valid;
-  std::vector<std::uint8_t> position;
-  std::vector<float> x, y, theta;
-  int max_cylinders = 1;
-
-  void add(const fpm::EncodedTemplate& e, std::uint8_t pos) {
-    const auto& d = e.data();
-    hash.push_back(d.hash);
-    position.push_back(pos);
-    bits.insert(bits.end(), d.bits.begin(), d.bits.end());
-    valid.insert(valid.end(), d.valid.begin(), d.valid.end());
-    x.insert(x.end(), d.x.begin(), d.x.end());
-    y.insert(y.end(), d.y.begin(), d.y.end());
-    theta.insert(theta.end(), d.theta.begin(), d.theta.end());
-    offset.push_back(offset.back() + static_cast<std::uint64_t>(d.n()));
-    max_cylinders = std::max(max_cylinders, d.n());
-  }
-  fpm::kernels::PackedSets view() const {
-    fpm::kernels::PackedSets v;
-    v.offset = offset.data();
-    v.hash = hash.data();
-    v.position = position.data();
-    v.bits = bits.data();
-    v.valid = valid.data();
-    v.x = x.data();
-    v.y = y.data();
-    v.theta = theta.data();
-    v.count = static_cast<std::uint32_t>(hash.size());
-    v.max_cylinders = max_cylinders;
+  fpm::Gallery gallery;
+  void add(const fpm::EncodedTemplate& e, std::uint8_t pos) { gallery.add("s", pos, e); }
+  fpm::mcc::PackedSetsView view() const {
+    fpm::mcc::PackedSetsView v = gallery.data().packed();
+    v.max_cylinders = 1;
+    for (std::uint32_t i = 0; i < v.count; ++i) v.max_cylinders = std::max(v.max_cylinders, v.set(i).n);
     return v;
   }
 };
@@ -63,7 +43,7 @@ std::uint32_t bits_of(float f) {
 
 fpm::EncodedTemplate lattice(int side) { return fpm::encode(fpm_test::lattice_template(side)); }
 
-using Kernel = void (*)(fpm::kernels::PackedSets, fpm::kernels::PackedSets, std::uint32_t, std::uint32_t, bool,
+using Kernel = void (*)(fpm::mcc::PackedSetsView, fpm::mcc::PackedSetsView, std::uint32_t, std::uint32_t, bool,
                         const fpm::mcc::ScoreTables*, float*);
 
 // Probes against entries [e_begin, count) through `kernel`, each score
@@ -133,23 +113,23 @@ TEST_CASE("kernel emulation: the score kernels give the CPU's scores on CPU thre
   int max_p = 1, max_g = 1;
   for (const auto& e : probes) max_p = std::max(max_p, static_cast<int>(e.cylinders()));
   for (const auto& e : entries) max_g = std::max(max_g, static_cast<int>(e.cylinders()));
-  const Kernel fast = fpm::kernels::score_kernel;
-  const Kernel reference = fpm::kernels::score_kernel_reference;
-  const std::size_t fast_bytes = fpm::kernels::FastLayout(max_p, max_g).total;
-  const std::size_t ref_bytes = fpm::kernels::ReferenceLayout(max_p, max_g).total;
+  const Kernel compacted = fpm::kernels::score_kernel_compacted;
+  const Kernel maxima = fpm::kernels::score_kernel_maxima;
+  const std::size_t compacted_bytes = fpm::kernels::CompactedLayout(max_p, max_g).total;
+  const std::size_t maxima_bytes = fpm::kernels::MaximaLayout(max_p, max_g).total;
 
-  SECTION("current kernel, every entry") {
-    CHECK(check_kernel(fast, fast_bytes, probes, probe_pos, entries, entry_pos, 0, false) >= 3);
+  SECTION("compacted kernel, every entry") {
+    CHECK(check_kernel(compacted, compacted_bytes, probes, probe_pos, entries, entry_pos, 0, false) >= 3);
   }
-  SECTION("current kernel, from entry 1, finger positions checked") {
-    CHECK(check_kernel(fast, fast_bytes, probes, probe_pos, entries, entry_pos, 1, true) >= 2);
+  SECTION("compacted kernel, from entry 1, finger positions checked") {
+    CHECK(check_kernel(compacted, compacted_bytes, probes, probe_pos, entries, entry_pos, 1, true) >= 2);
   }
-  SECTION("reference kernel") {
-    CHECK(check_kernel(reference, ref_bytes, probes, probe_pos, entries, entry_pos, 0, true) >= 3);
+  SECTION("maxima kernel") {
+    CHECK(check_kernel(maxima, maxima_bytes, probes, probe_pos, entries, entry_pos, 0, true) >= 3);
   }
 }
 
-TEST_CASE("kernel emulation: the current kernel on real templates", "[kernel][shared-data]") {
+TEST_CASE("kernel emulation: the compacted kernel on real templates", "[kernel][shared-data]") {
   // The kernel itself (barriers, warp operations, list indices) on real
   // minutiae, genuine and impostor pairs; tests/test_kernel_steps.cpp
   // replays its phases on every pair of these sets, this runs the code.
@@ -165,7 +145,7 @@ TEST_CASE("kernel emulation: the current kernel on real templates", "[kernel][sh
     for (const auto& e : entries) max_g = std::max(max_g, static_cast<int>(e.cylinders()));
     INFO(set);
     const int positive =
-        check_kernel(fpm::kernels::score_kernel, fpm::kernels::FastLayout(max_p, max_g).total, probes,
+        check_kernel(fpm::kernels::score_kernel_compacted, fpm::kernels::CompactedLayout(max_p, max_g).total, probes,
                      std::vector<std::uint8_t>(probes.size(), 0), entries, std::vector<std::uint8_t>(entries.size(), 0),
                      0, false);
     CHECK(positive >= 16);  // at least the genuine pairs

@@ -17,9 +17,6 @@
 
 namespace fpm::detail {
 
-// The CUDA backend (src/cuda/).
-using DeviceSearch = SearchBackend;
-
 // A device that failed (a fault, a device taken by another process; not a
 // lack of memory): which one, so that Backend::Auto can carry on with the
 // other devices. Never leaves the library: the engine rethrows it as an
@@ -38,7 +35,7 @@ class DeviceFailure : public Error {
 // built or no listed device is usable; throws fpm::Error(OutOfMemory) when
 // the gallery does not fit, naming the bytes needed and available, and
 // DeviceFailure when a device fails. Searches throw DeviceFailure too.
-std::unique_ptr<DeviceSearch> make_cuda_search(const Gallery::Data& g, const SubjectIndex& index,
+std::unique_ptr<SearchBackend> make_cuda_search(const Gallery::Data& g, const SubjectIndex& index,
                                                const std::vector<int>& devices, const ProgressFn& progress,
                                                std::string* why);
 

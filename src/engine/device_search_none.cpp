@@ -3,7 +3,7 @@
 
 namespace fpm::detail {
 
-std::unique_ptr<DeviceSearch> make_cuda_search(const Gallery::Data&, const SubjectIndex&, const std::vector<int>&,
+std::unique_ptr<SearchBackend> make_cuda_search(const Gallery::Data&, const SubjectIndex&, const std::vector<int>&,
                                                const ProgressFn&, std::string* why) {
   if (why) *why = "the CUDA backend is not built into this library";
   return nullptr;

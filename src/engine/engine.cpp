@@ -76,7 +76,7 @@ struct Engine::Impl {
   // The device backend, when in use; rebuilt (re-uploaded) after changes.
   // Searches hold it too: one that finds a device failed drops the engine's
   // reference (Backend::Auto) while others may still be using it.
-  mutable std::shared_ptr<detail::DeviceSearch> device;
+  mutable std::shared_ptr<detail::SearchBackend> device;
   mutable bool device_valid = false;
   // The devices the device backend uses: those listed (device 0 when none
   // is), less those that failed under Backend::Auto. Under device_mutex.
@@ -100,7 +100,7 @@ struct Engine::Impl {
   // (not built, no device, too little memory). Backend::Auto carries on
   // without a device that fails and gives up when none is left;
   // Backend::Cuda reports the failure.
-  std::shared_ptr<detail::DeviceSearch> build_device_locked(std::string* why) const {
+  std::shared_ptr<detail::SearchBackend> build_device_locked(std::string* why) const {
     for (;;) {
       try {
         return detail::make_cuda_search(gallery.data(), index, devices, options.progress, why);
@@ -193,7 +193,7 @@ struct Engine::Impl {
   // uploads) the device copy, the others wait. Under Backend::Auto a device
   // copy that no longer fits, or no device left working, move the engine to
   // the CPU; under Backend::Cuda they are errors.
-  std::shared_ptr<detail::DeviceSearch> device_search() const {
+  std::shared_ptr<detail::SearchBackend> device_search() const {
     if (backend.load() != Backend::Cuda) return nullptr;
     std::lock_guard<std::mutex> guard(device_mutex);
     if (backend.load() != Backend::Cuda) return nullptr;

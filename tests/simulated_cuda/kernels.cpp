@@ -21,7 +21,7 @@
 #include <mutex>
 #include <vector>
 
-#include "cpu/match_views.hpp"
+#include "cpu/matcher_access.hpp"
 #include "fpmatch/matcher.hpp"
 #include "mcc/tables.hpp"
 #include "search_kernels.h"
@@ -40,7 +40,7 @@ using fpm_simcuda::device_range;
 // Reads offset[begin .. end] of `s` and checks the per-set and per-cylinder
 // arrays of sets [begin, end) and that every set fits max_cylinders (the
 // score kernels size their shared memory by it).
-bool sets_readable(int dev, const PackedSets& s, std::uint32_t begin, std::uint32_t end, const char* what) {
+bool sets_readable(int dev, const mcc::PackedSetsView& s, std::uint32_t begin, std::uint32_t end, const char* what) {
   if (!device_range(dev, s.offset + begin, (std::size_t(end) - begin + 1) * 8, what) ||
       !device_range(dev, s.hash + begin, (std::size_t(end) - begin) * 8, what) ||
       !device_range(dev, s.position + begin, std::size_t(end) - begin, what))
@@ -71,11 +71,12 @@ cudaError_t illegal() { return cudaErrorIllegalAddress; }
 }  // namespace
 
 std::size_t score_shared_bytes(int max_probe_cylinders, int max_entry_cylinders) {
-  return FastLayout(max_probe_cylinders, max_entry_cylinders).total;
+  return CompactedLayout(max_probe_cylinders, max_entry_cylinders).total;
 }
 
-int launch_score(const PackedSets& probes, const PackedSets& entries, std::uint32_t e_begin, std::uint32_t entry_count,
-                 bool check_positions, const mcc::ScoreTables* tables, float* scores, void* stream) {
+int launch_score(const mcc::PackedSetsView& probes, const mcc::PackedSetsView& entries, std::uint32_t e_begin,
+                 std::uint32_t entry_count, bool check_positions, const mcc::ScoreTables* tables, float* scores,
+                 void* stream) {
   if (entry_count == 0 || probes.count == 0) return 0;
   const bool by_kernel = fpm_simcuda::score_kernel_used();
   return fpm_simcuda::launch(static_cast<cudaStream_t>(stream), [=](int dev) {
@@ -85,26 +86,26 @@ int launch_score(const PackedSets& probes, const PackedSets& entries, std::uint3
         !device_range(dev, scores, std::size_t(probes.count) * entry_count * 4, "score kernel: scores"))
       return illegal();
     if (by_kernel) {
-      // The kernel the device launcher picks (FPM_CUDA_KERNEL=reference: the first one).
+      // The kernel the device launcher picks (FPM_CUDA_KERNEL=maxima: the maxima kernel).
       std::lock_guard<std::mutex> g(emulation);
-      if (use_reference_kernel())
-        fpm_emu::launch(score_kernel_reference, entry_count, kThreads,
-                        ReferenceLayout(probes.max_cylinders, entries.max_cylinders).total, probes, entries, e_begin,
+      if (use_maxima_kernel())
+        fpm_emu::launch(score_kernel_maxima, entry_count, kThreads,
+                        MaximaLayout(probes.max_cylinders, entries.max_cylinders).total, probes, entries, e_begin,
                         entry_count, check_positions, tables, scores);
       else
-        fpm_emu::launch(score_kernel, entry_count, kThreads,
+        fpm_emu::launch(score_kernel_compacted, entry_count, kThreads,
                         score_shared_bytes(probes.max_cylinders, entries.max_cylinders), probes, entries, e_begin,
                         entry_count, check_positions, tables, scores);
       return cudaSuccess;
     }
     fpm::Matcher matcher;
     for (std::uint32_t p = 0; p < probes.count; ++p) {
-      const mcc::CylinderSetView a = view_set(probes, p);
+      const mcc::CylinderSetView a = probes.set(p);
       for (std::uint32_t e = 0; e < entry_count; ++e) {
         const std::uint8_t pp = probes.position[p], gp = entries.position[e_begin + e];
         float s = -1.0f;
         if (!(check_positions && pp != 0 && gp != 0 && pp != gp))
-          s = fpm::detail::MatcherAccess::match(matcher, a, view_set(entries, e_begin + e));
+          s = fpm::detail::MatcherAccess::match(matcher, a, entries.set(e_begin + e));
         scores[std::size_t(p) * entry_count + e] = s;
       }
     }
