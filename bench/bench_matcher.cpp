@@ -41,7 +41,7 @@ const std::vector<fpm::Template>& templates() {
 const std::vector<fpm::EncodedTemplate>& encoded() {
   static const std::vector<fpm::EncodedTemplate> e = [] {
     std::vector<fpm::EncodedTemplate> v;
-    for (const auto& t : templates()) v.push_back(fpm::encode(t));
+    for (const auto& t : templates()) v.push_back(fpm::encode_cylinders(t));
     return v;
   }();
   return e;
@@ -51,7 +51,7 @@ void BM_Encode(benchmark::State& state) {
   const auto& ts = templates();
   if (ts.empty()) return state.SkipWithError("shared data not found");
   std::size_t i = 0;
-  for (auto _ : state) benchmark::DoNotOptimize(fpm::encode(ts[i++ % ts.size()]));
+  for (auto _ : state) benchmark::DoNotOptimize(fpm::encode_cylinders(ts[i++ % ts.size()]));
   state.SetItemsProcessed(state.iterations());
 }
 

@@ -63,7 +63,7 @@ int main(int argc, char** argv) {
         const std::string finger = n.substr(0, n.rfind('_'));
         const std::string imp = n.substr(n.rfind('_') + 1, n.find('.') - n.rfind('_') - 1);
         const std::string subject = "fvc" + std::to_string(a - 1) + "-" + finger;
-        fpm::EncodedTemplate t = fpm::encode(fpm::decode_file(dir + "/" + n).views.at(0));
+        fpm::EncodedTemplate t = fpm::encode_cylinders(fpm::decode_file(dir + "/" + n).views.at(0));
         if (imp == "1")
           enrolled.emplace_back(subject, t);
         else

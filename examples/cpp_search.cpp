@@ -14,7 +14,7 @@ int main(int argc, char** argv) {
     const fpm::Template probe = fpm::decode_file(argv[2]).views.at(0);
     fpm::SearchOptions options;
     options.top_k = 5;
-    const auto found = engine.search({fpm::encode(probe)}, options);
+    const auto found = engine.search({fpm::encode_cylinders(probe)}, options);
     int rank = 1;
     for (const fpm::Candidate& c : found[0]) {
       // Above every calibration impostor score the FMR is only an upper bound.

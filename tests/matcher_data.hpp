@@ -20,7 +20,7 @@ inline FvcSet load_fvc(const std::string& set) {
   for (const std::string& path : list_files(require_data_dir() + "/" + set + "/iso", ".ist")) {
     s.names.push_back(path.substr(path.rfind('/') + 1));
     s.templates.push_back(fpm::decode_file(path).views.at(0));
-    s.encoded.push_back(fpm::encode(s.templates.back()));
+    s.encoded.push_back(fpm::encode_cylinders(s.templates.back()));
   }
   return s;
 }

@@ -29,7 +29,7 @@ fpm::Gallery synthetic_gallery(std::uint64_t seed, std::size_t subjects, int fin
       names.push_back("g" + std::to_string(s));
       pos.push_back(static_cast<std::uint8_t>((s + f) % 9 == 0 ? 0 : f));
     }
-  const auto enc = fpm::encode_all(ts);
+  const auto enc = fpm::encode_cylinders_all(ts);
   fpm::Gallery g;
   for (std::size_t i = 0; i < enc.size(); ++i) g.add(names[i], pos[i], enc[i]);
   return g;

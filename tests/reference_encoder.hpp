@@ -12,6 +12,7 @@
 #include <cmath>
 #include <vector>
 
+#include "access.hpp"
 #include "encode/convex_hull.hpp"
 #include "fpmatch/matcher.hpp"
 #include "mcc/content_hash.hpp"
@@ -142,7 +143,7 @@ inline fpm::EncodedTemplate encode(const fpm::Template& t, const fpm::CylinderOp
     d->source_index.push_back(source[i]);
   }
   d->hash = content_hash(d->n(), d->bits.data(), d->valid.data(), d->x.data(), d->y.data(), d->theta.data());
-  return fpm::EncodedTemplate(std::move(d));
+  return fpm::detail::Access::make_encoded(std::move(d));
 }
 
 }  // namespace fpm_test::reference

@@ -48,7 +48,7 @@ inline std::vector<fpm::EncodedTemplate> probes_for(std::uint64_t seed, std::siz
   const fpm::SyntheticFingers sf(o);
   std::vector<fpm::EncodedTemplate> probes;
   for (std::size_t i = 0; i < n; ++i)
-    probes.push_back(fpm::encode(sf.impression(i % subjects, 1 + static_cast<int>(i % 3), 1 + i)));
+    probes.push_back(fpm::encode_cylinders(sf.impression(i % subjects, 1 + static_cast<int>(i % 3), 1 + i)));
   probes.push_back(fpm::EncodedTemplate());  // empty
   return probes;
 }
@@ -64,7 +64,7 @@ inline std::vector<std::vector<fpm::FingerProbe>> subject_probes(std::uint64_t s
   for (std::size_t i = 0; i < n; ++i) {
     std::vector<fpm::FingerProbe> p;
     for (int f = 1; f <= 1 + static_cast<int>(i % 3); ++f)
-      p.push_back({fpm::encode(sf.impression(i % subjects, f, 7 + i)), static_cast<std::uint8_t>(i % 4 == 0 ? 0 : f)});
+      p.push_back({fpm::encode_cylinders(sf.impression(i % subjects, f, 7 + i)), static_cast<std::uint8_t>(i % 4 == 0 ? 0 : f)});
     probes.push_back(p);
   }
   return probes;

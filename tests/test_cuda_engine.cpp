@@ -37,7 +37,7 @@ TEST_CASE("cuda: per-template search equals the CPU on random galleries", "[cuda
   o.seed = seed;
   const fpm::SyntheticFingers sf(o);
   std::vector<fpm::EncodedTemplate> probes;
-  for (std::size_t i = 0; i < 70; ++i) probes.push_back(fpm::encode(sf.impression(i * 2, 1 + i % 2, 1 + i)));
+  for (std::size_t i = 0; i < 70; ++i) probes.push_back(fpm::encode_cylinders(sf.impression(i * 2, 1 + i % 2, 1 + i)));
   for (std::size_t i = 0; i < 5; ++i) probes.push_back(g.encoded(i * 7));  // exact copies
   probes.push_back(fpm::EncodedTemplate());                                // empty probe
   for (std::size_t k : {1, 10, 100}) {
@@ -59,7 +59,7 @@ TEST_CASE("cuda: every score on the real templates equals the CPU's", "[cuda][sh
   std::vector<fpm::EncodedTemplate> probes;
   for (const char* set : {"fvc2002_db1b", "fvc2002_db2b"})
     for (const std::string& path : fpm_test::list_files(root + "/" + set + "/iso", ".ist")) {
-      const fpm::EncodedTemplate e = fpm::encode(fpm::decode_file(path).views.at(0));
+      const fpm::EncodedTemplate e = fpm::encode_cylinders(fpm::decode_file(path).views.at(0));
       g.add(std::string(set) + path.substr(path.rfind('/')), 0, e);
       probes.push_back(e);
     }
@@ -84,7 +84,7 @@ TEST_CASE("cuda: per-subject search equals the CPU", "[cuda]") {
   for (std::size_t i = 0; i < 20; ++i) {
     std::vector<fpm::FingerProbe> p;
     for (int f = 1; f <= 1 + static_cast<int>(i % 4); ++f)
-      p.push_back({fpm::encode(sf.impression(i * 3, f, 5)), static_cast<std::uint8_t>(i % 5 == 0 ? 0 : f)});
+      p.push_back({fpm::encode_cylinders(sf.impression(i * 3, f, 5)), static_cast<std::uint8_t>(i % 5 == 0 ? 0 : f)});
     probes.push_back(p);
   }
   for (std::size_t k : {1, 10, 100}) {
@@ -104,7 +104,7 @@ TEST_CASE("cuda: large batches, add and remove stay equal to the CPU", "[cuda]")
   o.seed = seed;
   const fpm::SyntheticFingers sf(o);
   std::vector<fpm::EncodedTemplate> probes;
-  for (std::size_t i = 0; i < 150; ++i) probes.push_back(fpm::encode(sf.impression(i % 80, 1, 2 + i)));
+  for (std::size_t i = 0; i < 150; ++i) probes.push_back(fpm::encode_cylinders(sf.impression(i % 80, 1, 2 + i)));
   same_candidates(cpu.search(probes), gpu.search(probes));
   for (fpm::Engine* e : {&cpu, &gpu}) {
     e->remove(3);
@@ -132,10 +132,10 @@ TEST_CASE("cuda: a gallery split over every device equals the CPU", "[cuda]") {
   std::vector<fpm::EncodedTemplate> probes;
   std::vector<std::vector<fpm::FingerProbe>> subjects;
   for (std::size_t i = 0; i < 40; ++i) {
-    probes.push_back(fpm::encode(sf.impression(i, 1 + static_cast<int>(i % 4), 3)));
+    probes.push_back(fpm::encode_cylinders(sf.impression(i, 1 + static_cast<int>(i % 4), 3)));
     if (i % 4 == 0)
       subjects.push_back({{probes.back(), static_cast<std::uint8_t>(1 + i % 4)},
-                          {fpm::encode(sf.impression(i, 2, 4)), 0}});
+                          {fpm::encode_cylinders(sf.impression(i, 2, 4)), 0}});
   }
   for (std::size_t k : {1, 10, 100}) {
     fpm::SearchOptions opt;

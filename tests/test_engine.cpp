@@ -30,13 +30,13 @@ struct Fixture {
       for (int f = 1; f <= fingers; ++f) {
         // A few entries with unknown position, and a few duplicates.
         const std::uint8_t pos = (s % 7 == 3 && f == 2) ? 0 : static_cast<std::uint8_t>(f);
-        entries.push_back(fpm::encode(sf.impression(s, f, 0)));
+        entries.push_back(fpm::encode_cylinders(sf.impression(s, f, 0)));
         subjects.push_back("p" + std::to_string(1000 + s));
         positions.push_back(pos);
         gallery.add(subjects.back(), pos, entries.back());
       }
   }
-  fpm::EncodedTemplate probe(std::size_t s, int f, std::uint64_t imp) const { return fpm::encode(sf.impression(s, f, imp)); }
+  fpm::EncodedTemplate probe(std::size_t s, int f, std::uint64_t imp) const { return fpm::encode_cylinders(sf.impression(s, f, imp)); }
 };
 
 struct Ref {

@@ -35,13 +35,13 @@ bool same(const std::vector<std::vector<fpm::Candidate>>& a, const std::vector<s
 TEST_CASE("engine writers: an add gets in within a bound under continuous search load", "[engine][writers]") {
   const fpm::SyntheticFingers sf = fingers();
   fpm::Gallery g;
-  for (std::size_t s = 0; s < 60; ++s) g.add("s" + std::to_string(s), 1, fpm::encode(sf.impression(s, 1, 0)));
+  for (std::size_t s = 0; s < 60; ++s) g.add("s" + std::to_string(s), 1, fpm::encode_cylinders(sf.impression(s, 1, 0)));
   fpm::EngineOptions eo;
   eo.backend = fpm::Backend::Cpu;
   eo.threads = 1;  // every search on its caller's thread: many searches at once
   fpm::Engine engine(std::move(g), eo);
-  const std::vector<fpm::EncodedTemplate> probes = {fpm::encode(sf.impression(3, 1, 1))};
-  const fpm::EncodedTemplate extra = fpm::encode(sf.impression(99, 1, 0));
+  const std::vector<fpm::EncodedTemplate> probes = {fpm::encode_cylinders(sf.impression(3, 1, 1))};
+  const fpm::EncodedTemplate extra = fpm::encode_cylinders(sf.impression(99, 1, 0));
 
   // Searchers without pause; they also stop on their own after a deadline,
   // so that a writer that never gets in fails the test instead of hanging it.
@@ -82,11 +82,11 @@ TEST_CASE("engine writers: adds and removes while others search equal a serial r
   fpm::Gallery g;
   std::vector<fpm::EncodedTemplate> enrolled;
   for (std::size_t s = 0; s < 24; ++s) {
-    enrolled.push_back(fpm::encode(sf.impression(s, 1, 0)));
+    enrolled.push_back(fpm::encode_cylinders(sf.impression(s, 1, 0)));
     g.add("s" + std::to_string(s), 1, enrolled.back());
   }
   std::vector<fpm::EncodedTemplate> probes;
-  for (std::size_t s : {2u, 5u, 30u, 31u}) probes.push_back(fpm::encode(sf.impression(s, 1, 2)));
+  for (std::size_t s : {2u, 5u, 30u, 31u}) probes.push_back(fpm::encode_cylinders(sf.impression(s, 1, 2)));
   // The operations, in order: add new subjects (30, 31: probed), remove
   // others (2, 5: probed), remove an added one.
   struct Op {
@@ -96,7 +96,7 @@ TEST_CASE("engine writers: adds and removes while others search equal a serial r
   const std::vector<Op> ops = {{true, 30}, {false, 2}, {true, 31}, {false, 5}, {false, 24}, {true, 40}};
   auto apply = [&](auto& target, const Op& op) {
     if (op.add)
-      target.add("s" + std::to_string(op.subject), 1, fpm::encode(sf.impression(op.subject, 1, 0)));
+      target.add("s" + std::to_string(op.subject), 1, fpm::encode_cylinders(sf.impression(op.subject, 1, 0)));
     else
       target.remove(op.subject);
   };

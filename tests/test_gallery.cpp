@@ -27,7 +27,7 @@ fpm::Gallery small_gallery(std::size_t subjects = 12, int fingers = 2, std::uint
   fpm::Gallery g;
   for (std::size_t s = 0; s < subjects; ++s)
     for (int f = 1; f <= fingers; ++f)
-      g.add("subj" + std::to_string(s), static_cast<std::uint8_t>(f), fpm::encode(sf.impression(s, f, 0)));
+      g.add("subj" + std::to_string(s), static_cast<std::uint8_t>(f), fpm::encode_cylinders(sf.impression(s, f, 0)));
   return g;
 }
 
@@ -203,7 +203,7 @@ TEST_CASE("gallery: a loaded gallery is independent of its file", "[gallery]") {
   CHECK(fpm::Gallery::load(path).live_size() == original.live_size());
   // Growing moves the arrays out of the mapping; the values stay.
   const fpm::SyntheticFingers sf;
-  g.add("extra", 2, fpm::encode(sf.impression(99, 2, 0)));
+  g.add("extra", 2, fpm::encode_cylinders(sf.impression(99, 2, 0)));
   CHECK(g.size() == original.size() + 1);
   for (std::size_t i = 0; i < original.size(); ++i)
     CHECK(fpm::match(g.encoded(i), g.encoded(0)) == fpm::match(original.encoded(i), original.encoded(0)));
@@ -528,7 +528,7 @@ TEST_CASE("gallery: bytes the writer never writes are refused, naming the field"
 
 TEST_CASE("gallery: subject ids with control characters are refused by add and by load", "[gallery]") {
   const fpm::SyntheticFingers sf;
-  const fpm::EncodedTemplate t = fpm::encode(sf.impression(1, 1, 0));
+  const fpm::EncodedTemplate t = fpm::encode_cylinders(sf.impression(1, 1, 0));
   fpm::Gallery g;
   for (const std::string& bad : {std::string("a\nb"), std::string("a\0b", 3), std::string("\x1b[31mred"),
                                  std::string("tab\there"), std::string("del\x7f"), std::string("cr\r"),

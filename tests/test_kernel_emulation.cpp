@@ -5,6 +5,7 @@
 // checks, templates too small to compare and large ties at the selection
 // floor. This runs on every build; the CUDA parity tests repeat it on a
 // device.
+#include "access.hpp"
 #include "cuda_emulation.hpp"  // first: defines the CUDA built-ins for the kernels
 #include "score_kernels.cuh"
 
@@ -28,7 +29,7 @@ struct HostSets {
   fpm::Gallery gallery;
   void add(const fpm::EncodedTemplate& e, std::uint8_t pos) { gallery.add("s", pos, e); }
   fpm::mcc::PackedSetsView view() const {
-    fpm::mcc::PackedSetsView v = gallery.data().packed();
+    fpm::mcc::PackedSetsView v = fpm::detail::Access::data(gallery).packed();
     v.max_cylinders = 1;
     for (std::uint32_t i = 0; i < v.count; ++i) v.max_cylinders = std::max(v.max_cylinders, v.set(i).n);
     return v;
@@ -41,7 +42,7 @@ std::uint32_t bits_of(float f) {
   return u;
 }
 
-fpm::EncodedTemplate lattice(int side) { return fpm::encode(fpm_test::lattice_template(side)); }
+fpm::EncodedTemplate lattice(int side) { return fpm::encode_cylinders(fpm_test::lattice_template(side)); }
 
 using Kernel = void (*)(fpm::mcc::PackedSetsView, fpm::mcc::PackedSetsView, std::uint32_t, std::uint32_t, bool,
                         const fpm::mcc::ScoreTables*, float*);
@@ -87,9 +88,9 @@ TEST_CASE("kernel emulation: the score kernels give the CPU's scores on CPU thre
   std::vector<fpm::EncodedTemplate> entries, probes;
   std::vector<std::uint8_t> entry_pos, probe_pos;
   for (std::uint64_t s = 0; s < 3; ++s) {
-    entries.push_back(fpm::encode(sf.impression(s, 1 + s, 0)));
+    entries.push_back(fpm::encode_cylinders(sf.impression(s, 1 + s, 0)));
     entry_pos.push_back(static_cast<std::uint8_t>(1 + s));
-    probes.push_back(fpm::encode(sf.impression(s, 1 + s, 1)));
+    probes.push_back(fpm::encode_cylinders(sf.impression(s, 1 + s, 1)));
     probe_pos.push_back(s == 1 ? 0 : static_cast<std::uint8_t>(1 + s));
   }
   entries.push_back(lattice(11));
@@ -103,11 +104,11 @@ TEST_CASE("kernel emulation: the score kernels give the CPU's scores on CPU thre
     few[i].theta = 0.5f;
     few[i].type = fpm::MinutiaType::Bifurcation;
   }
-  entries.push_back(fpm::encode(fpm::Template(fpm::TemplateInfo{}, few)));
+  entries.push_back(fpm::encode_cylinders(fpm::Template(fpm::TemplateInfo{}, few)));
   entry_pos.push_back(0);
   entries.push_back(fpm::EncodedTemplate());
   entry_pos.push_back(4);
-  probes.push_back(fpm::encode(fpm::Template(fpm::TemplateInfo{}, few)));
+  probes.push_back(fpm::encode_cylinders(fpm::Template(fpm::TemplateInfo{}, few)));
   probe_pos.push_back(3);
 
   int max_p = 1, max_g = 1;

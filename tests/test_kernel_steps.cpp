@@ -21,6 +21,7 @@
 #include <sstream>
 #include <vector>
 
+#include "access.hpp"
 #include "matcher_data.hpp"
 #include "mcc/encoded.hpp"
 #include "mcc/score.hpp"
@@ -277,7 +278,7 @@ void check_all_pairs(const std::vector<fpm::EncodedTemplate>& es, Tally& tally) 
   for (std::size_t i = 0; i < es.size(); ++i)
     for (std::size_t j = 0; j < es.size(); ++j) {
       const float ref = scalar.match(es[i], es[j]);
-      const CylinderSetView p = es[i].data().view(), g = es[j].data().view();
+      const CylinderSetView p = fpm::detail::Access::data(es[i]).view(), g = fpm::detail::Access::data(es[j]).view();
       const std::string pair = "templates " + std::to_string(i) + " vs " + std::to_string(j);
       const float v = compacted_score(p, g, T, memory, spec, tally);
       if (bits_of(v) != bits_of(ref))
@@ -321,8 +322,8 @@ TEST_CASE("kernel steps: the score kernels' phases reproduce the CPU on syntheti
   const fpm::SyntheticFingers sf(o);
   std::vector<fpm::EncodedTemplate> es;
   for (std::uint64_t subject = 0; subject < 10; ++subject)
-    for (std::uint64_t imp = 0; imp < 3; ++imp) es.push_back(fpm::encode(sf.impression(subject, 1 + subject % 10, imp)));
-  for (int side : {6, 9, 11}) es.push_back(fpm::encode(fpm_test::lattice_template(side)));
+    for (std::uint64_t imp = 0; imp < 3; ++imp) es.push_back(fpm::encode_cylinders(sf.impression(subject, 1 + subject % 10, imp)));
+  for (int side : {6, 9, 11}) es.push_back(fpm::encode_cylinders(fpm_test::lattice_template(side)));
   Tally tally;
   check_all_pairs(es, tally);
   INFO("seed " << seed);

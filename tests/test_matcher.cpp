@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "access.hpp"
 #include "matcher_data.hpp"
 #include "reference_encoder.hpp"
 #include "support.hpp"
@@ -60,14 +61,14 @@ fpm::Template synthetic_finger(std::mt19937& rng, int n = 40) {
 }  // namespace
 
 TEST_CASE("matcher: a lone minutia or an isolated pair has no valid cylinder", "[matcher]") {
-  CHECK(fpm::encode(make({{100, 100, 0}})).cylinders() == 0);
+  CHECK(fpm::encode_cylinders(make({{100, 100, 0}})).cylinders() == 0);
   // minM = 2: each of two minutiae has only one neighbour.
-  CHECK(fpm::encode(make({{100, 100, 0}, {120, 100, 1}})).cylinders() == 0);
-  const fpm::EncodedTemplate empty = fpm::encode(fpm::Template());
+  CHECK(fpm::encode_cylinders(make({{100, 100, 0}, {120, 100, 1}})).cylinders() == 0);
+  const fpm::EncodedTemplate empty = fpm::encode_cylinders(fpm::Template());
   CHECK(empty.cylinders() == 0);
   CHECK(fpm::match(empty, empty) == 0.0f);
   std::mt19937 rng(1);
-  const fpm::EncodedTemplate e = fpm::encode(synthetic_finger(rng));
+  const fpm::EncodedTemplate e = fpm::encode_cylinders(synthetic_finger(rng));
   CHECK(e.cylinders() > 30);
   CHECK(e.bytes() == e.cylinders() * 236);
   CHECK(fpm::match(empty, e) == 0.0f);
@@ -81,18 +82,18 @@ TEST_CASE("matcher: quality rule drops a few low-quality minutiae only", "[match
   const fpm::Template few_low(t.info(), ms);
   fpm::CylinderOptions published;
   published.min_quality = 0;
-  const auto kept_default = fpm::encode(few_low);
-  const auto kept_all = fpm::encode(few_low, published);
+  const auto kept_default = fpm::encode_cylinders(few_low);
+  const auto kept_all = fpm::encode_cylinders(few_low, published);
   CHECK(kept_default.cylinders() < kept_all.cylinders());
   CHECK(kept_default.source_minutiae() == 40);
   for (auto& m : ms) m.quality = 30;  // all low: the scale says nothing, keep all
-  CHECK(fpm::encode(fpm::Template(t.info(), ms)).cylinders() ==
-        fpm::encode(fpm::Template(t.info(), ms), published).cylinders());
+  CHECK(fpm::encode_cylinders(fpm::Template(t.info(), ms)).cylinders() ==
+        fpm::encode_cylinders(fpm::Template(t.info(), ms), published).cylinders());
   for (auto& m : ms) m.quality = 0;  // not reported: never dropped
-  CHECK(fpm::encode(fpm::Template(t.info(), ms)).cylinders() == fpm::encode(fpm::Template(t.info(), ms), published).cylinders());
+  CHECK(fpm::encode_cylinders(fpm::Template(t.info(), ms)).cylinders() == fpm::encode_cylinders(fpm::Template(t.info(), ms), published).cylinders());
   fpm::CylinderOptions bad;
   bad.max_dropped_percent = 101;
-  CHECK_THROWS_AS(fpm::encode(t, bad), fpm::Error);
+  CHECK_THROWS_AS(fpm::encode_cylinders(t, bad), fpm::Error);
 }
 
 namespace {
@@ -126,10 +127,10 @@ std::vector<std::uint8_t> all_qualities() {
 // encode() against the encoder that built every cylinder before capping
 // (reference_encoder.hpp): the same cylinders, in the same order, bit for bit.
 void check_same_as_reference(const fpm::Template& t, const fpm::CylinderOptions& o = {}) {
-  const fpm::EncodedTemplate got = fpm::encode(t, o);
+  const fpm::EncodedTemplate got = fpm::encode_cylinders(t, o);
   const fpm::EncodedTemplate want = reference::encode(t, o);
-  const auto& a = got.data();
-  const auto& b = want.data();
+  const auto& a = fpm::detail::Access::data(got);
+  const auto& b = fpm::detail::Access::data(want);
   INFO(t.size() << " minutiae, " << b.n() << " cylinders expected");
   CHECK(a.source_index == b.source_index);
   CHECK(a.x == b.x);
@@ -199,15 +200,15 @@ TEST_CASE("matcher: encoding 10,000 minutiae takes well under a second", "[match
   cases.emplace_back(fpm::TemplateInfo{}, few);
   for (const fpm::Template& t : cases) {
     const auto start = std::chrono::steady_clock::now();
-    const fpm::EncodedTemplate e = fpm::encode(t);
+    const fpm::EncodedTemplate e = fpm::encode_cylinders(t);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     INFO("encoding " << t.size() << " minutiae took " << seconds << " s, " << e.cylinders() << " cylinders");
     CHECK(seconds < 4.0);
     CHECK(e.cylinders() <= 128);
     CHECK(e.source_minutiae() == 10000);
   }
-  CHECK(fpm::encode(cases[0]).cylinders() == 128);
-  CHECK(fpm::encode(cases[2]).cylinders() == 0);
+  CHECK(fpm::encode_cylinders(cases[0]).cylinders() == 128);
+  CHECK(fpm::encode_cylinders(cases[2]).cylinders() == 0);
 }
 
 TEST_CASE("matcher: the real templates encode as with the build-everything encoder", "[matcher][shared-data]") {
@@ -249,7 +250,7 @@ TEST_CASE("matcher: rotating and translating both templates leaves scores unchan
   fpm::Matcher m;
   for (double a : {0.3, 2.0, 3.1, 5.5}) {
     std::vector<fpm::EncodedTemplate> r;
-    for (const auto& t : s.templates) r.push_back(fpm::encode(moved(t, a, 900, 700)));
+    for (const auto& t : s.templates) r.push_back(fpm::encode_cylinders(moved(t, a, 900, 700)));
     double sum = 0, worst = 0;
     std::size_t close = 0, n = 0;
     for (std::size_t i = 0; i < r.size(); ++i) {
@@ -277,7 +278,7 @@ TEST_CASE("matcher: a rotated copy finds its original first", "[matcher][shared-
   fpm::Matcher m;
   for (double a : {-0.5, 0.25, 0.5}) {
     for (std::size_t i = 0; i < s.templates.size(); ++i) {
-      const fpm::EncodedTemplate r = fpm::encode(moved(s.templates[i], a, 300, 200));
+      const fpm::EncodedTemplate r = fpm::encode_cylinders(moved(s.templates[i], a, 300, 200));
       const float own = m.match(r, s.encoded[i]);
       for (std::size_t j = 0; j < s.templates.size(); ++j)
         if (j != i) CHECK(m.match(r, s.encoded[j]) < own);
@@ -323,10 +324,10 @@ TEST_CASE("matcher: scalar and SIMD paths agree on fresh synthetic impressions",
   const fpm::SyntheticFingers sf(o);
   std::vector<fpm::EncodedTemplate> es;
   for (std::uint64_t subject = 0; subject < 12; ++subject)
-    for (std::uint64_t imp = 0; imp < 4; ++imp) es.push_back(fpm::encode(sf.impression(subject, 1 + subject % 10, imp)));
+    for (std::uint64_t imp = 0; imp < 4; ++imp) es.push_back(fpm::encode_cylinders(sf.impression(subject, 1 + subject % 10, imp)));
   // Regular lattices: large ties at the selection's floor (the SIMD
   // selections' fallback).
-  for (int side : {6, 9, 11}) es.push_back(fpm::encode(lattice_template(side)));
+  for (int side : {6, 9, 11}) es.push_back(fpm::encode_cylinders(lattice_template(side)));
   std::vector<fpm::Matcher> matchers;
   for (fpm::SimdLevel l : levels) matchers.emplace_back(l);
   int genuine_nonzero = 0;

@@ -211,7 +211,7 @@ TEST_CASE("simulated devices: a gallery that outgrows the device after add()", "
   REQUIRE(used > 0);
   Devices devices({used + 256 * MiB + 64 * 1024});
   const auto probes = probes_for(seed, 10, 6);
-  const fpm::EncodedTemplate big = fpm::encode(fpm_test::lattice_template(11));  // 121 cylinders
+  const fpm::EncodedTemplate big = fpm::encode_cylinders(fpm_test::lattice_template(11));  // 121 cylinders
   fpm::Engine cpu(g, on(fpm::Backend::Cpu));
   for (int i = 0; i < 20; ++i) cpu.add("grown", 0, big);
 

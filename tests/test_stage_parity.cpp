@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "cpu/matcher_access.hpp"
+#include "access.hpp"
 #include "cpu/score_stages.hpp"
 #include "cpu/stage_variants.hpp"
 #include "matcher_data.hpp"
@@ -108,7 +108,7 @@ void check_all_pairs(const std::vector<fpm::EncodedTemplate>& sets, const std::s
     const ScoreStages& v = fpm::cpu::score_stages(l);
     for (std::size_t i = 0; i < sets.size(); ++i)
       for (std::size_t j = i; j < sets.size(); ++j) {
-        const std::string bad = compare_stages(v, sets[i].data().view(), sets[j].data().view(), spec, var);
+        const std::string bad = compare_stages(v, fpm::detail::Access::data(sets[i]).view(), fpm::detail::Access::data(sets[j]).view(), spec, var);
         if (!bad.empty())
           FAIL_CHECK(what << ": " << fpm::simd_level_name(l) << " differs from the specification in the " << bad
                           << " of pair " << i << ", " << j);
@@ -134,10 +134,10 @@ TEST_CASE("stages: every SIMD stage equals the specification on fresh inputs", "
   const fpm::SyntheticFingers sf(o);
   std::vector<fpm::EncodedTemplate> es;
   for (std::uint64_t subject = 0; subject < 8; ++subject)
-    for (std::uint64_t imp = 0; imp < 3; ++imp) es.push_back(fpm::encode(sf.impression(subject, 1 + subject % 10, imp)));
+    for (std::uint64_t imp = 0; imp < 3; ++imp) es.push_back(fpm::encode_cylinders(sf.impression(subject, 1 + subject % 10, imp)));
   std::mt19937 rng(static_cast<std::uint32_t>(seed));
-  for (int n : {3, 9, 17, 31, 64, 130, 200}) es.push_back(fpm::encode(fpm_test::random_template(rng, n)));
-  for (int side : {6, 9, 11}) es.push_back(fpm::encode(fpm_test::lattice_template(side)));
+  for (int n : {3, 9, 17, 31, 64, 130, 200}) es.push_back(fpm::encode_cylinders(fpm_test::random_template(rng, n)));
+  for (int side : {6, 9, 11}) es.push_back(fpm::encode_cylinders(fpm_test::lattice_template(side)));
   std::ostringstream what;
   what << "seed " << seed;
   check_all_pairs(es, what.str());

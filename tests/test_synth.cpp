@@ -47,9 +47,9 @@ TEST_CASE("synth: impressions of one finger match, of others do not", "[synth]")
   const fpm::SyntheticFingers sf;
   std::size_t ok = 0;
   for (std::uint64_t s = 0; s < 20; ++s) {
-    const auto a = fpm::encode(sf.impression(s, 1, 0));
-    const auto b = fpm::encode(sf.impression(s, 1, 1));
-    const auto other = fpm::encode(sf.impression(s + 100, 1, 1));
+    const auto a = fpm::encode_cylinders(sf.impression(s, 1, 0));
+    const auto b = fpm::encode_cylinders(sf.impression(s, 1, 1));
+    const auto other = fpm::encode_cylinders(sf.impression(s + 100, 1, 1));
     ok += fpm::match(a, b) > fpm::match(a, other);
   }
   CHECK(ok >= 19);

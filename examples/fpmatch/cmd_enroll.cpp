@@ -150,7 +150,7 @@ int run_enroll(const EnrollArgs& a) {
     }
   }
   Progress enc_bar("encoding", a.quiet);
-  const auto enc = fpm::encode_all(views, {}, a.threads, [&](std::size_t d, std::size_t t) { enc_bar(d, t); });
+  const auto enc = fpm::encode_cylinders_all(views, {}, a.threads, [&](std::size_t d, std::size_t t) { enc_bar(d, t); });
   enc_bar.finish();
   for (std::size_t i = 0; i < views.size(); ++i)
     g.add(subjects[i], static_cast<std::uint8_t>(views[i].info().position), enc[i]);

@@ -75,7 +75,7 @@ int run_search(const SearchArgs& a) {
     for (const auto& f : a.probes) {
       std::vector<fpm::FingerProbe> fingers;
       for (const auto& v : fpm::decode_file(f, opt).views)
-        fingers.push_back({fpm::encode(v), static_cast<std::uint8_t>(v.info().position)});
+        fingers.push_back({fpm::encode_cylinders(v), static_cast<std::uint8_t>(v.info().position)});
       probes.push_back(std::move(fingers));
     }
     const auto res = engine.search_subjects(probes, so);
@@ -101,7 +101,7 @@ int run_search(const SearchArgs& a) {
     for (const auto& f : a.probes) {
       const auto rec = fpm::decode_file(f, opt);
       for (std::size_t v = 0; v < rec.views.size(); ++v) {
-        probes.push_back(fpm::encode(rec.views[v]));
+        probes.push_back(fpm::encode_cylinders(rec.views[v]));
         labels.emplace_back(f, v);
       }
     }

@@ -54,7 +54,7 @@ int run_synth(const SynthArgs& a) {
     ts.reserve(end - start);
     for (std::size_t i = start; i < end; ++i)
       ts.push_back(sf.impression(i / a.fingers, static_cast<int>(i % a.fingers) + 1, 0));
-    const auto enc = fpm::encode_all(ts, {}, a.threads);
+    const auto enc = fpm::encode_cylinders_all(ts, {}, a.threads);
     for (std::size_t i = start; i < end; ++i)
       gallery.add(subject_id(i / a.fingers), static_cast<std::uint8_t>(i % a.fingers + 1), enc[i - start]);
     bar(end, total);

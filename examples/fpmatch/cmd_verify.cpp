@@ -25,8 +25,8 @@ fpm::Template pick(const std::string& path, unsigned view, const fpm::DecodeOpti
 
 int run_verify(const VerifyArgs& a) {
   const fpm::DecodeOptions o = a.in.options();
-  const fpm::EncodedTemplate ea = fpm::encode(pick(a.a, a.view_a, o));
-  const fpm::EncodedTemplate eb = fpm::encode(pick(a.b, a.view_b, o));
+  const fpm::EncodedTemplate ea = fpm::encode_cylinders(pick(a.a, a.view_a, o));
+  const fpm::EncodedTemplate eb = fpm::encode_cylinders(pick(a.b, a.view_b, o));
   const float score = fpm::match(ea, eb);
   const fpm::FmrEstimate f = fpm::false_match_rate(score);
   if (a.json) {

@@ -113,9 +113,9 @@ class FPM_API Gallery {
   static Layout layout() noexcept;
 
   struct Data;  // the library's own layout (src/gallery/gallery_data.hpp)
-  const Data& data() const noexcept { return *d_; }
 
  private:
+  friend struct detail::Access;
   std::unique_ptr<Data> d_;
 };
 

@@ -1,6 +1,6 @@
 // fpmatch: comparing two fingerprints (MCC with LSS-R).
 //
-// encode() turns a Template into the cylinder form the matcher compares, once
+// encode_cylinders() turns a Template into the cylinder form the matcher compares, once
 // per template; match() compares two encoded templates and returns a score
 // in [0, 1] (the LSS-R global score: 0 = nothing in common, 1 = identical
 // local structures). Scores are comparable across calls, machines and the
@@ -19,7 +19,7 @@
 namespace fpm {
 
 namespace detail {
-struct MatcherAccess;  // the library's engines compare packed gallery entries directly
+struct Access;  // the library's own access to the layouts behind these classes
 }
 
 class FPM_API EncodedTemplate {
@@ -36,10 +36,10 @@ class FPM_API EncodedTemplate {
   const TemplateInfo& info() const noexcept;
 
   struct Data;  // the library's own layout (src/mcc/encoded.hpp)
-  const Data& data() const noexcept { return *d_; }
-  explicit EncodedTemplate(std::shared_ptr<const Data> d) : d_(std::move(d)) {}
 
  private:
+  friend struct detail::Access;
+  explicit EncodedTemplate(std::shared_ptr<const Data> d) : d_(std::move(d)) {}
   std::shared_ptr<const Data> d_;
 };
 
@@ -59,15 +59,26 @@ struct CylinderOptions {
 
 // Builds the MCC cylinders of a template (deterministic: the same template
 // gives the same bits on every run and machine).
-FPM_API EncodedTemplate encode(const Template& t, const CylinderOptions& options = {});
+FPM_API EncodedTemplate encode_cylinders(const Template& t, const CylinderOptions& options = {});
 
 // Encodes many templates on `threads` threads (0: all cores; at most
 // kMaxEngineThreads, more is InvalidArgument; threads the system cannot
 // start are done without), results in
 // input order. `progress`, if given, is called now and then with (done, total).
-FPM_API std::vector<EncodedTemplate> encode_all(const std::vector<Template>& templates,
-                                                const CylinderOptions& options = {}, int threads = 0,
-                                                const std::function<void(std::size_t, std::size_t)>& progress = {});
+FPM_API std::vector<EncodedTemplate> encode_cylinders_all(
+    const std::vector<Template>& templates, const CylinderOptions& options = {}, int threads = 0,
+    const std::function<void(std::size_t, std::size_t)>& progress = {});
+
+// The names before 0.2 (fpm::encode also writes records, formats.hpp).
+[[deprecated("use fpm::encode_cylinders")]] inline EncodedTemplate encode(const Template& t,
+                                                                       const CylinderOptions& options = {}) {
+  return encode_cylinders(t, options);
+}
+[[deprecated("use fpm::encode_cylinders_all")]] inline std::vector<EncodedTemplate> encode_all(
+    const std::vector<Template>& templates, const CylinderOptions& options = {}, int threads = 0,
+    const std::function<void(std::size_t, std::size_t)>& progress = {}) {
+  return encode_cylinders_all(templates, options, threads, progress);
+}
 
 // How the CPU computes cylinder popcounts. All levels give identical scores.
 enum class SimdLevel : std::uint8_t { Auto = 0, Scalar = 1, Avx2 = 2, Avx512 = 3 };
@@ -91,7 +102,7 @@ class FPM_API Matcher {
   SimdLevel level() const noexcept;
 
  private:
-  friend struct detail::MatcherAccess;
+  friend struct detail::Access;
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

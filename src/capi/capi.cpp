@@ -21,7 +21,7 @@ struct fpm_template_s {
   mutable std::once_flag once;
   mutable fpm::EncodedTemplate encoded;
   const fpm::EncodedTemplate& enc() const {
-    std::call_once(once, [this] { encoded = fpm::encode(t); });
+    std::call_once(once, [this] { encoded = fpm::encode_cylinders(t); });
     return encoded;
   }
 };

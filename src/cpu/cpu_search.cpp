@@ -5,7 +5,7 @@
 #include <functional>
 #include <map>
 
-#include "cpu/matcher_access.hpp"
+#include "access.hpp"
 #include "cpu/prepared_probe.hpp"
 #include "cpu/thread_pool.hpp"
 
@@ -48,7 +48,7 @@ std::vector<TopK> CpuSearch::search(const std::vector<mcc::CylinderSetView>& pro
                                     std::uint64_t* comparisons) {
   const std::size_t E = g_.size(), P = probes.size();
   if (P == 0 || E == 0) return std::vector<TopK>(P, TopK(k));
-  const cpu::ScoreStages& stages = MatcherAccess::stages(thread_matcher(level_));
+  const cpu::ScoreStages& stages = Access::stages(thread_matcher(level_));
   std::vector<cpu::PreparedProbe> prepared;
   prepared.reserve(P);
   for (const auto& p : probes) prepared.emplace_back(stages, p);
@@ -62,7 +62,7 @@ std::vector<TopK> CpuSearch::search(const std::vector<mcc::CylinderSetView>& pro
       if (g_.removed(e)) continue;
       const mcc::CylinderSetView entry = g_.view(e);
       for (std::size_t p = 0; p < P; ++p) {
-        const float s = MatcherAccess::match(m, prepared[p], entry);
+        const float s = Access::match(m, prepared[p], entry);
         ++count;
         if (s >= min_score) best[p].offer({s, static_cast<std::uint32_t>(e)});
       }
@@ -77,7 +77,7 @@ std::vector<TopK> CpuSearch::search_subjects(const std::vector<std::vector<Finge
                                              float min_score, std::uint64_t* comparisons) {
   const std::size_t S = index_.subject_list.size(), P = probes.size();
   if (P == 0 || S == 0) return std::vector<TopK>(P, TopK(k));
-  const cpu::ScoreStages& stages = MatcherAccess::stages(thread_matcher(level_));
+  const cpu::ScoreStages& stages = Access::stages(thread_matcher(level_));
   std::vector<std::vector<cpu::PreparedProbe>> prepared(P);
   for (std::size_t p = 0; p < P; ++p) {
     prepared[p].reserve(probes[p].size());
@@ -96,7 +96,7 @@ std::vector<TopK> CpuSearch::search_subjects(const std::vector<std::vector<Finge
           float finger_best = 0.0f;
           for (std::size_t j = 0; j < ne; ++j) {
             if (!positions_compatible(probes[p][f].position, g_.position[ent[j]])) continue;
-            finger_best = std::max(finger_best, MatcherAccess::match(m, prepared[p][f], g_.view(ent[j])));
+            finger_best = std::max(finger_best, Access::match(m, prepared[p][f], g_.view(ent[j])));
             ++count;
           }
           sum += finger_best;

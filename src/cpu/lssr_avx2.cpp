@@ -11,6 +11,7 @@
 #include "cpu/simd_targets.hpp"
 
 #include "cpu/avx2_angle.hpp"
+#include "cpu/simd/vec_avx2.hpp"
 #include "cpu/stage_variants.hpp"
 #include "mcc/prefilter.hpp"
 #include "mcc/score.hpp"
@@ -177,76 +178,19 @@ FPM_AVX2 void lssr_compatibility_avx2(const mcc::ScoreTables& T, int nR, const m
 namespace fpm::cpu {
 
 namespace {
-
-// Lanes t0 .. t0 + 7 that lie below n, as a maskload/maskstore mask.
-FPM_AVX2 inline __m256i live_lanes(int t0, int n) {
-  return _mm256_cmpgt_epi32(_mm256_set1_epi32(n - t0), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-}
-
+#define FPM_VEC_TARGET FPM_AVX2
+#include "cpu/simd/lssr_generic.inl"
+#undef FPM_VEC_TARGET
 }  // namespace
 
-// mcc::lssr_relax, 8 values of t per register, two registers interleaved to
-// hide the add latency; each sum over k in increasing order, as the scalar
-// loop (the same products added in the same order: the same bits).
-FPM_AVX2 void lssr_relax_avx2(int nR, const mcc::Workspace& w) {
-  const float c = nR > 1 ? (1.0f - mcc::kWR) / static_cast<float>(nR - 1) : 0.0f;
-  const __m256 vc = _mm256_set1_ps(c), vw = _mm256_set1_ps(mcc::kWR);
-  for (int it = 0; it < mcc::kNRel; ++it) {
-    for (int t0 = 0; t0 < nR; t0 += 16) {
-      const __m256i live0 = live_lanes(t0, nR), live1 = live_lanes(t0 + 8, nR);
-      __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
-      for (int k = 0; k < nR; ++k) {
-        const __m256 lk = _mm256_broadcast_ss(w.l + k);
-        const float* row = w.rho_t + k * nR + t0;
-        acc0 = _mm256_add_ps(acc0, _mm256_mul_ps(_mm256_maskload_ps(row, live0), lk));
-        acc1 = _mm256_add_ps(acc1, _mm256_mul_ps(_mm256_maskload_ps(row + 8, live1), lk));
-      }
-      _mm256_maskstore_ps(w.acc + t0, live0, acc0);
-      _mm256_maskstore_ps(w.acc + t0 + 8, live1, acc1);
-    }
-    for (int t0 = 0; t0 < nR; t0 += 8) {
-      const __m256i live = live_lanes(t0, nR);
-      const __m256 l = _mm256_maskload_ps(w.l + t0, live);
-      const __m256 a = _mm256_maskload_ps(w.acc + t0, live);
-      _mm256_maskstore_ps(w.l + t0, live, _mm256_add_ps(_mm256_mul_ps(vw, l), _mm256_mul_ps(vc, a)));
-    }
-  }
+FPM_AVX2 int select_pairs_avx2(const mcc::CylinderSetView& A, const mcc::CylinderSetView& B, const float* lambda,
+                               const mcc::Workspace& w) {
+  return select_pairs<VecAvx2>(A, B, lambda, w);
 }
-
-// mcc::lssr_finish: efficiencies 8 at a time, each pick a vector maximum
-// (the lowest t among equal maxima, as the scalar scan), the sum in pick
-// order.
+FPM_AVX2 void lssr_relax_avx2(int nR, const mcc::Workspace& w) { relax<VecAvx2>(nR, w); }
 FPM_AVX2 float lssr_finish_avx2(const mcc::CylinderSetView& A, const mcc::CylinderSetView& B, int nR,
                                 const mcc::ScoreTables& T, const mcc::Workspace& w) {
-  const int np = T.np[A.n < B.n ? A.n : B.n];
-  const int take = np < nR ? np : nR;
-  const int blocks = (nR + 7) / 8;
-  const __m256 taken = _mm256_set1_ps(-1.0f);
-  for (int b = 0; b < blocks; ++b) {
-    const int t0 = 8 * b;
-    const __m256i live = live_lanes(t0, nR);
-    const __m256 l0 = _mm256_blendv_ps(_mm256_set1_ps(1.0f), _mm256_maskload_ps(w.l0 + t0, live), _mm256_castsi256_ps(live));
-    const __m256 e = _mm256_div_ps(_mm256_maskload_ps(w.l + t0, live), l0);
-    _mm256_storeu_ps(w.acc + t0, _mm256_blendv_ps(taken, e, _mm256_castsi256_ps(live)));
-  }
-  float sum = 0.0f;
-  for (int p = 0; p < take; ++p) {
-    __m256 mx = _mm256_loadu_ps(w.acc);
-    for (int b = 1; b < blocks; ++b) mx = _mm256_max_ps(mx, _mm256_loadu_ps(w.acc + 8 * b));
-    // Horizontal maximum, into every lane.
-    mx = _mm256_max_ps(mx, _mm256_permute2f128_ps(mx, mx, 1));
-    mx = _mm256_max_ps(mx, _mm256_shuffle_ps(mx, mx, _MM_SHUFFLE(1, 0, 3, 2)));
-    mx = _mm256_max_ps(mx, _mm256_shuffle_ps(mx, mx, _MM_SHUFFLE(2, 3, 0, 1)));
-    int best = -1;
-    for (int b = 0; b < blocks && best < 0; ++b) {
-      const unsigned hit =
-          static_cast<unsigned>(_mm256_movemask_ps(_mm256_cmp_ps(_mm256_loadu_ps(w.acc + 8 * b), mx, _CMP_EQ_OQ)));
-      if (hit) best = 8 * b + __builtin_ctz(hit);
-    }
-    sum += w.l[best];
-    w.acc[best] = -1.0f;
-  }
-  return mcc::final_score(sum / static_cast<float>(np), np);
+  return finish<VecAvx2>(A, B, nR, T, w);
 }
 
 }  // namespace fpm::cpu

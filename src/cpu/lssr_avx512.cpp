@@ -1,6 +1,7 @@
-// AVX-512 versions of the LSS-R stages of mcc/score.hpp: the pair selection,
-// the compatibility matrix (prefiltered), the relaxation and the final
-// selection, 16 lanes at a time. Every value that reaches the score is
+// AVX-512 versions of the LSS-R stages of mcc/score.hpp: the compatibility
+// matrix (prefiltered) here, and the width-generic pair selection,
+// relaxation and final ranking (cpu/simd/lssr_generic.inl), 16 lanes at a
+// time. Every value that reaches the score is
 // computed with exactly the operations of the scalar code, in the same order
 // (IEEE single precision, no fused multiply-add), so the results are
 // bit-identical; the parity tests compare them on every shared template pair
@@ -13,6 +14,7 @@
 #include "cpu/simd_targets.hpp"
 
 #include "cpu/avx512_angle.hpp"
+#include "cpu/simd/vec_avx512.hpp"
 #include "cpu/stage_variants.hpp"
 #include "mcc/prefilter.hpp"
 #include "mcc/score.hpp"
@@ -168,178 +170,20 @@ FPM_AVX512 void lssr_compatibility_avx512(const mcc::ScoreTables& T, int nR, con
   compatibility_exact(T, nR, w, c);
 }
 
-FPM_AVX512 void lssr_relax_avx512(int nR, const mcc::Workspace& w) {
-  const float c = nR > 1 ? (1.0f - mcc::kWR) / static_cast<float>(nR - 1) : 0.0f;
-  const __m512 vc = _mm512_set1_ps(c), vw = _mm512_set1_ps(mcc::kWR);
-  for (int it = 0; it < mcc::kNRel; ++it) {
-    // acc[t] = sum over k ascending of rho(t, k) * l[k], one register per
-    // 16 values of t, two blocks interleaved to hide the add latency.
-    for (int t0 = 0; t0 < nR; t0 += 32) {
-      const __mmask16 live0 = nR - t0 >= 16 ? __mmask16(0xffff) : __mmask16((1u << (nR - t0)) - 1u);
-      const int rest = nR - t0 - 16;
-      const __mmask16 live1 = rest >= 16 ? __mmask16(0xffff) : rest > 0 ? __mmask16((1u << rest) - 1u) : __mmask16(0);
-      __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
-      for (int k = 0; k < nR; ++k) {
-        const __m512 lk = _mm512_set1_ps(w.l[k]);
-        const float* row = w.rho_t + k * nR + t0;
-        acc0 = _mm512_add_ps(acc0, _mm512_mul_ps(_mm512_maskz_loadu_ps(live0, row), lk));
-        acc1 = _mm512_add_ps(acc1, _mm512_mul_ps(_mm512_maskz_loadu_ps(live1, row + 16), lk));
-      }
-      _mm512_mask_storeu_ps(w.acc + t0, live0, acc0);
-      _mm512_mask_storeu_ps(w.acc + t0 + 16, live1, acc1);
-    }
-    for (int t0 = 0; t0 < nR; t0 += 16) {
-      const __mmask16 live = nR - t0 >= 16 ? __mmask16(0xffff) : __mmask16((1u << (nR - t0)) - 1u);
-      const __m512 l = _mm512_maskz_loadu_ps(live, w.l + t0);
-      const __m512 a = _mm512_maskz_loadu_ps(live, w.acc + t0);
-      _mm512_mask_storeu_ps(w.l + t0, live, _mm512_add_ps(_mm512_mul_ps(vw, l), _mm512_mul_ps(vc, a)));
-    }
-  }
-}
+namespace {
+#define FPM_VEC_TARGET FPM_AVX512
+#include "cpu/simd/lssr_generic.inl"
+#undef FPM_VEC_TARGET
+}  // namespace
 
-// How many of the `total` similarities are >= level.
-FPM_AVX512 int count_reaching(const float* lambda, int total, float level) {
-  int n = 0;
-  const __m512 lv = _mm512_set1_ps(level);
-  for (int i0 = 0; i0 < total; i0 += 16) {
-    const __mmask16 live = total - i0 >= 16 ? __mmask16(0xffff) : __mmask16((1u << (total - i0)) - 1u);
-    n += __builtin_popcount(_mm512_mask_cmp_ps_mask(live, _mm512_maskz_loadu_ps(live, lambda + i0), lv, _CMP_GE_OQ));
-  }
-  return n;
+FPM_AVX512 int select_pairs_avx512(const mcc::CylinderSetView& A, const mcc::CylinderSetView& B, const float* lambda,
+                                   const mcc::Workspace& w) {
+  return select_pairs<VecAvx512>(A, B, lambda, w);
 }
-
-// The largest level base + step * l (l in [0, 16)) that at least `cap` of
-// the n values reach, by binary search; `base` itself when none does.
-FPM_AVX512 float floor_level(const float* v, int n, int cap, float base, float step) {
-  int lo = 0, hi = 16;
-  while (lo < hi) {
-    const int mid = (lo + hi) / 2;
-    if (count_reaching(v, n, base + step * static_cast<float>(mid)) >= cap)
-      lo = mid + 1;
-    else
-      hi = mid;
-  }
-  return lo == 0 ? base : base + step * static_cast<float>(lo - 1);
-}
-
-// The entries of the n values (at matrix indices idx, or i when idx is null)
-// that are positive and reach `floor`, offered to the top-`cap` heap.
-FPM_AVX512 int select_by_heap(const float* v, const std::int32_t* idx, int n, int cap, float floor,
-                              const mcc::Workspace& w) {
-  int count = 0;
-  const __m512 vfloor = _mm512_set1_ps(floor);
-  for (int i0 = 0; i0 < n; i0 += 16) {
-    const __mmask16 live = n - i0 >= 16 ? __mmask16(0xffff) : __mmask16((1u << (n - i0)) - 1u);
-    const __m512 x = _mm512_maskz_loadu_ps(live, v + i0);
-    unsigned todo = _mm512_mask_cmp_ps_mask(live, x, _mm512_setzero_ps(), _CMP_GT_OQ) &
-                    _mm512_mask_cmp_ps_mask(live, x, vfloor, _CMP_GE_OQ);
-    while (todo) {
-      const int i = i0 + __builtin_ctz(todo);
-      todo &= todo - 1;
-      mcc::heap_offer(w.pairs, &count, cap, mcc::pair_key(v[i], static_cast<std::uint32_t>(idx ? idx[i] : i)));
-    }
-  }
-  mcc::heap_sort_descending(w.pairs, count);
-  return count;
-}
-
-// The best min(n_A, n_B) pairs of the similarity matrix, as mcc::select_pairs
-// chooses and orders them. A floor that at least that many entries reach
-// (so that no selected entry lies below it) is found by two binary searches
-// of counting passes: on a grid of 1/16 over the matrix, then on a grid of
-// 1/256 over the entries the first floor let through, compacted. The few
-// entries at or above the final floor are then placed by rank: an entry's
-// position in the best-first list is the number of entries whose key
-// (similarity, then matrix order) beats its own, and the keys are unique.
-// That is a fixed amount of branch-free work where a heap would mispredict a
-// branch at almost every step; large ties at a floor go through the heap
-// instead. Either way the pairs and their order are the scalar selection's.
-FPM_AVX512 int select_pairs_avx512(const mcc::CylinderSetView& A, const mcc::CylinderSetView& B,
-                                   const float* lambda, const mcc::Workspace& w) {
-  const int cap = A.n < B.n ? A.n : B.n;
-  const int total = A.n * B.n;
-  const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-  const float floor1 = floor_level(lambda, total, cap, 0.0f, 1.0f / 16.0f);
-  // The positive entries reaching the coarse floor, compacted.
-  constexpr int kCompactMax = 1024;
-  alignas(64) float cv[kCompactMax + 16];
-  alignas(64) std::int32_t ci[kCompactMax + 16];
-  int m1 = 0;
-  const __m512 vfloor1 = _mm512_set1_ps(floor1);
-  for (int i0 = 0; i0 < total; i0 += 16) {
-    const __mmask16 live = total - i0 >= 16 ? __mmask16(0xffff) : __mmask16((1u << (total - i0)) - 1u);
-    const __m512 v = _mm512_maskz_loadu_ps(live, lambda + i0);
-    const __mmask16 take = _mm512_mask_cmp_ps_mask(_mm512_mask_cmp_ps_mask(live, v, _mm512_setzero_ps(), _CMP_GT_OQ),
-                                                    v, vfloor1, _CMP_GE_OQ);
-    const int n = __builtin_popcount(take);
-    if (m1 + n > kCompactMax) return select_by_heap(lambda, nullptr, total, cap,
-                                                    floor_level(lambda, total, cap, floor1, 1.0f / 256.0f), w);
-    _mm512_storeu_ps(cv + m1, _mm512_maskz_compress_ps(take, v));
-    _mm512_storeu_si512(ci + m1, _mm512_maskz_compress_epi32(take, _mm512_add_epi32(lane, _mm512_set1_epi32(i0))));
-    m1 += n;
-  }
-  const float floor2 = floor_level(cv, m1, cap, floor1, 1.0f / 256.0f);
-  // The candidates' keys (mcc::pair_key), compacted once more.
-  constexpr int kRankMax = 96;
-  alignas(64) std::uint64_t keys[kRankMax + 16];
-  const __m512 vfloor2 = _mm512_set1_ps(floor2);
-  const __m512i ones = _mm512_set1_epi32(-1);
-  int m = 0;
-  for (int i0 = 0; i0 < m1; i0 += 16) {
-    const __mmask16 live = m1 - i0 >= 16 ? __mmask16(0xffff) : __mmask16((1u << (m1 - i0)) - 1u);
-    const __m512 v = _mm512_maskz_loadu_ps(live, cv + i0);
-    const __mmask16 take = _mm512_mask_cmp_ps_mask(live, v, vfloor2, _CMP_GE_OQ);
-    const int n = __builtin_popcount(take);
-    if (m + n > kRankMax) return select_by_heap(cv, ci, m1, cap, floor2, w);  // many ties at the floor
-    // key = lambda bits << 32 | (0xffffffff - idx)
-    const __m512i bits = _mm512_maskz_compress_epi32(take, _mm512_castps_si512(v));
-    const __m512i low = _mm512_maskz_compress_epi32(take, _mm512_sub_epi32(ones, _mm512_maskz_loadu_epi32(live, ci + i0)));
-    _mm512_storeu_si512(keys + m, _mm512_or_si512(_mm512_slli_epi64(_mm512_cvtepu32_epi64(_mm512_castsi512_si256(bits)), 32),
-                                                  _mm512_cvtepu32_epi64(_mm512_castsi512_si256(low))));
-    _mm512_storeu_si512(keys + m + 8,
-                        _mm512_or_si512(_mm512_slli_epi64(_mm512_cvtepu32_epi64(_mm512_extracti64x4_epi64(bits, 1)), 32),
-                                        _mm512_cvtepu32_epi64(_mm512_extracti64x4_epi64(low, 1))));
-    m += n;
-  }
-  // Zero keys pad the last vector: they beat nothing and are never placed.
-  for (int i = m; i < ((m + 7) & ~7); ++i) keys[i] = 0;
-  for (int i = 0; i < m; ++i) {
-    const __m512i ki = _mm512_set1_epi64(static_cast<long long>(keys[i]));
-    int rank = 0;
-    for (int j0 = 0; j0 < m; j0 += 8)
-      rank += __builtin_popcount(_mm512_cmpgt_epu64_mask(_mm512_load_si512(keys + j0), ki));
-    if (rank < cap) w.pairs[rank] = keys[i];
-  }
-  return m < cap ? m : cap;
-}
-
-// mcc::lssr_finish: efficiencies in vectors, each pick a vector maximum
-// (the lowest t among equal maxima, as the scalar scan), the sum in pick order.
+FPM_AVX512 void lssr_relax_avx512(int nR, const mcc::Workspace& w) { relax<VecAvx512>(nR, w); }
 FPM_AVX512 float lssr_finish_avx512(const mcc::CylinderSetView& A, const mcc::CylinderSetView& B, int nR,
                                     const mcc::ScoreTables& T, const mcc::Workspace& w) {
-  const int np = T.np[A.n < B.n ? A.n : B.n];
-  const int take = np < nR ? np : nR;
-  const int blocks = (nR + 15) / 16;
-  for (int b = 0; b < blocks; ++b) {
-    const int t0 = 16 * b;
-    const __mmask16 live = nR - t0 >= 16 ? __mmask16(0xffff) : __mmask16((1u << (nR - t0)) - 1u);
-    const __m512 e = _mm512_div_ps(_mm512_maskz_loadu_ps(live, w.l + t0), _mm512_mask_loadu_ps(_mm512_set1_ps(1.0f), live, w.l0 + t0));
-    _mm512_storeu_ps(w.acc + t0, _mm512_mask_mov_ps(_mm512_set1_ps(-1.0f), live, e));
-  }
-  float sum = 0.0f;
-  for (int p = 0; p < take; ++p) {
-    __m512 mx = _mm512_loadu_ps(w.acc);
-    for (int b = 1; b < blocks; ++b) mx = _mm512_max_ps(mx, _mm512_loadu_ps(w.acc + 16 * b));
-    const __m512 best_v = _mm512_set1_ps(_mm512_reduce_max_ps(mx));
-    int best = -1;
-    for (int b = 0; b < blocks && best < 0; ++b) {
-      const __mmask16 hit = _mm512_cmp_ps_mask(_mm512_loadu_ps(w.acc + 16 * b), best_v, _CMP_EQ_OQ);
-      if (hit) best = 16 * b + __builtin_ctz(hit);
-    }
-    sum += w.l[best];
-    w.acc[best] = -1.0f;
-  }
-  return mcc::final_score(sum / static_cast<float>(np), np);
+  return finish<VecAvx512>(A, B, nR, T, w);
 }
 
 }  // namespace fpm::cpu

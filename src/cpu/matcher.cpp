@@ -2,7 +2,7 @@
 #include <utility>
 #include <vector>
 
-#include "cpu/matcher_access.hpp"
+#include "access.hpp"
 #include "cpu/score_stages.hpp"
 #include "cpu/simd_targets.hpp"
 #include "fpmatch/error.hpp"
@@ -57,18 +57,18 @@ Matcher& Matcher::operator=(Matcher&&) noexcept = default;
 SimdLevel Matcher::level() const noexcept { return impl_->stages.level; }
 
 float Matcher::match(const EncodedTemplate& probe, const EncodedTemplate& candidate) {
-  return detail::MatcherAccess::match(*this, probe.data().view(), candidate.data().view());
+  return detail::Access::match(*this, detail::Access::data(probe).view(), detail::Access::data(candidate).view());
 }
 
-const cpu::ScoreStages& detail::MatcherAccess::stages(const Matcher& m) { return m.impl_->stages; }
+const cpu::ScoreStages& detail::Access::stages(const Matcher& m) { return m.impl_->stages; }
 
-float detail::MatcherAccess::match(Matcher& m, const cpu::PreparedProbe& probe, const mcc::CylinderSetView& candidate) {
+float detail::Access::match(Matcher& m, const cpu::PreparedProbe& probe, const mcc::CylinderSetView& candidate) {
   Matcher::Impl& impl = *m.impl_;
   if (impl.stages.summarise) impl.stages.summarise(candidate, impl.scratch.second);
   return cpu::score_pair(impl.stages, probe.side(), {candidate, &impl.scratch.second}, impl.scratch);
 }
 
-float detail::MatcherAccess::match(Matcher& m, const mcc::CylinderSetView& probe, const mcc::CylinderSetView& candidate) {
+float detail::Access::match(Matcher& m, const mcc::CylinderSetView& probe, const mcc::CylinderSetView& candidate) {
   Matcher::Impl& impl = *m.impl_;
   if (impl.stages.summarise) {
     impl.stages.summarise(probe, impl.scratch.first);

@@ -13,7 +13,7 @@ namespace {
 // The specification itself.
 constexpr ScoreStages kScalar{SimdLevel::Scalar, nullptr, similarity_scalar, mcc::select_pairs,
                               mcc::lssr_compatibility, mcc::lssr_relax, mcc::lssr_finish};
-constexpr ScoreStages kAvx2{SimdLevel::Avx2, summarise_avx2, similarity_avx2, select_pairs_histogram,
+constexpr ScoreStages kAvx2{SimdLevel::Avx2, summarise_avx2, similarity_avx2, select_pairs_avx2,
                             lssr_compatibility_avx2, lssr_relax_avx2, lssr_finish_avx2};
 constexpr ScoreStages kAvx512{SimdLevel::Avx512, summarise_avx512, similarity_avx512, select_pairs_avx512,
                               lssr_compatibility_avx512, lssr_relax_avx512, lssr_finish_avx512};

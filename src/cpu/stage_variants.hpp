@@ -24,8 +24,9 @@ void similarity_avx512(const mcc::CylinderSetView& A, const SetSummary& sa, cons
                        const SetSummary& sb, float* out);
 
 // ---- Stage 2: pair selection (mcc::select_pairs) ----
-int select_pairs_histogram(const mcc::CylinderSetView& A, const mcc::CylinderSetView& B, const float* lambda,
-                           const mcc::Workspace& w);
+// Counting floors and ranks, one width-generic source (cpu/simd/lssr_generic.inl).
+int select_pairs_avx2(const mcc::CylinderSetView& A, const mcc::CylinderSetView& B, const float* lambda,
+                      const mcc::Workspace& w);
 int select_pairs_avx512(const mcc::CylinderSetView& A, const mcc::CylinderSetView& B, const float* lambda,
                         const mcc::Workspace& w);
 
@@ -33,11 +34,11 @@ int select_pairs_avx512(const mcc::CylinderSetView& A, const mcc::CylinderSetVie
 void lssr_compatibility_avx2(const mcc::ScoreTables& T, int nR, const mcc::Workspace& w);
 void lssr_compatibility_avx512(const mcc::ScoreTables& T, int nR, const mcc::Workspace& w);
 
-// ---- Stage 5: relaxation (mcc::lssr_relax) ----
+// ---- Stage 5: relaxation (mcc::lssr_relax), width-generic ----
 void lssr_relax_avx2(int nR, const mcc::Workspace& w);
 void lssr_relax_avx512(int nR, const mcc::Workspace& w);
 
-// ---- Stage 6: the final score (mcc::lssr_finish) ----
+// ---- Stage 6: the final score (mcc::lssr_finish), width-generic ----
 float lssr_finish_avx2(const mcc::CylinderSetView& A, const mcc::CylinderSetView& B, int nR, const mcc::ScoreTables& T,
                        const mcc::Workspace& w);
 float lssr_finish_avx512(const mcc::CylinderSetView& A, const mcc::CylinderSetView& B, int nR,

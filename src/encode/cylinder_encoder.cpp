@@ -11,6 +11,7 @@
 #include <numeric>
 #include <thread>
 
+#include "access.hpp"
 #include "encode/convex_hull.hpp"
 #include "fpmatch/engine.hpp"  // kMaxEngineThreads
 #include "fpmatch/error.hpp"
@@ -391,7 +392,7 @@ void select_minutiae(const std::vector<Minutia>& all, const CylinderOptions& o, 
 
 }  // namespace
 
-EncodedTemplate encode(const Template& t, const CylinderOptions& options) {
+EncodedTemplate encode_cylinders(const Template& t, const CylinderOptions& options) {
   if (t.size() > 65535) throw Error(ErrorCode::InvalidArgument, "encode: more than 65535 minutiae");
   if (options.max_dropped_percent > 100)
     throw Error(ErrorCode::InvalidArgument, "encode: max_dropped_percent must be 0-100");
@@ -456,13 +457,13 @@ EncodedTemplate encode(const Template& t, const CylinderOptions& options) {
     d->source_index.push_back(source[i]);
   }
   d->hash = mcc::content_hash(d->n(), d->bits.data(), d->valid.data(), d->x.data(), d->y.data(), d->theta.data());
-  return EncodedTemplate(std::move(d));
+  return detail::Access::make_encoded(std::move(d));
 }
 
-std::vector<EncodedTemplate> encode_all(const std::vector<Template>& templates, const CylinderOptions& options,
+std::vector<EncodedTemplate> encode_cylinders_all(const std::vector<Template>& templates, const CylinderOptions& options,
                                         int threads, const std::function<void(std::size_t, std::size_t)>& progress) {
   if (threads < 0 || threads > kMaxEngineThreads)
-    throw Error(ErrorCode::InvalidArgument, "encode_all: threads must be 0 (all cores) to " +
+    throw Error(ErrorCode::InvalidArgument, "encode_cylinders_all: threads must be 0 (all cores) to " +
                                                 std::to_string(kMaxEngineThreads));
   std::vector<EncodedTemplate> out(templates.size());
   const unsigned n = threads > 0 ? static_cast<unsigned>(threads) : std::max(1u, std::thread::hardware_concurrency());
@@ -474,7 +475,7 @@ std::vector<EncodedTemplate> encode_all(const std::vector<Template>& templates, 
       const std::size_t i = next.fetch_add(1);
       if (i >= templates.size()) return;
       try {
-        out[i] = encode(templates[i], options);
+        out[i] = encode_cylinders(templates[i], options);
       } catch (...) {
         std::lock_guard<std::mutex> g(error_mutex);
         if (!error) error = std::current_exception();

@@ -14,7 +14,7 @@
 #include <thread>
 
 #include "cpu/cpu_search.hpp"
-#include "cpu/matcher_access.hpp"
+#include "access.hpp"
 #include "cpu/thread_pool.hpp"
 #include "engine/device_search.hpp"
 #include "engine/top_k.hpp"
@@ -103,7 +103,7 @@ struct Engine::Impl {
   std::shared_ptr<detail::SearchBackend> build_device_locked(std::string* why) const {
     for (;;) {
       try {
-        return detail::make_cuda_search(gallery.data(), index, devices, options.progress, why);
+        return detail::make_cuda_search(detail::Access::data(gallery), index, devices, options.progress, why);
       } catch (const detail::DeviceFailure& f) {
         if (options.backend != Backend::Auto) throw Error(f.code(), f.what());
         const bool listed = std::find(devices.begin(), devices.end(), f.device()) != devices.end();
@@ -168,7 +168,7 @@ struct Engine::Impl {
   void build_subject_index() const {
     std::lock_guard<std::mutex> guard(index_mutex);
     if (index_valid) return;
-    const Gallery::Data& d = gallery.data();
+    const Gallery::Data& d = detail::Access::data(gallery);
     std::vector<std::uint32_t> by_name(d.subject_names.size());
     std::iota(by_name.begin(), by_name.end(), 0u);
     std::sort(by_name.begin(), by_name.end(),
@@ -230,7 +230,7 @@ struct Engine::Impl {
         device_error(e);  // Backend::Auto: on to the CPU below
       }
     }
-    detail::CpuSearch cpu(gallery.data(), index, simd, *pool, threads);
+    detail::CpuSearch cpu(detail::Access::data(gallery), index, simd, *pool, threads);
     std::uint64_t n = 0;
     std::vector<detail::TopK> hits = f(cpu, &n);
     comparisons += n;
@@ -293,12 +293,12 @@ std::vector<std::vector<Candidate>> Engine::search(const std::vector<EncodedTemp
   if (options.top_k == 0) throw Error(ErrorCode::InvalidArgument, "search: top_k must be at least 1");
   if (std::isnan(options.min_score)) throw Error(ErrorCode::InvalidArgument, "search: min_score is NaN");
   std::shared_lock<detail::WriterPreferringMutex> guard(impl_->lock);
-  const Gallery::Data& d = impl_->gallery.data();
+  const Gallery::Data& d = detail::Access::data(impl_->gallery);
   const std::size_t E = d.size(), P = probes.size();
   std::vector<std::vector<Candidate>> out(P);
   if (P == 0 || E == 0) return out;
   std::vector<mcc::CylinderSetView> views(P);
-  for (std::size_t p = 0; p < P; ++p) views[p] = probes[p].data().view();
+  for (std::size_t p = 0; p < P; ++p) views[p] = detail::Access::data(probes[p]).view();
   const std::vector<detail::TopK> hits = impl_->run([&](detail::SearchBackend& b, std::uint64_t* n) {
     return b.search(views, options.top_k, options.min_score, n);
   });
@@ -319,14 +319,14 @@ std::vector<std::vector<SubjectCandidate>> Engine::search_subjects(
   }
   std::shared_lock<detail::WriterPreferringMutex> guard(impl_->lock);
   impl_->build_subject_index();
-  const Gallery::Data& d = impl_->gallery.data();
+  const Gallery::Data& d = detail::Access::data(impl_->gallery);
   const detail::SubjectIndex& index = impl_->index;
   const std::size_t S = index.subject_list.size(), P = probes.size();
   std::vector<std::vector<SubjectCandidate>> out(P);
   if (P == 0 || S == 0) return out;
   std::vector<std::vector<detail::FingerView>> fv(P);
   for (std::size_t p = 0; p < P; ++p)
-    for (const FingerProbe& f : probes[p]) fv[p].push_back({f.t.data().view(), f.position});
+    for (const FingerProbe& f : probes[p]) fv[p].push_back({detail::Access::data(f.t).view(), f.position});
   const std::vector<detail::TopK> hits = impl_->run([&](detail::SearchBackend& b, std::uint64_t* n) {
     return b.search_subjects(fv, options.top_k, options.min_score, n);
   });
@@ -346,7 +346,7 @@ std::vector<std::vector<SubjectCandidate>> Engine::search_subjects(
         std::size_t fe = std::numeric_limits<std::size_t>::max();
         for (std::size_t k = 0; k < ne; ++k) {
           if (!detail::positions_compatible(f.position, d.position[ent[k]])) continue;
-          const float s = detail::MatcherAccess::match(m, f.view, d.view(ent[k]));
+          const float s = detail::Access::match(m, f.view, d.view(ent[k]));
           if (fe == std::numeric_limits<std::size_t>::max() || s > fb) {
             fb = s;
             fe = ent[k];

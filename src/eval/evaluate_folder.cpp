@@ -55,7 +55,7 @@ Evaluation evaluate_folders(const std::vector<std::string>& dirs, const DecodeOp
       ev.files.push_back(path);
       ev.fingers.push_back(label);
       ev.folder.push_back(f);
-      encoded.push_back(encode(rec.views.front()));
+      encoded.push_back(encode_cylinders(rec.views.front()));
     }
   }
   const std::size_t n = encoded.size();

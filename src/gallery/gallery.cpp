@@ -1,3 +1,4 @@
+#include "access.hpp"
 #include "gallery/gallery_data.hpp"
 
 #include <cstdio>
@@ -69,7 +70,7 @@ std::size_t Gallery::add(const std::string& subject, std::uint8_t position, cons
   if (position > 10)
     throw Error(ErrorCode::InvalidArgument, "gallery: finger position " + std::to_string(position) + " (valid: 0-10)");
   Data& d = *d_;
-  const EncodedTemplate::Data& e = t.data();
+  const EncodedTemplate::Data& e = detail::Access::data(t);
   const std::uint32_t sid = d.intern_subject(subject);
   d.subject.push_back(sid);
   d.position.push_back(position);
@@ -87,7 +88,7 @@ std::size_t Gallery::add(const std::string& subject, std::uint8_t position, cons
 }
 
 std::size_t Gallery::add(const std::string& subject, const Template& t) {
-  return add(subject, static_cast<std::uint8_t>(t.info().position), encode(t));
+  return add(subject, static_cast<std::uint8_t>(t.info().position), encode_cylinders(t));
 }
 
 void Gallery::remove(std::size_t index) {
@@ -166,7 +167,7 @@ EncodedTemplate Gallery::encoded(std::size_t index) const {
   e->source_index.resize(c1 - c0);
   std::iota(e->source_index.begin(), e->source_index.end(), 0);
   e->hash = d.hash[index];
-  return EncodedTemplate(std::move(e));
+  return detail::Access::make_encoded(std::move(e));
 }
 
 GalleryMemory Gallery::memory() const noexcept {

@@ -21,7 +21,7 @@
 #include <mutex>
 #include <vector>
 
-#include "cpu/matcher_access.hpp"
+#include "access.hpp"
 #include "fpmatch/matcher.hpp"
 #include "mcc/tables.hpp"
 #include "search_kernels.h"
@@ -105,7 +105,7 @@ int launch_score(const mcc::PackedSetsView& probes, const mcc::PackedSetsView& e
         const std::uint8_t pp = probes.position[p], gp = entries.position[e_begin + e];
         float s = -1.0f;
         if (!(check_positions && pp != 0 && gp != 0 && pp != gp))
-          s = fpm::detail::MatcherAccess::match(matcher, a, entries.set(e_begin + e));
+          s = fpm::detail::Access::match(matcher, a, entries.set(e_begin + e));
         scores[std::size_t(p) * entry_count + e] = s;
       }
     }

@@ -1,0 +1,85 @@
+// The vector operations the width-generic stages (cpu/simd/*.inl) are
+// written in, for AVX2: 8 float lanes, masks as vectors of all-ones lanes.
+// Every arithmetic operation is the single IEEE instruction of its name, so
+// a generic stage computes lane by lane what the scalar specification does.
+// Include only from translation units that dispatch to AVX2 at run time.
+#pragma once
+
+#include <immintrin.h>
+
+#include <cstdint>
+
+#include "cpu/simd_targets.hpp"
+
+namespace fpm::cpu {
+
+struct VecAvx2 {
+  static constexpr int N = 8;      // float lanes
+  static constexpr int kKeys = 4;  // 64-bit key lanes
+  using F = __m256;
+  using M = __m256;  // all-ones lanes where true
+
+  FPM_AVX2 static F zero() { return _mm256_setzero_ps(); }
+  FPM_AVX2 static F set1(float v) { return _mm256_set1_ps(v); }
+  FPM_AVX2 static F loadu(const float* p) { return _mm256_loadu_ps(p); }
+  FPM_AVX2 static void storeu(float* p, F v) { _mm256_storeu_ps(p, v); }
+  // Lanes [0, n) true (none for n <= 0, all for n >= N).
+  FPM_AVX2 static M first(int n) {
+    return _mm256_castsi256_ps(_mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)));
+  }
+  // Loads the live lanes, `fill` elsewhere (nothing is read there).
+  FPM_AVX2 static F load_n(const float* p, M live) { return _mm256_maskload_ps(p, _mm256_castps_si256(live)); }
+  FPM_AVX2 static F load_n_or(const float* p, M live, F fill) { return _mm256_blendv_ps(fill, load_n(p, live), live); }
+  FPM_AVX2 static void store_n(float* p, M live, F v) { _mm256_maskstore_ps(p, _mm256_castps_si256(live), v); }
+
+  FPM_AVX2 static F add(F a, F b) { return _mm256_add_ps(a, b); }
+  FPM_AVX2 static F mul(F a, F b) { return _mm256_mul_ps(a, b); }
+  FPM_AVX2 static F div(F a, F b) { return _mm256_div_ps(a, b); }
+  FPM_AVX2 static F max(F a, F b) { return _mm256_max_ps(a, b); }
+  // The largest lane, in every lane.
+  FPM_AVX2 static F hmax(F v) {
+    v = _mm256_max_ps(v, _mm256_permute2f128_ps(v, v, 1));
+    v = _mm256_max_ps(v, _mm256_shuffle_ps(v, v, _MM_SHUFFLE(1, 0, 3, 2)));
+    return _mm256_max_ps(v, _mm256_shuffle_ps(v, v, _MM_SHUFFLE(2, 3, 0, 1)));
+  }
+  FPM_AVX2 static F select(M m, F yes, F no) { return _mm256_blendv_ps(no, yes, m); }
+
+  FPM_AVX2 static M gt(F a, F b) { return _mm256_cmp_ps(a, b, _CMP_GT_OQ); }
+  FPM_AVX2 static M ge(F a, F b) { return _mm256_cmp_ps(a, b, _CMP_GE_OQ); }
+  FPM_AVX2 static M eq(F a, F b) { return _mm256_cmp_ps(a, b, _CMP_EQ_OQ); }
+  FPM_AVX2 static M mand(M a, M b) { return _mm256_and_ps(a, b); }
+  FPM_AVX2 static unsigned bits(M m) { return static_cast<unsigned>(_mm256_movemask_ps(m)); }
+
+  // The lanes of v where m is true, packed to out[0, popcount): out must have
+  // room for N values.
+  FPM_AVX2 static void compress(float* out, M m, F v) {
+    alignas(32) float t[N];
+    _mm256_store_ps(t, v);
+    int k = 0;
+    for (unsigned b = bits(m); b; b &= b - 1) out[k++] = t[__builtin_ctz(b)];
+  }
+  // base + lane for the lanes where m is true, packed likewise.
+  FPM_AVX2 static void compress_index(std::int32_t* out, M m, std::int32_t base) {
+    int k = 0;
+    for (unsigned b = bits(m); b; b &= b - 1) out[k++] = base + __builtin_ctz(b);
+  }
+
+  // Ranks of 64-bit keys: rank_prepare writes the keys as rank_count reads
+  // them (AVX2 compares signed 64-bit lanes: the top bit flipped, an
+  // order-preserving map of unsigned to signed), padded to whole vectors
+  // with a value below every key; rank_count counts the keys above `key`.
+  FPM_AVX2 static void rank_prepare(const std::uint64_t* keys, int m, std::uint64_t* out) {
+    for (int i = 0; i < m; ++i) out[i] = keys[i] ^ (std::uint64_t{1} << 63);
+    for (int i = m; i < ((m + kKeys - 1) & ~(kKeys - 1)); ++i) out[i] = std::uint64_t{1} << 63;
+  }
+  FPM_AVX2 static int rank_count(const std::uint64_t* prepared, int m, std::uint64_t key) {
+    const __m256i k = _mm256_set1_epi64x(static_cast<long long>(key ^ (std::uint64_t{1} << 63)));
+    __m256i n = _mm256_setzero_si256();
+    for (int j0 = 0; j0 < m; j0 += kKeys)
+      n = _mm256_sub_epi64(n, _mm256_cmpgt_epi64(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(prepared + j0)), k));
+    const __m128i h = _mm_add_epi64(_mm256_castsi256_si128(n), _mm256_extracti128_si256(n, 1));
+    return static_cast<int>(_mm_cvtsi128_si64(h) + _mm_extract_epi64(h, 1));
+  }
+};
+
+}  // namespace fpm::cpu
