@@ -97,4 +97,17 @@ fpm::Template lattice_template(int side) {
   return fpm::Template(fpm::TemplateInfo{}, std::move(ms));
 }
 
+std::vector<fpm::EncodedTemplate> parity_templates(std::uint64_t seed, int subjects, int impressions) {
+  fpm::SynthOptions o;
+  o.seed = seed;
+  const fpm::SyntheticFingers sf(o);
+  std::vector<fpm::EncodedTemplate> es;
+  for (int subject = 0; subject < subjects; ++subject)
+    for (int imp = 0; imp < impressions; ++imp)
+      es.push_back(fpm::encode_cylinders(sf.impression(static_cast<std::uint64_t>(subject), 1 + subject % 10,
+                                                       static_cast<std::uint64_t>(imp))));
+  for (int side : {6, 9, 11}) es.push_back(fpm::encode_cylinders(lattice_template(side)));
+  return es;
+}
+
 }  // namespace fpm_test

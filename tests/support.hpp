@@ -43,4 +43,9 @@ std::uint64_t fresh_seed(const char* what);
 // similarities at the pair selection's floor (the selections' fallbacks).
 fpm::Template lattice_template(int side);
 
+// The parity tests' fresh inputs: `subjects` synthetic fingers (seed `seed`)
+// of `impressions` impressions each, subject by subject, then the lattices of
+// sides 6, 9 and 11; all encoded.
+std::vector<fpm::EncodedTemplate> parity_templates(std::uint64_t seed, int subjects, int impressions);
+
 }  // namespace fpm_test

@@ -317,13 +317,7 @@ TEST_CASE("kernel steps: the score kernels' phases reproduce the CPU on the shar
 TEST_CASE("kernel steps: the score kernels' phases reproduce the CPU on synthetic and lattice templates",
           "[kernel]") {
   const std::uint64_t seed = fpm_test::fresh_seed("kernel steps");
-  fpm::SynthOptions o;
-  o.seed = seed;
-  const fpm::SyntheticFingers sf(o);
-  std::vector<fpm::EncodedTemplate> es;
-  for (std::uint64_t subject = 0; subject < 10; ++subject)
-    for (std::uint64_t imp = 0; imp < 3; ++imp) es.push_back(fpm::encode_cylinders(sf.impression(subject, 1 + subject % 10, imp)));
-  for (int side : {6, 9, 11}) es.push_back(fpm::encode_cylinders(fpm_test::lattice_template(side)));
+  const std::vector<fpm::EncodedTemplate> es = fpm_test::parity_templates(seed, 10, 3);
   Tally tally;
   check_all_pairs(es, tally);
   INFO("seed " << seed);

@@ -319,15 +319,9 @@ TEST_CASE("matcher: scalar and SIMD paths agree on fresh synthetic impressions",
     if (fpm::simd_level_supported(l)) levels.push_back(l);
   if (levels.size() == 1) skip("this CPU has neither AVX2 nor AVX-512");
   const std::uint64_t seed = fresh_seed("SIMD parity");
-  fpm::SynthOptions o;
-  o.seed = seed;
-  const fpm::SyntheticFingers sf(o);
-  std::vector<fpm::EncodedTemplate> es;
-  for (std::uint64_t subject = 0; subject < 12; ++subject)
-    for (std::uint64_t imp = 0; imp < 4; ++imp) es.push_back(fpm::encode_cylinders(sf.impression(subject, 1 + subject % 10, imp)));
-  // Regular lattices: large ties at the selection's floor (the SIMD
-  // selections' fallback).
-  for (int side : {6, 9, 11}) es.push_back(fpm::encode_cylinders(lattice_template(side)));
+  // 12 fingers of 4 impressions, then regular lattices: large ties at the
+  // selection's floor (the SIMD selections' fallback).
+  const std::vector<fpm::EncodedTemplate> es = parity_templates(seed, 12, 4);
   std::vector<fpm::Matcher> matchers;
   for (fpm::SimdLevel l : levels) matchers.emplace_back(l);
   int genuine_nonzero = 0;

@@ -129,15 +129,9 @@ TEST_CASE("stages: every SIMD stage equals the specification on the shared sets"
 // (ties at the selection's floor, sets of every size up to the cap).
 TEST_CASE("stages: every SIMD stage equals the specification on fresh inputs", "[stages]") {
   const std::uint64_t seed = fpm_test::fresh_seed("stage parity");
-  fpm::SynthOptions o;
-  o.seed = seed;
-  const fpm::SyntheticFingers sf(o);
-  std::vector<fpm::EncodedTemplate> es;
-  for (std::uint64_t subject = 0; subject < 8; ++subject)
-    for (std::uint64_t imp = 0; imp < 3; ++imp) es.push_back(fpm::encode_cylinders(sf.impression(subject, 1 + subject % 10, imp)));
+  std::vector<fpm::EncodedTemplate> es = fpm_test::parity_templates(seed, 8, 3);
   std::mt19937 rng(static_cast<std::uint32_t>(seed));
   for (int n : {3, 9, 17, 31, 64, 130, 200}) es.push_back(fpm::encode_cylinders(fpm_test::random_template(rng, n)));
-  for (int side : {6, 9, 11}) es.push_back(fpm::encode_cylinders(fpm_test::lattice_template(side)));
   std::ostringstream what;
   what << "seed " << seed;
   check_all_pairs(es, what.str());

@@ -7,6 +7,10 @@
 #if defined(__x86_64__)
 #define FPM_AVX2 __attribute__((target("avx2,popcnt")))
 #define FPM_AVX512 __attribute__((target("avx2,popcnt,avx512f,avx512vl,avx512bw,avx512dq,avx512vpopcntdq")))
+// The same, for the small functions of the vector structs and generic
+// stages (cpu/simd/): always inlined, so that no vector crosses a call.
+#define FPM_AVX2_INLINE FPM_AVX2 __attribute__((always_inline)) inline
+#define FPM_AVX512_INLINE FPM_AVX512 __attribute__((always_inline)) inline
 #endif
 
 namespace fpm::cpu {

@@ -17,7 +17,7 @@
 
 #include "cpu/simd_targets.hpp"
 
-#include "cpu/avx2_angle.hpp"
+#include "cpu/simd/level_avx2.hpp"
 #include "cpu/stage_variants.hpp"
 #include "mcc/score.hpp"
 #include "mcc/summary.hpp"
@@ -168,7 +168,7 @@ FPM_AVX2 void row(const mcc::CylinderSetView& A, int i, const SetSummary& sa, co
     const int n = B.n - j0 < 8 ? B.n - j0 : 8;
     unsigned pass;
     if (n == 8) {
-      const __m256 d = _mm256_and_ps(v_angle_diff(ta, _mm256_loadu_ps(B.theta + j0)), abs_mask);
+      const __m256 d = _mm256_and_ps(avx2::v_angle_diff<avx2::V>(ta, _mm256_loadu_ps(B.theta + j0)), abs_mask);
       pass = static_cast<unsigned>(_mm256_movemask_ps(_mm256_cmp_ps(d, gate, _CMP_LE_OQ)));
       _mm256_storeu_ps(out + j0, _mm256_setzero_ps());
     } else {

@@ -19,7 +19,7 @@
 
 #include "cpu/simd_targets.hpp"
 
-#include "cpu/avx512_angle.hpp"
+#include "cpu/simd/level_avx512.hpp"
 #include "cpu/stage_variants.hpp"
 #include "mcc/score.hpp"
 
@@ -223,7 +223,7 @@ FPM_AVX512 inline void similarity_row(const mcc::CylinderSetView& A, int i, cons
   int nf = 0, np = 0;
   for (int j0 = 0; j0 < B.n; j0 += 16) {
     const __mmask16 live = B.n - j0 >= 16 ? __mmask16(0xffff) : __mmask16((1u << (B.n - j0)) - 1u);
-    const __m512 d = _mm512_abs_ps(v_angle_diff(ta, _mm512_maskz_loadu_ps(live, B.theta + j0)));
+    const __m512 d = _mm512_abs_ps(avx512::v_angle_diff<avx512::V>(ta, _mm512_maskz_loadu_ps(live, B.theta + j0)));
     const __mmask16 pass = _mm512_mask_cmp_ps_mask(live, d, gate, _CMP_LE_OQ);
     const __mmask16 pf = pass & sb.full16(j0), pp = pass & static_cast<__mmask16>(~sb.full16(j0));
     const __m512i idx = _mm512_add_epi32(_mm512_set1_epi32(j0), lane);

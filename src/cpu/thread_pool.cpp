@@ -6,14 +6,16 @@
 
 namespace fpm::detail {
 
-ThreadPool::ThreadPool(unsigned workers) {
-  // A thread the system cannot start (EAGAIN: thread or memory limits) is an
-  // error for the caller, after the ones already started are stopped; left
-  // to std::thread it would end the process in std::terminate.
+ThreadPool::ThreadPool(unsigned workers, OnStartFailure on_failure) {
+  // A thread the system cannot start (EAGAIN: thread or memory limits) is,
+  // by the caller's choice, done without or an error after the ones already
+  // started are stopped; left to std::thread it would end the process in
+  // std::terminate.
   try {
     threads_.reserve(workers);
     for (unsigned i = 0; i < workers; ++i) threads_.emplace_back([this] { worker_loop(); });
   } catch (const std::exception& e) {
+    if (on_failure == OnStartFailure::DoWithout) return;
     const std::size_t started = threads_.size();
     stop_all();
     throw Error(ErrorCode::OutOfMemory, "cannot start " + std::to_string(workers) + " worker threads (" +

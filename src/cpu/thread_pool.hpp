@@ -1,4 +1,6 @@
-// A fixed set of worker threads, created once per engine. parallel_for()
+// A fixed set of worker threads, created once per engine or per job (the
+// library's one way of starting threads, but for one host thread per CUDA
+// device). parallel_for()
 // may be called from several threads at once: the jobs share the workers,
 // and each caller also works on its own job until it is done.
 #pragma once
@@ -17,7 +19,13 @@ namespace fpm::detail {
 
 class ThreadPool {
  public:
-  explicit ThreadPool(unsigned workers);  // extra threads besides the callers; may be 0
+  // What to do when the system cannot start a thread (EAGAIN: thread or
+  // memory limits): an engine's pool is an error (fpm::Error(OutOfMemory));
+  // a one-off job's pool goes on with the threads it has (the caller of
+  // parallel_for always works too, so every task is done).
+  enum class OnStartFailure { Throw, DoWithout };
+  // `workers`: extra threads besides the callers; may be 0.
+  explicit ThreadPool(unsigned workers, OnStartFailure on_failure = OnStartFailure::Throw);
   ~ThreadPool();
   ThreadPool(const ThreadPool&) = delete;
   ThreadPool& operator=(const ThreadPool&) = delete;

@@ -18,7 +18,7 @@
 #include "mcc/content_hash.hpp"
 #include "mcc/encoded.hpp"
 #include "mcc/params.hpp"
-#include "util/run_threads.hpp"
+#include "cpu/thread_pool.hpp"
 
 namespace fpm {
 
@@ -467,30 +467,20 @@ std::vector<EncodedTemplate> encode_cylinders_all(const std::vector<Template>& t
                                                 std::to_string(kMaxEngineThreads));
   std::vector<EncodedTemplate> out(templates.size());
   const unsigned n = threads > 0 ? static_cast<unsigned>(threads) : std::max(1u, std::thread::hardware_concurrency());
-  std::atomic<std::size_t> next{0}, done{0};
-  std::mutex progress_mutex, error_mutex;
-  std::exception_ptr error;
-  auto work = [&] {
-    for (;;) {
-      const std::size_t i = next.fetch_add(1);
-      if (i >= templates.size()) return;
-      try {
-        out[i] = encode_cylinders(templates[i], options);
-      } catch (...) {
-        std::lock_guard<std::mutex> g(error_mutex);
-        if (!error) error = std::current_exception();
-      }
-      const std::size_t d = done.fetch_add(1) + 1;
-      if (progress && (d % 256 == 0 || d == templates.size())) {
-        std::lock_guard<std::mutex> g(progress_mutex);
-        progress(d, templates.size());
-      }
-    }
-  };
-  // Threads the system cannot start are done without (run_threads).
+  std::atomic<std::size_t> done{0};
+  std::mutex progress_mutex;
+  // Threads the system cannot start are done without; the first error is
+  // rethrown after the running tasks end.
   const std::size_t extra = std::min<std::size_t>(n, std::max<std::size_t>(templates.size(), 1)) - 1;
-  detail::run_threads(static_cast<unsigned>(extra), work);
-  if (error) std::rethrow_exception(error);
+  detail::ThreadPool pool(static_cast<unsigned>(extra), detail::ThreadPool::OnStartFailure::DoWithout);
+  pool.parallel_for(templates.size(), [&](std::size_t i) {
+    out[i] = encode_cylinders(templates[i], options);
+    const std::size_t d = done.fetch_add(1) + 1;
+    if (progress && (d % 256 == 0 || d == templates.size())) {
+      std::lock_guard<std::mutex> g(progress_mutex);
+      progress(d, templates.size());
+    }
+  });
   return out;
 }
 

@@ -5,7 +5,8 @@
 #include <atomic>
 #include <thread>
 
-#include "util/run_threads.hpp"
+#include "cpu/cpu_search.hpp"
+#include "cpu/thread_pool.hpp"
 #include "fpmatch/engine.hpp"
 #include "fpmatch/error.hpp"
 #include "fpmatch/evaluation.hpp"
@@ -67,17 +68,13 @@ Evaluation evaluate_folders(const std::vector<std::string>& dirs, const DecodeOp
                                                 std::to_string(kMaxEngineThreads));
   unsigned workers = threads > 0 ? static_cast<unsigned>(threads) : std::max(1u, std::thread::hardware_concurrency());
   workers = std::min<unsigned>(workers, static_cast<unsigned>(std::max<std::size_t>(1, ev.pairs.size() / 64)));
-  std::atomic<std::size_t> next{0};
-  auto work = [&] {
-    Matcher m;
-    for (;;) {
-      const std::size_t start = next.fetch_add(256);
-      if (start >= ev.pairs.size()) return;
-      const std::size_t end = std::min(start + 256, ev.pairs.size());
-      for (std::size_t p = start; p < end; ++p) ev.pairs[p].score = m.match(encoded[ev.pairs[p].a], encoded[ev.pairs[p].b]);
-    }
-  };
-  detail::run_threads(workers - 1, work);
+  // Chunks of 256 pairs; threads the system cannot start are done without.
+  detail::ThreadPool pool(workers - 1, detail::ThreadPool::OnStartFailure::DoWithout);
+  pool.parallel_for((ev.pairs.size() + 255) / 256, [&](std::size_t chunk) {
+    Matcher& m = detail::thread_matcher(best_simd_level());
+    const std::size_t start = chunk * 256, end = std::min(start + 256, ev.pairs.size());
+    for (std::size_t p = start; p < end; ++p) ev.pairs[p].score = m.match(encoded[ev.pairs[p].a], encoded[ev.pairs[p].b]);
+  });
 
   auto rates_of = [&](const std::string& what, auto&& keep) {
     std::vector<float> genuine, impostor;

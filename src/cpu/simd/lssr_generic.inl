@@ -5,9 +5,10 @@
 // gives the specification's bits (tests/test_stage_parity.cpp checks each
 // stage on its own).
 //
-// Included by one translation unit per level (lssr_avx2.cpp,
-// lssr_avx512.cpp) inside an unnamed namespace, with FPM_VEC_TARGET defined
-// as that level's target attribute: each level compiles its own copy.
+// Included once per level, by simd/level_avx2.hpp and level_avx512.hpp,
+// inside that level's namespace, with FPM_VEC_TARGET defined as the level's
+// target attribute and FPM_VEC_INLINE as the same, always inlined (small
+// helpers: no vector crosses a call).
 
 // ---- Stage 2: pair selection (mcc::select_pairs) ----
 //
@@ -27,7 +28,7 @@
 // (a masked load costs several times a plain one on some CPUs), the rest
 // masked.
 template <class V>
-FPM_VEC_TARGET int count_reaching(const float* v, int n, float level) {
+FPM_VEC_INLINE int count_reaching(const float* v, int n, float level) {
   int count = 0;
   const typename V::F lv = V::set1(level);
   int i0 = 0;
@@ -42,7 +43,7 @@ FPM_VEC_TARGET int count_reaching(const float* v, int n, float level) {
 // The largest level base + step * l (l in [0, 16)) that at least `cap` of
 // the n values reach, by binary search; `base` itself when none does.
 template <class V>
-FPM_VEC_TARGET float floor_level(const float* v, int n, int cap, float base, float step) {
+FPM_VEC_INLINE float floor_level(const float* v, int n, int cap, float base, float step) {
   int lo = 0, hi = 16;
   while (lo < hi) {
     const int mid = (lo + hi) / 2;
@@ -92,7 +93,6 @@ FPM_VEC_TARGET int select_pairs(const mcc::CylinderSetView& A, const mcc::Cylind
     const typename V::F v = whole ? V::loadu(lambda + i0) : V::load_n(lambda + i0, live);
     const typename V::M take = V::mand(live, V::mand(V::gt(v, zero), V::ge(v, vfloor1)));
     const int n = __builtin_popcount(V::bits(take));
-    if (n == 0) continue;
     if (m1 + n > kCompactMax)
       return select_by_heap<V>(lambda, nullptr, total, cap, floor_level<V>(lambda, total, cap, floor1, 1.0f / 256.0f), w);
     V::compress(cv + m1, take, v);
@@ -192,4 +192,122 @@ FPM_VEC_TARGET float finish(const mcc::CylinderSetView& A, const mcc::CylinderSe
     w.acc[best] = -1.0f;
   }
   return mcc::final_score(sum / static_cast<float>(np), np);
+}
+
+// ---- Stage 4: the compatibility matrix (mcc::lssr_compatibility) ----
+//
+// rho(t, k) is zero for most pairs of selected pairs: their distances
+// disagree by more than the z1 table covers, or their relative directions by
+// more than the z2 table does. Both terms are the same for (t, k) and (k, t)
+// (the distance term exactly: the same squares summed in the same order; the
+// direction term up to the rounding of the wrap-around). So a pass over the
+// upper triangle with the cheap tests of mcc/prefilter.hpp, against limits
+// widened by far more than their rounding errors, finds every pair that may
+// be nonzero in either order; only those, compacted, go through the exact
+// arithmetic of mcc::pair_compatibility, and every other entry is the 0 the
+// specification gives it. Needs math_generic.inl.
+
+// Unordered pairs of selected pairs {t, k} (t > k) that may be compatible,
+// with the coordinate differences of t minus k.
+template <class V>
+struct Candidates {
+  static constexpr int kBatch = 256;
+  alignas(64) std::int32_t t[kBatch + V::N], k[kBatch + V::N];
+  alignas(64) float dxa[kBatch + V::N], dya[kBatch + V::N], dxb[kBatch + V::N], dyb[kBatch + V::N];
+  int n = 0;
+};
+
+// rho of one direction, pair_compatibility(T, w, t, k), given the pair's
+// distance term z1 and the differences of t minus k, per template.
+template <class V>
+FPM_VEC_INLINE typename V::F angle_terms(const mcc::ScoreTables& T, typename V::F z1, typename V::F tat,
+                                         typename V::F tak, typename V::F tbt, typename V::F tbk, typename V::F dxa,
+                                         typename V::F dya, typename V::F dxb, typename V::F dyb) {
+  const typename V::F zero = V::zero();
+  const typename V::F d2 = V::abs(v_angle_diff<V>(v_angle_diff<V>(tat, tak), v_angle_diff<V>(tbt, tbk)));
+  // radial_angle(x_t, y_t, theta_t, x_k, y_k): atan2(y_t - y_k, x_k - x_t),
+  // and x_k - x_t is 0 - dx exactly (also for dx = 0).
+  const typename V::F ra = v_angle_diff<V>(tat, v_atan2<V>(dya, V::sub(zero, dxa)));
+  const typename V::F rb = v_angle_diff<V>(tbt, v_atan2<V>(dyb, V::sub(zero, dxb)));
+  const typename V::F d3 = V::abs(v_angle_diff<V>(ra, rb));
+  return V::mul(V::mul(z1, v_zangle<V>(T.z2, d2)), v_zangle<V>(T.z3, d3));
+}
+
+// The exact rho(t, k) and rho(k, t) of the candidates, into the matrix.
+template <class V>
+FPM_VEC_TARGET void compatibility_exact(const mcc::ScoreTables& T, int nR, const mcc::Workspace& w,
+                                        const Candidates<V>& c) {
+  const typename V::F zero = V::zero();
+  for (int c0 = 0; c0 < c.n; c0 += V::N) {
+    const typename V::M live = V::first(c.n - c0);
+    const typename V::I t = V::load_n_i(c.t + c0, live), k = V::load_n_i(c.k + c0, live);
+    const typename V::F dxa = V::load_n(c.dxa + c0, live), dya = V::load_n(c.dya + c0, live);
+    const typename V::F dxb = V::load_n(c.dxb + c0, live), dyb = V::load_n(c.dyb + c0, live);
+    // Lanes past the candidates read pair 0: valid memory, results not stored.
+    const typename V::F tat = V::gather(w.ta, t), tak = V::gather(w.ta, k);
+    const typename V::F tbt = V::gather(w.tb, t), tbk = V::gather(w.tb, k);
+    // The distance term is the same in both orders: (-d)^2 = d^2 exactly.
+    const typename V::F da = V::sqrt(V::add(V::mul(dxa, dxa), V::mul(dya, dya)));
+    const typename V::F db = V::sqrt(V::add(V::mul(dxb, dxb), V::mul(dyb, dyb)));
+    const typename V::F d1 = V::abs(V::sub(da, db));
+    const typename V::F s1 = V::add(V::mul(d1, V::set1(mcc::kZ1Scale)), V::set1(0.5f));
+    const typename V::M in1 = V::mand(live, V::lt(s1, V::set1(static_cast<float>(mcc::kZ1Size))));
+    // z1 = 0 gives rho = +0 exactly, as the specification's early return (the
+    // angle terms are finite table values).
+    const typename V::F z1 = V::gather_or_zero(T.z1, V::cvtt(s1), in1);
+    const typename V::F rho_tk = angle_terms<V>(T, z1, tat, tak, tbt, tbk, dxa, dya, dxb, dyb);
+    const typename V::F rho_kt = angle_terms<V>(T, z1, tak, tat, tbk, tbt, V::sub(zero, dxa), V::sub(zero, dya),
+                                                V::sub(zero, dxb), V::sub(zero, dyb));
+    V::scatter(w.rho_t, V::mul_add_i(k, nR, t), rho_tk, live);
+    V::scatter(w.rho_t, V::mul_add_i(t, nR, k), rho_kt, live);
+  }
+}
+
+template <class V>
+FPM_VEC_TARGET void compatibility(const mcc::ScoreTables& T, int nR, const mcc::Workspace& w) {
+  // rho_t holds kMaxCylinders^2 floats, a multiple of V::N: whole-vector stores.
+  static_assert(mcc::kMaxCylinders * mcc::kMaxCylinders % V::N == 0, "whole vectors");
+  for (int i = 0; i < nR * nR; i += V::N) V::storeu(w.rho_t + i, V::zero());
+  const mcc::PrefilterLimits lim(T);
+  const typename V::F l1_sq = V::set1(lim.dist_sq), l1_4 = V::set1(lim.dist_4), l1_sq2 = V::set1(lim.dist_sq2);
+  const typename V::F l2_lo = V::set1(lim.rot_lo), l2_hi = V::set1(lim.rot_hi);
+  // Each selected pair's rotation, mcc::pair_rotation.
+  alignas(64) float phi[mcc::kMaxCylinders + V::N];
+  for (int t0 = 0; t0 < nR; t0 += V::N) {
+    const typename V::M live = V::first(nR - t0);
+    V::storeu(phi + t0, v_angle_diff<V>(V::load_n(w.ta + t0, live), V::load_n(w.tb + t0, live)));
+  }
+  Candidates<V> c;
+  for (int k = 0; k + 1 < nR; ++k) {
+    const typename V::F xak = V::set1(w.xa[k]), yak = V::set1(w.ya[k]);
+    const typename V::F xbk = V::set1(w.xb[k]), ybk = V::set1(w.yb[k]), phik = V::set1(phi[k]);
+    for (int t0 = k + 1; t0 < nR; t0 += V::N) {
+      // mcc::compatibility_may_be_nonzero, V::N values of t at a time.
+      const typename V::M live = V::first(nR - t0);
+      const typename V::F dxa = V::sub(V::load_n(w.xa + t0, live), xak);
+      const typename V::F dya = V::sub(V::load_n(w.ya + t0, live), yak);
+      const typename V::F dxb = V::sub(V::load_n(w.xb + t0, live), xbk);
+      const typename V::F dyb = V::sub(V::load_n(w.yb + t0, live), ybk);
+      const typename V::F a2 = V::add(V::mul(dxa, dxa), V::mul(dya, dya));
+      const typename V::F b2 = V::add(V::mul(dxb, dxb), V::mul(dyb, dyb));
+      const typename V::F sum = V::add(a2, b2), dif = V::sub(a2, b2);
+      const typename V::M near1 = V::mor(V::lt(sum, l1_sq), V::lt(V::add(V::mul(dif, dif), l1_4), V::mul(sum, l1_sq2)));
+      const typename V::F rot = V::abs(V::sub(V::load_n(phi + t0, live), phik));
+      const typename V::M keep = V::mand(live, V::mand(near1, V::mor(V::lt(rot, l2_lo), V::gt(rot, l2_hi))));
+      const int n = __builtin_popcount(V::bits(keep));
+      if (n == 0) continue;
+      V::compress_index(c.t + c.n, keep, t0);
+      for (int q = 0; q < n; ++q) c.k[c.n + q] = k;
+      V::compress(c.dxa + c.n, keep, dxa);
+      V::compress(c.dya + c.n, keep, dya);
+      V::compress(c.dxb + c.n, keep, dxb);
+      V::compress(c.dyb + c.n, keep, dyb);
+      c.n += n;
+      if (c.n >= Candidates<V>::kBatch) {
+        compatibility_exact<V>(T, nR, w, c);
+        c.n = 0;
+      }
+    }
+  }
+  compatibility_exact<V>(T, nR, w, c);
 }

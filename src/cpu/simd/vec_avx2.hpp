@@ -18,48 +18,78 @@ struct VecAvx2 {
   static constexpr int kKeys = 4;  // 64-bit key lanes
   using F = __m256;
   using M = __m256;  // all-ones lanes where true
+  using I = __m256i;  // 32-bit integer lanes
 
-  FPM_AVX2 static F zero() { return _mm256_setzero_ps(); }
-  FPM_AVX2 static F set1(float v) { return _mm256_set1_ps(v); }
-  FPM_AVX2 static F loadu(const float* p) { return _mm256_loadu_ps(p); }
-  FPM_AVX2 static void storeu(float* p, F v) { _mm256_storeu_ps(p, v); }
+  FPM_AVX2_INLINE static F zero() { return _mm256_setzero_ps(); }
+  FPM_AVX2_INLINE static F set1(float v) { return _mm256_set1_ps(v); }
+  FPM_AVX2_INLINE static F loadu(const float* p) { return _mm256_loadu_ps(p); }
+  FPM_AVX2_INLINE static void storeu(float* p, F v) { _mm256_storeu_ps(p, v); }
   // Lanes [0, n) true (none for n <= 0, all for n >= N).
-  FPM_AVX2 static M first(int n) {
+  FPM_AVX2_INLINE static M first(int n) {
     return _mm256_castsi256_ps(_mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)));
   }
   // Loads the live lanes, `fill` elsewhere (nothing is read there).
-  FPM_AVX2 static F load_n(const float* p, M live) { return _mm256_maskload_ps(p, _mm256_castps_si256(live)); }
-  FPM_AVX2 static F load_n_or(const float* p, M live, F fill) { return _mm256_blendv_ps(fill, load_n(p, live), live); }
-  FPM_AVX2 static void store_n(float* p, M live, F v) { _mm256_maskstore_ps(p, _mm256_castps_si256(live), v); }
+  FPM_AVX2_INLINE static F load_n(const float* p, M live) { return _mm256_maskload_ps(p, _mm256_castps_si256(live)); }
+  FPM_AVX2_INLINE static F load_n_or(const float* p, M live, F fill) { return _mm256_blendv_ps(fill, load_n(p, live), live); }
+  FPM_AVX2_INLINE static void store_n(float* p, M live, F v) { _mm256_maskstore_ps(p, _mm256_castps_si256(live), v); }
 
-  FPM_AVX2 static F add(F a, F b) { return _mm256_add_ps(a, b); }
-  FPM_AVX2 static F mul(F a, F b) { return _mm256_mul_ps(a, b); }
-  FPM_AVX2 static F div(F a, F b) { return _mm256_div_ps(a, b); }
-  FPM_AVX2 static F max(F a, F b) { return _mm256_max_ps(a, b); }
+  FPM_AVX2_INLINE static I load_n_i(const std::int32_t* p, M live) {
+    return _mm256_maskload_epi32(reinterpret_cast<const int*>(p), _mm256_castps_si256(live));
+  }
+
+  FPM_AVX2_INLINE static F add(F a, F b) { return _mm256_add_ps(a, b); }
+  FPM_AVX2_INLINE static F sub(F a, F b) { return _mm256_sub_ps(a, b); }
+  FPM_AVX2_INLINE static F sqrt(F a) { return _mm256_sqrt_ps(a); }
+  FPM_AVX2_INLINE static F abs(F a) { return _mm256_and_ps(a, _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff))); }
+  FPM_AVX2_INLINE static F neg(F a) { return _mm256_xor_ps(a, _mm256_set1_ps(-0.0f)); }  // the sign flipped exactly
+  FPM_AVX2_INLINE static F mul(F a, F b) { return _mm256_mul_ps(a, b); }
+  FPM_AVX2_INLINE static F div(F a, F b) { return _mm256_div_ps(a, b); }
+  FPM_AVX2_INLINE static F max(F a, F b) { return _mm256_max_ps(a, b); }
   // The largest lane, in every lane.
-  FPM_AVX2 static F hmax(F v) {
+  FPM_AVX2_INLINE static F hmax(F v) {
     v = _mm256_max_ps(v, _mm256_permute2f128_ps(v, v, 1));
     v = _mm256_max_ps(v, _mm256_shuffle_ps(v, v, _MM_SHUFFLE(1, 0, 3, 2)));
     return _mm256_max_ps(v, _mm256_shuffle_ps(v, v, _MM_SHUFFLE(2, 3, 0, 1)));
   }
-  FPM_AVX2 static F select(M m, F yes, F no) { return _mm256_blendv_ps(no, yes, m); }
+  FPM_AVX2_INLINE static F select(M m, F yes, F no) { return _mm256_blendv_ps(no, yes, m); }
 
-  FPM_AVX2 static M gt(F a, F b) { return _mm256_cmp_ps(a, b, _CMP_GT_OQ); }
-  FPM_AVX2 static M ge(F a, F b) { return _mm256_cmp_ps(a, b, _CMP_GE_OQ); }
-  FPM_AVX2 static M eq(F a, F b) { return _mm256_cmp_ps(a, b, _CMP_EQ_OQ); }
-  FPM_AVX2 static M mand(M a, M b) { return _mm256_and_ps(a, b); }
-  FPM_AVX2 static unsigned bits(M m) { return static_cast<unsigned>(_mm256_movemask_ps(m)); }
+  FPM_AVX2_INLINE static M lt(F a, F b) { return _mm256_cmp_ps(a, b, _CMP_LT_OQ); }
+  FPM_AVX2_INLINE static M gt(F a, F b) { return _mm256_cmp_ps(a, b, _CMP_GT_OQ); }
+  FPM_AVX2_INLINE static M ge(F a, F b) { return _mm256_cmp_ps(a, b, _CMP_GE_OQ); }
+  FPM_AVX2_INLINE static M eq(F a, F b) { return _mm256_cmp_ps(a, b, _CMP_EQ_OQ); }
+  FPM_AVX2_INLINE static M mand(M a, M b) { return _mm256_and_ps(a, b); }
+  FPM_AVX2_INLINE static M mor(M a, M b) { return _mm256_or_ps(a, b); }
+
+  // Integer lanes: truncation, minimum, table lookups, index arithmetic.
+  FPM_AVX2_INLINE static I cvtt(F a) { return _mm256_cvttps_epi32(a); }
+  FPM_AVX2_INLINE static I min_i(I a, int b) { return _mm256_min_epi32(a, _mm256_set1_epi32(b)); }
+  FPM_AVX2_INLINE static F gather(const float* table, I i) { return _mm256_i32gather_ps(table, i, 4); }
+  // table[i] where m is true (those lanes only are read), 0 elsewhere.
+  FPM_AVX2_INLINE static F gather_or_zero(const float* table, I i, M m) {
+    return _mm256_mask_i32gather_ps(_mm256_setzero_ps(), table, _mm256_and_si256(i, _mm256_castps_si256(m)), m, 4);
+  }
+  // a * b + c per lane.
+  FPM_AVX2_INLINE static I mul_add_i(I a, int b, I c) { return _mm256_add_epi32(_mm256_mullo_epi32(a, _mm256_set1_epi32(b)), c); }
+  // base[i] = v where m is true.
+  FPM_AVX2_INLINE static void scatter(float* base, I i, F v, M m) {
+    alignas(32) float vs[N];
+    alignas(32) std::int32_t is[N];
+    _mm256_store_ps(vs, v);
+    _mm256_store_si256(reinterpret_cast<__m256i*>(is), i);
+    for (unsigned b = bits(m); b; b &= b - 1) base[is[__builtin_ctz(b)]] = vs[__builtin_ctz(b)];
+  }
+  FPM_AVX2_INLINE static unsigned bits(M m) { return static_cast<unsigned>(_mm256_movemask_ps(m)); }
 
   // The lanes of v where m is true, packed to out[0, popcount): out must have
   // room for N values.
-  FPM_AVX2 static void compress(float* out, M m, F v) {
+  FPM_AVX2_INLINE static void compress(float* out, M m, F v) {
     alignas(32) float t[N];
     _mm256_store_ps(t, v);
     int k = 0;
     for (unsigned b = bits(m); b; b &= b - 1) out[k++] = t[__builtin_ctz(b)];
   }
   // base + lane for the lanes where m is true, packed likewise.
-  FPM_AVX2 static void compress_index(std::int32_t* out, M m, std::int32_t base) {
+  FPM_AVX2_INLINE static void compress_index(std::int32_t* out, M m, std::int32_t base) {
     int k = 0;
     for (unsigned b = bits(m); b; b &= b - 1) out[k++] = base + __builtin_ctz(b);
   }
@@ -68,11 +98,11 @@ struct VecAvx2 {
   // them (AVX2 compares signed 64-bit lanes: the top bit flipped, an
   // order-preserving map of unsigned to signed), padded to whole vectors
   // with a value below every key; rank_count counts the keys above `key`.
-  FPM_AVX2 static void rank_prepare(const std::uint64_t* keys, int m, std::uint64_t* out) {
+  FPM_AVX2_INLINE static void rank_prepare(const std::uint64_t* keys, int m, std::uint64_t* out) {
     for (int i = 0; i < m; ++i) out[i] = keys[i] ^ (std::uint64_t{1} << 63);
     for (int i = m; i < ((m + kKeys - 1) & ~(kKeys - 1)); ++i) out[i] = std::uint64_t{1} << 63;
   }
-  FPM_AVX2 static int rank_count(const std::uint64_t* prepared, int m, std::uint64_t key) {
+  FPM_AVX2_INLINE static int rank_count(const std::uint64_t* prepared, int m, std::uint64_t key) {
     const __m256i k = _mm256_set1_epi64x(static_cast<long long>(key ^ (std::uint64_t{1} << 63)));
     __m256i n = _mm256_setzero_si256();
     for (int j0 = 0; j0 < m; j0 += kKeys)
