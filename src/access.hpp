@@ -19,6 +19,7 @@ namespace fpm::detail {
 struct Access {
   // The cylinders of an encoded template (mcc/encoded.hpp).
   static const EncodedTemplate::Data& data(const EncodedTemplate& t) noexcept { return *t.d_; }
+  static const std::shared_ptr<const EncodedTemplate::Data>& shared(const EncodedTemplate& t) noexcept { return t.d_; }
   static EncodedTemplate make_encoded(std::shared_ptr<const EncodedTemplate::Data> d) {
     return EncodedTemplate(std::move(d));
   }

@@ -40,6 +40,11 @@ const char* simd_level_name(SimdLevel level) noexcept {
 struct Matcher::Impl {
   const cpu::ScoreStages& stages;
   cpu::ScoreScratch scratch;
+  // The probe whose summary scratch.first holds (match() called with the
+  // same probe again reuses it: the probe prepared once, as a search does).
+  // Held, so that its address cannot be reused by another template; the
+  // layout is immutable.
+  std::shared_ptr<const EncodedTemplate::Data> summarised;
   explicit Impl(SimdLevel l) : stages(cpu::score_stages(l)) {}
 };
 
@@ -57,7 +62,17 @@ Matcher& Matcher::operator=(Matcher&&) noexcept = default;
 SimdLevel Matcher::level() const noexcept { return impl_->stages.level; }
 
 float Matcher::match(const EncodedTemplate& probe, const EncodedTemplate& candidate) {
-  return detail::Access::match(*this, detail::Access::data(probe).view(), detail::Access::data(candidate).view());
+  Impl& impl = *impl_;
+  const auto& p = detail::Access::shared(probe);
+  const mcc::CylinderSetView pv = p->view(), cv = detail::Access::data(candidate).view();
+  if (impl.stages.summarise) {
+    if (impl.summarised != p) {
+      impl.stages.summarise(pv, impl.scratch.first);
+      impl.summarised = p;
+    }
+    impl.stages.summarise(cv, impl.scratch.second);
+  }
+  return cpu::score_pair(impl.stages, {pv, &impl.scratch.first}, {cv, &impl.scratch.second}, impl.scratch);
 }
 
 const cpu::ScoreStages& detail::Access::stages(const Matcher& m) { return m.impl_->stages; }
@@ -71,6 +86,7 @@ float detail::Access::match(Matcher& m, const cpu::PreparedProbe& probe, const m
 float detail::Access::match(Matcher& m, const mcc::CylinderSetView& probe, const mcc::CylinderSetView& candidate) {
   Matcher::Impl& impl = *m.impl_;
   if (impl.stages.summarise) {
+    impl.summarised.reset();
     impl.stages.summarise(probe, impl.scratch.first);
     impl.stages.summarise(candidate, impl.scratch.second);
   }

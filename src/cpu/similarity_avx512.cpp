@@ -198,7 +198,7 @@ FPM_AVX512 inline void lambdas(const RowA& r, const mcc::CylinderSetView& B, con
 
 // Row i of the matrix; A's cylinder is whole-disc (AFull) or not.
 template <bool AFull>
-FPM_AVX512 inline void similarity_row(const mcc::CylinderSetView& A, int i, const SetSummary& sa,
+FPM_AVX512_INLINE void similarity_row(const mcc::CylinderSetView& A, int i, const SetSummary& sa,
                                       const mcc::CylinderSetView& B, const SetSummary& sb, float* out) {
   constexpr int kBlocks = mcc::kMaxCylinders / 16;
   const __m512 gate = _mm512_set1_ps(mcc::kDeltaTheta);

@@ -278,6 +278,7 @@ FPM_VEC_TARGET void compatibility(const mcc::ScoreTables& T, int nR, const mcc::
     V::storeu(phi + t0, v_angle_diff<V>(V::load_n(w.ta + t0, live), V::load_n(w.tb + t0, live)));
   }
   Candidates<V> c;
+  int cn = 0;
   for (int k = 0; k + 1 < nR; ++k) {
     const typename V::F xak = V::set1(w.xa[k]), yak = V::set1(w.ya[k]);
     const typename V::F xbk = V::set1(w.xb[k]), ybk = V::set1(w.yb[k]), phik = V::set1(phi[k]);
@@ -296,18 +297,22 @@ FPM_VEC_TARGET void compatibility(const mcc::ScoreTables& T, int nR, const mcc::
       const typename V::M keep = V::mand(live, V::mand(near1, V::mor(V::lt(rot, l2_lo), V::gt(rot, l2_hi))));
       const int n = __builtin_popcount(V::bits(keep));
       if (n == 0) continue;
-      V::compress_index(c.t + c.n, keep, t0);
-      for (int q = 0; q < n; ++q) c.k[c.n + q] = k;
-      V::compress(c.dxa + c.n, keep, dxa);
-      V::compress(c.dya + c.n, keep, dya);
-      V::compress(c.dxb + c.n, keep, dxb);
-      V::compress(c.dyb + c.n, keep, dyb);
-      c.n += n;
-      if (c.n >= Candidates<V>::kBatch) {
+      // The count lives in a local: stores into c's int arrays could alias
+      // c.n, which the compiler would then reload after each of them.
+      V::compress_index(c.t + cn, keep, t0);
+      V::fill_index(c.k + cn, k);
+      V::compress(c.dxa + cn, keep, dxa);
+      V::compress(c.dya + cn, keep, dya);
+      V::compress(c.dxb + cn, keep, dxb);
+      V::compress(c.dyb + cn, keep, dyb);
+      cn += n;
+      if (cn >= Candidates<V>::kBatch) {
+        c.n = cn;
         compatibility_exact<V>(T, nR, w, c);
-        c.n = 0;
+        cn = 0;
       }
     }
   }
+  c.n = cn;
   compatibility_exact<V>(T, nR, w, c);
 }

@@ -94,6 +94,11 @@ struct VecAvx2 {
     for (unsigned b = bits(m); b; b &= b - 1) out[k++] = base + __builtin_ctz(b);
   }
 
+  // out[0, N) = v.
+  FPM_AVX2_INLINE static void fill_index(std::int32_t* out, std::int32_t v) {
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), _mm256_set1_epi32(v));
+  }
+
   // Ranks of 64-bit keys: rank_prepare writes the keys as rank_count reads
   // them (AVX2 compares signed 64-bit lanes: the top bit flipped, an
   // order-preserving map of unsigned to signed), padded to whole vectors

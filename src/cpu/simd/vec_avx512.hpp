@@ -68,6 +68,10 @@ struct VecAvx512 {
     _mm512_storeu_si512(out, _mm512_maskz_compress_epi32(m, _mm512_add_epi32(lane, _mm512_set1_epi32(base))));
   }
 
+  FPM_AVX512_INLINE static void fill_index(std::int32_t* out, std::int32_t v) {
+    _mm512_storeu_si512(out, _mm512_set1_epi32(v));
+  }
+
   FPM_AVX512_INLINE static void rank_prepare(const std::uint64_t* keys, int m, std::uint64_t* out) {
     for (int i = 0; i < m; ++i) out[i] = keys[i];
     for (int i = m; i < ((m + kKeys - 1) & ~(kKeys - 1)); ++i) out[i] = 0;
