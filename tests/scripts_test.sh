@@ -73,6 +73,21 @@ JSON
   grep -q 'echo "demo: PASSED' "$src/scripts/demo.sh" && grep -q 'demo: FAILED' "$src/scripts/demo.sh" ||
     fail "the demo ends without a verdict line"
   ;;
+bench_ab)
+  # bench/ab.sh alternates two benchmark binaries and reports the medians and
+  # the median ratio; stand-ins print fixed rates (A 100k, B 150k /s).
+  for x in a:100 b:150; do
+    cat > "bench_${x%%:*}" <<SH
+#!/bin/sh
+echo "BM_Match/3   7.9 us   7.9 us   1000 items_per_second=${x##*:}k/s avx512"
+SH
+    chmod +x "bench_${x%%:*}"
+  done
+  out=$(bash "$src/bench/ab.sh" ./bench_a ./bench_b 'BM_Match/3' 3) || fail "ab.sh failed"
+  echo "$out" | grep -q "median A 100000, median B 150000, median B/A 1.500 (3 rounds)" || fail "ab.sh said: $out"
+  printf '#!/bin/sh\necho nothing\n' > bench_none && chmod +x bench_none
+  bash "$src/bench/ab.sh" ./bench_a ./bench_none 'BM_Match/3' 1 >/dev/null 2>&1 && fail "ab.sh passed without rates"
+  ;;
 *) fail "unknown case $case_name" ;;
 esac
 echo "PASS: $case_name"

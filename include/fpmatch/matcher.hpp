@@ -88,6 +88,9 @@ FPM_API const char* simd_level_name(SimdLevel level) noexcept;
 
 // A matcher owns the scratch memory one comparison needs, so that comparing
 // allocates nothing. One Matcher per thread; a Matcher is not thread-safe.
+// Calls with the same probe one after another (one probe against many
+// candidates) prepare the probe once: the matcher keeps the last probe's
+// per-cylinder summaries, and a reference to that probe while it does.
 class FPM_API Matcher {
  public:
   // Throws fpm::Error(InvalidArgument) when the CPU lacks `level`.
