@@ -31,14 +31,7 @@ DecodedRecord decode_ansi2004(const std::uint8_t* data, std::size_t size, const 
     long_form = true;
   }
   const std::size_t header_bytes = long_form ? 30 : 26;
-  if (length > size)
-    r.fail(ErrorCode::Truncated, "record_length", 8,
-           "declares " + std::to_string(length) + " bytes, the data holds " + std::to_string(size));
-  if (length < header_bytes)
-    r.fail(ErrorCode::LengthMismatch, "record_length", 8,
-           "declares " + std::to_string(length) + " bytes, less than the " +
-               std::to_string(header_bytes) + "-byte header");
-  r.set_end(length);
+  check_record_length(r, length, size, header_bytes);
   const std::uint16_t cbeff_owner = r.u16("cbeff_product_owner");
   const std::uint16_t cbeff_type = r.u16("cbeff_product_type");
   const std::uint16_t equipment = r.u16("capture_equipment");
@@ -46,26 +39,16 @@ DecodedRecord decode_ansi2004(const std::uint8_t* data, std::size_t size, const 
   g.width = r.u16("image_width");
   g.height = r.u16("image_height");
   read_resolution(r, g, opt, diag);
-  const std::size_t nviews_at = r.pos();
-  const unsigned nviews = r.u8("number_of_views");
-  const std::size_t reserved_at = r.pos();
-  if (r.u8("reserved") != 0)
-    diag.recoverable(ErrorCode::ReservedValue, "reserved", reserved_at, "reserved header byte is non-zero");
-  if (nviews == 0) r.fail(ErrorCode::NoViews, "number_of_views", nviews_at, "the record declares zero finger views");
+  std::size_t nviews_at = 0;
+  const unsigned nviews = read_view_count(r, diag, &nviews_at);
 
   DecodedRecord rec;
   rec.format = Format::Ansi378_2004;
-  rec.header = {
-      {"record_length", std::to_string(length) + (long_form ? " (6-byte form)" : "")},
-      {"cbeff_product_id", hex16(cbeff_owner) + "/" + hex16(cbeff_type)},
-      {"capture_equipment_compliance", std::to_string(equipment >> 12)},
-      {"capture_equipment_id", hex16(equipment & 0x0fff)},
-      {"image_width", std::to_string(g.width)},
-      {"image_height", std::to_string(g.height)},
-      {"x_resolution_ppcm", std::to_string(g.x_ppcm)},
-      {"y_resolution_ppcm", std::to_string(g.y_ppcm)},
-      {"number_of_views", std::to_string(nviews)},
-  };
+  rec.header = {{"record_length", std::to_string(length) + (long_form ? " (6-byte form)" : "")},
+                {"cbeff_product_id", hex16(cbeff_owner) + "/" + hex16(cbeff_type)}};
+  add_equipment_fields(rec.header, equipment);
+  add_geometry_fields(rec.header, g);
+  rec.header.push_back({"number_of_views", std::to_string(nviews)});
   rec.views = read_views_2005(r, g, nviews, nviews_at, AngleUnit::Ansi2Degree, diag);
   check_record_end(r, length, size, diag);
   rec.warnings = diag.take();

@@ -29,39 +29,22 @@ DecodedRecord decode_ansi2009(const std::uint8_t* data, std::size_t size, const 
   Diagnostics diag(opt.strict, kFormat);
   read_magic(r, "030");
   const std::uint32_t length = r.u32("record_length");
-  if (length > size)
-    r.fail(ErrorCode::Truncated, "record_length", 8,
-           "declares " + std::to_string(length) + " bytes, the data holds " + std::to_string(size));
-  if (length < kHeaderBytes)
-    r.fail(ErrorCode::LengthMismatch, "record_length", 8,
-           "declares " + std::to_string(length) + " bytes, less than the 20-byte header");
-  r.set_end(length);
+  check_record_length(r, length, size, kHeaderBytes);
   const std::uint16_t cbeff_owner = r.u16("cbeff_product_owner");
   const std::uint16_t cbeff_type = r.u16("cbeff_product_type");
   const std::uint16_t equipment = r.u16("capture_equipment");
-  const std::size_t nviews_at = r.pos();
-  const unsigned nviews = r.u8("number_of_views");
-  const std::size_t reserved_at = r.pos();
-  if (r.u8("reserved") != 0)
-    diag.recoverable(ErrorCode::ReservedValue, "reserved", reserved_at, "reserved header byte is non-zero");
-  if (nviews == 0) r.fail(ErrorCode::NoViews, "number_of_views", nviews_at, "the record declares zero finger views");
+  std::size_t nviews_at = 0;
+  const unsigned nviews = read_view_count(r, diag, &nviews_at);
 
   DecodedRecord rec;
   rec.format = Format::Ansi378_2009;
-  rec.header = {
-      {"record_length", std::to_string(length)},
-      {"cbeff_product_id", hex16(cbeff_owner) + "/" + hex16(cbeff_type)},
-      {"capture_equipment_compliance", std::to_string(equipment >> 12)},
-      {"capture_equipment_id", hex16(equipment & 0x0fff)},
-      {"number_of_views", std::to_string(nviews)},
-  };
+  rec.header = {{"record_length", std::to_string(length)},
+                {"cbeff_product_id", hex16(cbeff_owner) + "/" + hex16(cbeff_type)}};
+  add_equipment_fields(rec.header, equipment);
+  rec.header.push_back({"number_of_views", std::to_string(nviews)});
   ViewNumbers numbers;
   for (unsigned v = 0; v < nviews; ++v) {
-    r.clear_context();
-    if (r.remaining() == 0)
-      r.fail(ErrorCode::CountMismatch, "number_of_views", nviews_at,
-             "the record declares " + std::to_string(nviews) + " views and ends after " + std::to_string(v));
-    r.set_view(static_cast<int>(v));
+    begin_view(r, v, nviews, "number_of_views", nviews_at, "views");
     ViewFields f;
     f.position_at = r.pos();
     f.position = r.u8("finger_position");

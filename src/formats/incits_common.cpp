@@ -240,6 +240,48 @@ void skip_extended_data(ByteReader& r, bool last_in_record, Diagnostics& diag) {
   r.seek(end);
 }
 
+void check_record_length(ByteReader& r, std::uint32_t length, std::size_t size, std::size_t header_bytes) {
+  if (length > size)
+    r.fail(ErrorCode::Truncated, "record_length", 8,
+           "declares " + std::to_string(length) + " bytes, the data holds " + std::to_string(size));
+  if (length < header_bytes)
+    r.fail(ErrorCode::LengthMismatch, "record_length", 8,
+           "declares " + std::to_string(length) + " bytes, less than the " + std::to_string(header_bytes) +
+               "-byte header");
+  r.set_end(length);
+}
+
+unsigned read_view_count(ByteReader& r, Diagnostics& diag, std::size_t* at) {
+  *at = r.pos();
+  const unsigned nviews = r.u8("number_of_views");
+  const std::size_t reserved_at = r.pos();
+  if (r.u8("reserved") != 0)
+    diag.recoverable(ErrorCode::ReservedValue, "reserved", reserved_at, "reserved header byte is non-zero");
+  if (nviews == 0) r.fail(ErrorCode::NoViews, "number_of_views", *at, "the record declares zero finger views");
+  return nviews;
+}
+
+void begin_view(ByteReader& r, unsigned v, unsigned n, const char* count_field, std::size_t count_at,
+                const char* what) {
+  r.clear_context();
+  if (r.remaining() == 0)
+    r.fail(ErrorCode::CountMismatch, count_field, count_at,
+           "the record declares " + std::to_string(n) + " " + what + " and ends after " + std::to_string(v));
+  r.set_view(static_cast<int>(v));
+}
+
+void add_equipment_fields(std::vector<HeaderField>& header, std::uint16_t equipment) {
+  header.push_back({"capture_equipment_compliance", std::to_string(equipment >> 12)});
+  header.push_back({"capture_equipment_id", hex16(equipment & 0x0fff)});
+}
+
+void add_geometry_fields(std::vector<HeaderField>& header, const Geometry& g) {
+  header.push_back({"image_width", std::to_string(g.width)});
+  header.push_back({"image_height", std::to_string(g.height)});
+  header.push_back({"x_resolution_ppcm", std::to_string(g.x_ppcm)});
+  header.push_back({"y_resolution_ppcm", std::to_string(g.y_ppcm)});
+}
+
 void check_record_end(ByteReader& r, std::size_t declared_length, std::size_t physical_size,
                       Diagnostics& diag) {
   r.clear_context();
@@ -259,11 +301,7 @@ std::vector<Template> read_views_2005(ByteReader& r, const Geometry& g, unsigned
   views.reserve(nviews);
   ViewNumbers numbers;
   for (unsigned v = 0; v < nviews; ++v) {
-    r.clear_context();
-    if (r.remaining() == 0)
-      r.fail(ErrorCode::CountMismatch, "number_of_views", nviews_at,
-             "the record declares " + std::to_string(nviews) + " views and ends after " + std::to_string(v));
-    r.set_view(static_cast<int>(v));
+    begin_view(r, v, nviews, "number_of_views", nviews_at, "views");
     ViewFields f;
     f.position_at = r.pos();
     f.position = r.u8("finger_position");

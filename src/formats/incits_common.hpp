@@ -32,6 +32,26 @@ struct Geometry {
 // Checks the 8-byte magic + version; throws DecodeError(UnknownFormat).
 void read_magic(ByteReader& r, const char version[4]);
 
+// The record length (stored at byte 8) against the data and the header:
+// Truncated or LengthMismatch; the reader then ends at the declared length.
+void check_record_length(ByteReader& r, std::uint32_t length, std::size_t size, std::size_t header_bytes);
+
+// number_of_views and the reserved byte after it (ISO 2005, ANSI 2004 and
+// 2009): a non-zero reserved byte is recoverable, zero views are refused.
+// *at receives the count's offset.
+unsigned read_view_count(ByteReader& r, Diagnostics& diag, std::size_t* at);
+
+// Starts view (or representation) v of n: fields are then reported with
+// the view's number; a record that ends before it is CountMismatch against
+// the count `count_field` at `count_at`.
+void begin_view(ByteReader& r, unsigned v, unsigned n, const char* count_field, std::size_t count_at,
+                const char* what);
+
+// Header fields for display: the capture equipment word (compliance, id)
+// and the image geometry (size, resolution).
+void add_equipment_fields(std::vector<HeaderField>& header, std::uint16_t equipment);
+void add_geometry_fields(std::vector<HeaderField>& header, const Geometry& g);
+
 // Reads the two resolution fields (pixels per cm) and handles a zero value
 // (refused unless the caller supplied an assumed resolution).
 void read_resolution(ByteReader& r, Geometry& g, const DecodeOptions& opt, Diagnostics& diag);

@@ -32,37 +32,21 @@ DecodedRecord decode_iso2005(const std::uint8_t* data, std::size_t size, const D
   Diagnostics diag(opt.strict, kFormat);
   read_magic(r, " 20");
   const std::uint32_t length = r.u32("record_length");
-  if (length > size)
-    r.fail(ErrorCode::Truncated, "record_length", 8,
-           "declares " + std::to_string(length) + " bytes, the data holds " + std::to_string(size));
-  if (length < kHeaderBytes)
-    r.fail(ErrorCode::LengthMismatch, "record_length", 8,
-           "declares " + std::to_string(length) + " bytes, less than the 24-byte header");
-  r.set_end(length);
+  check_record_length(r, length, size, kHeaderBytes);
   const std::uint16_t equipment = r.u16("capture_equipment");
   Geometry g;
   g.width = r.u16("image_width");
   g.height = r.u16("image_height");
   read_resolution(r, g, opt, diag);
-  const std::size_t nviews_at = r.pos();
-  const unsigned nviews = r.u8("number_of_views");
-  const std::uint8_t reserved = r.u8("reserved");
-  if (reserved != 0)
-    diag.recoverable(ErrorCode::ReservedValue, "reserved", 23, "reserved header byte is non-zero");
-  if (nviews == 0) r.fail(ErrorCode::NoViews, "number_of_views", nviews_at, "the record declares zero finger views");
+  std::size_t nviews_at = 0;
+  const unsigned nviews = read_view_count(r, diag, &nviews_at);
 
   DecodedRecord rec;
   rec.format = Format::Iso19794_2_2005;
-  rec.header = {
-      {"record_length", std::to_string(length)},
-      {"capture_equipment_compliance", std::to_string(equipment >> 12)},
-      {"capture_equipment_id", hex16(equipment & 0x0fff)},
-      {"image_width", std::to_string(g.width)},
-      {"image_height", std::to_string(g.height)},
-      {"x_resolution_ppcm", std::to_string(g.x_ppcm)},
-      {"y_resolution_ppcm", std::to_string(g.y_ppcm)},
-      {"number_of_views", std::to_string(nviews)},
-  };
+  rec.header = {{"record_length", std::to_string(length)}};
+  add_equipment_fields(rec.header, equipment);
+  add_geometry_fields(rec.header, g);
+  rec.header.push_back({"number_of_views", std::to_string(nviews)});
   rec.views = read_views_2005(r, g, nviews, nviews_at, AngleUnit::Iso256, diag);
   check_record_end(r, length, size, diag);
   rec.warnings = diag.take();

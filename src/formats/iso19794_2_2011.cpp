@@ -34,13 +34,7 @@ DecodedRecord decode_iso2011(const std::uint8_t* data, std::size_t size, const D
   Diagnostics diag(opt.strict, kFormat);
   read_magic(r, "030");
   const std::uint32_t length = r.u32("record_length");
-  if (length > size)
-    r.fail(ErrorCode::Truncated, "record_length", 8,
-           "declares " + std::to_string(length) + " bytes, the data holds " + std::to_string(size));
-  if (length < kHeaderBytes)
-    r.fail(ErrorCode::LengthMismatch, "record_length", 8,
-           "declares " + std::to_string(length) + " bytes, less than the 15-byte header");
-  r.set_end(length);
+  check_record_length(r, length, size, kHeaderBytes);
   const std::size_t nreps_at = r.pos();
   const unsigned nreps = r.u16("number_of_representations");
   const std::size_t cert_at = r.pos();
@@ -62,12 +56,7 @@ DecodedRecord decode_iso2011(const std::uint8_t* data, std::size_t size, const D
   ViewNumbers numbers;
   for (unsigned v = 0; v < nreps; ++v) {
     r.set_end(record_end);
-    r.clear_context();
-    if (r.remaining() == 0)
-      r.fail(ErrorCode::CountMismatch, "number_of_representations", nreps_at,
-             "the record declares " + std::to_string(nreps) + " representations and ends after " +
-                 std::to_string(v));
-    r.set_view(static_cast<int>(v));
+    begin_view(r, v, nreps, "number_of_representations", nreps_at, "representations");
     const std::size_t rep_at = r.pos();
     const std::uint32_t rep_length = r.u32("representation_length");
     if (rep_length < kMinRepresentationBytes)
