@@ -10,7 +10,8 @@
 // block-level work is in phase functions (score_phases.cuh) that the tests
 // also run on the host; what needs a whole warp or block at once (warp
 // reductions, the selection by repeated maxima, the floor bin's suffix sum)
-// is here.
+// is here, with summary_kernel, which summarises the probe batch's
+// cylinders once for every block of the compacted kernel.
 //
 // Included by search_kernels.cu, and by the tests, which run these kernels
 // on CPU threads (tests/cuda_emulation.hpp defines the few CUDA built-ins
@@ -235,13 +236,14 @@ __device__ void phase_floor_bin(int cap, const Shared& S) {
   }
 }
 
-// Score of probe p against the block's entry g (the summaries of both
-// computed before the barrier that precedes the call), by the whole block,
-// phase by phase (score_phases.cuh). Returns the score in every thread.
-__device__ float block_score_compacted(const mcc::CylinderSetView& p, const mcc::CylinderSetView& g,
-                                       const mcc::ScoreTables& T, const Shared& S) {
+// Score of probe p (its summaries `ps`, from the summary kernel) against
+// the block's entry g (its summaries computed before the barrier that
+// precedes the call), by the whole block, phase by phase (score_phases.cuh).
+// Returns the score in every thread.
+__device__ float block_score_compacted(const mcc::CylinderSetView& p, const Summaries& ps,
+                                       const mcc::CylinderSetView& g, const mcc::ScoreTables& T, const Shared& S) {
   Comparison c;
-  if (!begin_comparison(p, g, S, &c)) return 0.0f;
+  if (!begin_comparison(p, ps, g, S, &c)) return 0.0f;
   const int t = static_cast<int>(threadIdx.x), n = static_cast<int>(blockDim.x);
   const WarpAtomics atomics;
   phase_compact_cells(t, n, c, S, atomics);
@@ -302,11 +304,25 @@ inline bool use_maxima_kernel() {
   return maxima;
 }
 
+// The summaries of every cylinder of the probe batch, into `planes` and
+// `counts` at the cylinder's offset in the batch (probes.offset[p] + i):
+// computed once per batch here instead of once per (entry, probe) pair in
+// every block of the compacted kernel, which reads them from global memory
+// (L2: 100 bytes per cylinder). A grid-stride loop, one cylinder per thread.
+__global__ void summary_kernel(mcc::PackedSetsView probes, std::uint64_t* planes, std::uint32_t* counts) {
+  const std::uint64_t c0 = probes.offset[0], c1 = probes.offset[probes.count];
+  for (std::uint64_t c = c0 + blockIdx.x * std::uint64_t(blockDim.x) + threadIdx.x; c < c1;
+       c += std::uint64_t(gridDim.x) * blockDim.x)
+    summarise_cylinder(probes.bits + c * mcc::kCylinderWords, probes.valid + c * mcc::kValidityWords,
+                       planes + c * mcc::kPlaneWords, counts + c);
+}
+
 // At most 64 registers: 4 blocks of 256 threads per multiprocessor.
+// `summaries`: the probes' (summary_kernel, run on the batch before).
 __global__ void __launch_bounds__(kThreads, 4)
-    score_kernel_compacted(mcc::PackedSetsView probes, mcc::PackedSetsView entries, std::uint32_t e_begin,
-                           std::uint32_t entry_count, bool check_positions, const mcc::ScoreTables* tables,
-                           float* scores) {
+    score_kernel_compacted(mcc::PackedSetsView probes, Summaries summaries, mcc::PackedSetsView entries,
+                           std::uint32_t e_begin, std::uint32_t entry_count, bool check_positions,
+                           const mcc::ScoreTables* tables, float* scores) {
   FPM_DYNAMIC_SHARED(smem);
   const CompactedLayout L(probes.max_cylinders, entries.max_cylinders);
   const Shared S = shared_pointers(smem, L);
@@ -322,12 +338,9 @@ __global__ void __launch_bounds__(kThreads, 4)
       if (threadIdx.x == 0) scores[std::size_t(p) * entry_count + blockIdx.x] = -1.0f;
       continue;
     }
-    // Every reader of the previous probe's summaries has passed a barrier
-    // since (the end of its phase 2).
     const mcc::CylinderSetView probe = probes.set(p);
-    phase_summarise(t, n, probe, S.planes_p, S.counts_p);
     __syncthreads();  // the previous comparison is done with shared memory
-    const float s = block_score_compacted(probe, g, *tables, S);
+    const float s = block_score_compacted(probe, summaries.from(probes.offset[p]), g, *tables, S);
     if (threadIdx.x == 0) scores[std::size_t(p) * entry_count + blockIdx.x] = s;
   }
 }

@@ -69,9 +69,12 @@ static_assert(mcc::kSimilarityBins == 32 * 8, "warp 0 scans 8 bins per lane");
 // cylinders in its low 16 bits, the others above (each at most 128 x 128).
 enum Counter { kCells, kCandidates, kSurvivors, kFloorBin, kFloorCount, kCounters };
 
-// Dynamic shared memory of one block of the compacted kernel.
+// Dynamic shared memory of one block of the compacted kernel. Only the
+// entry's summaries are here: the probes' are computed once per batch into
+// global memory (summary_kernel in score_kernels.cuh) and read from there
+// by every block.
 struct CompactedLayout {
-  std::size_t lambda, list, keys, pairs, floats, hist, planes_p, planes_g, counts_p, counts_g, reduce, counters, total;
+  std::size_t lambda, list, keys, pairs, floats, hist, planes_g, counts_g, reduce, counters, total;
   FPM_HD CompactedLayout(int np, int ng) {
     const std::size_t cells = std::size_t(np) * ng;
     lambda = 0;                                           // similarities, then rho_t
@@ -80,10 +83,8 @@ struct CompactedLayout {
     pairs = keys + kRankMax * 8;                          // selected pair keys
     floats = pairs + mcc::kMaxCylinders * 8;              // workspace vectors, phi, taken
     hist = floats + (mcc::kWorkspaceVectors + 2) * mcc::kMaxCylinders * 4;
-    planes_p = hist + mcc::kSimilarityBins * 4;           // probe cylinders' planes
-    planes_g = planes_p + std::size_t(np) * mcc::kPlaneWords * 8;  // entry cylinders' planes
-    counts_p = planes_g + std::size_t(ng) * mcc::kPlaneWords * 8;
-    counts_g = counts_p + align16(std::size_t(np) * 4);
+    planes_g = hist + mcc::kSimilarityBins * 4;           // entry cylinders' planes
+    counts_g = planes_g + std::size_t(ng) * mcc::kPlaneWords * 8;
     reduce = counts_g + align16(std::size_t(ng) * 4);
     counters = reduce + (kSelectSlots + 1) * 8;
     total = counters + align16(kCounters * 4);
@@ -98,9 +99,7 @@ struct Shared {
   float* phi;
   float* taken;
   int* hist;
-  std::uint64_t* planes_p;
   std::uint64_t* planes_g;
-  std::uint32_t* counts_p;
   std::uint32_t* counts_g;
   std::uint64_t* reduce;
   int* counters;
@@ -116,9 +115,7 @@ FPM_HD_INLINE Shared shared_pointers(unsigned char* smem, const CompactedLayout&
   s.phi = vectors + mcc::kWorkspaceVectors * mcc::kMaxCylinders;
   s.taken = s.phi + mcc::kMaxCylinders;
   s.hist = reinterpret_cast<int*>(smem + L.hist);
-  s.planes_p = reinterpret_cast<std::uint64_t*>(smem + L.planes_p);
   s.planes_g = reinterpret_cast<std::uint64_t*>(smem + L.planes_g);
-  s.counts_p = reinterpret_cast<std::uint32_t*>(smem + L.counts_p);
   s.counts_g = reinterpret_cast<std::uint32_t*>(smem + L.counts_g);
   s.reduce = reinterpret_cast<std::uint64_t*>(smem + L.reduce);
   s.counters = reinterpret_cast<int*>(smem + L.counters);
@@ -179,6 +176,26 @@ FPM_HD_INLINE void phase_lssr_finish(int t, const mcc::CylinderSetView& a, const
 
 // ---- Phases of the compacted kernel -------------------------------------------
 
+// Summaries (mcc/summary.hpp) of consecutive cylinders: cylinder i's planes
+// at planes + i * kPlaneWords, its counts at counts[i]. The probe batch's
+// are in global memory, indexed by the cylinder's offset in the batch
+// (summary_kernel); the entry's in the block's shared memory.
+struct Summaries {
+  const std::uint64_t* planes;
+  const std::uint32_t* counts;
+  // The summaries from cylinder c on (e.g. c = probes.offset[p]: probe p's).
+  FPM_HD_INLINE Summaries from(std::uint64_t c) const { return {planes + c * mcc::kPlaneWords, counts + c}; }
+};
+
+// The summary of one cylinder (bits, validity) into its planes and counts:
+// the one definition that the summary kernel (the probes, once per batch)
+// and phase_summarise (the entry, once per block) share.
+FPM_HD_INLINE void summarise_cylinder(const std::uint64_t* bits, const std::uint64_t* valid, std::uint64_t* planes,
+                                      std::uint32_t* counts) {
+  mcc::layer_count_planes(bits, planes);
+  *counts = mcc::cylinder_counts(bits, valid);
+}
+
 // One comparison of the compacted kernel: probe and entry in their scoring
 // roles (mcc::swap_roles), with their summaries.
 struct Comparison {
@@ -193,18 +210,19 @@ struct Comparison {
   std::uint64_t inv_b;
 };
 
-// Probe p against the block's entry g (the summaries of both in S); false
-// when the sets are too small to compare (score 0, nothing else to do).
-FPM_HD_INLINE bool begin_comparison(const mcc::CylinderSetView& p, const mcc::CylinderSetView& g, const Shared& S,
-                                    Comparison* c) {
+// Probe p (its summaries `ps`, precomputed) against the block's entry g (its
+// summaries in S); false when the sets are too small to compare (score 0,
+// nothing else to do).
+FPM_HD_INLINE bool begin_comparison(const mcc::CylinderSetView& p, const Summaries& ps, const mcc::CylinderSetView& g,
+                                    const Shared& S, Comparison* c) {
   const bool swapped = mcc::swap_roles(p, g);
   c->a = swapped ? g : p;
   c->b = swapped ? p : g;
   if (!mcc::comparable(c->a, c->b)) return false;
-  c->planes_a = swapped ? S.planes_g : S.planes_p;
-  c->planes_b = swapped ? S.planes_p : S.planes_g;
-  c->counts_a = swapped ? S.counts_g : S.counts_p;
-  c->counts_b = swapped ? S.counts_p : S.counts_g;
+  c->planes_a = swapped ? S.planes_g : ps.planes;
+  c->planes_b = swapped ? ps.planes : S.planes_g;
+  c->counts_a = swapped ? S.counts_g : ps.counts;
+  c->counts_b = swapped ? ps.counts : S.counts_g;
   c->total = c->a.n * c->b.n;
   c->cap = c->a.n < c->b.n ? c->a.n : c->b.n;
   c->inv_b = mcc::gather_inverse(c->b.n);
@@ -216,15 +234,13 @@ FPM_HD_INLINE int cell_row(const Comparison& c, int idx) {
   return static_cast<int>((static_cast<std::uint64_t>(idx) * c.inv_b) >> 24);
 }
 
-// Summaries (planes, counts) of the cylinders of `v`: of the entry once per
-// block, of each probe before its comparison.
+// Summaries (planes, counts) of the cylinders of `v`: the entry's, once per
+// block, into shared memory.
 FPM_HD_INLINE void phase_summarise(int t, int n, const mcc::CylinderSetView& v, std::uint64_t* planes,
                                    std::uint32_t* counts) {
-  for (int i = t; i < v.n; i += n) {
-    const std::uint64_t* c = v.bits + i * mcc::kCylinderWords;
-    mcc::layer_count_planes(c, planes + i * mcc::kPlaneWords);
-    counts[i] = mcc::cylinder_counts(c, v.valid + i * mcc::kValidityWords);
-  }
+  for (int i = t; i < v.n; i += n)
+    summarise_cylinder(v.bits + i * mcc::kCylinderWords, v.valid + i * mcc::kValidityWords,
+                       planes + i * mcc::kPlaneWords, counts + i);
 }
 
 // Zeroes the histogram and the counters for the next comparison; the caller

@@ -13,27 +13,48 @@ std::size_t score_shared_bytes(int max_probe_cylinders, int max_entry_cylinders)
   return CompactedLayout(max_probe_cylinders, max_entry_cylinders).total;
 }
 
-int launch_score(const mcc::PackedSetsView& probes, const mcc::PackedSetsView& entries, std::uint32_t e_begin,
+int launch_summarise_probes(const mcc::PackedSetsView& probes, std::uint64_t* probe_planes,
+                            std::uint32_t* probe_counts, void* stream) {
+  if (probes.count == 0) return 0;
+  // Sized by the host's bound on the batch's cylinders (the offsets are on
+  // the device); the loop runs to the last offset.
+  const std::size_t bound = std::size_t(probes.count) * static_cast<std::size_t>(probes.max_cylinders);
+  summary_kernel<<<rank_grid(bound), 256, 0, static_cast<cudaStream_t>(stream)>>>(probes, probe_planes,
+                                                                                 probe_counts);
+  return static_cast<int>(cudaGetLastError());
+}
+
+int launch_score(const mcc::PackedSetsView& probes, const std::uint64_t* probe_planes,
+                 const std::uint32_t* probe_counts, const mcc::PackedSetsView& entries, std::uint32_t e_begin,
                  std::uint32_t entry_count, bool check_positions, const mcc::ScoreTables* tables, float* scores,
                  void* stream) {
   if (entry_count == 0 || probes.count == 0) return 0;
   // The compacted kernel needs more shared memory per block than the maxima
-  // kernel (6 bytes per cell instead of 4, plus the summaries); where the
-  // device has too little for these sets (e.g. 99 KB on sm_86 with
-  // 128-cylinder templates), the maxima kernel runs: the same scores.
+  // kernel (6 bytes per cell instead of 4, plus the entry's summaries; the
+  // probes' are in global memory); where the device has too little for
+  // these sets (e.g. 99 KB on sm_86 with 128-cylinder templates), the
+  // maxima kernel runs: the same scores.
   int device = 0, limit = 0;
   cudaError_t e = cudaGetDevice(&device);
   if (e == cudaSuccess) e = cudaDeviceGetAttribute(&limit, cudaDevAttrMaxSharedMemoryPerBlockOptin, device);
   if (e != cudaSuccess) return static_cast<int>(e);
   const std::size_t compacted_smem = score_shared_bytes(probes.max_cylinders, entries.max_cylinders);
   const bool maxima = use_maxima_kernel() || compacted_smem > static_cast<std::size_t>(limit);
-  auto* kernel = maxima ? score_kernel_maxima : score_kernel_compacted;
-  const std::size_t smem =
-      maxima ? MaximaLayout(probes.max_cylinders, entries.max_cylinders).total : compacted_smem;
-  e = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem));
-  if (e != cudaSuccess) return static_cast<int>(e);
-  kernel<<<entry_count, kThreads, smem, static_cast<cudaStream_t>(stream)>>>(probes, entries, e_begin, entry_count,
-                                                                              check_positions, tables, scores);
+  const auto cuda_stream = static_cast<cudaStream_t>(stream);
+  if (maxima) {
+    const std::size_t smem = MaximaLayout(probes.max_cylinders, entries.max_cylinders).total;
+    e = cudaFuncSetAttribute(score_kernel_maxima, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem));
+    if (e != cudaSuccess) return static_cast<int>(e);
+    score_kernel_maxima<<<entry_count, kThreads, smem, cuda_stream>>>(probes, entries, e_begin, entry_count,
+                                                                      check_positions, tables, scores);
+  } else {
+    e = cudaFuncSetAttribute(score_kernel_compacted, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                             static_cast<int>(compacted_smem));
+    if (e != cudaSuccess) return static_cast<int>(e);
+    const Summaries summaries = {probe_planes, probe_counts};
+    score_kernel_compacted<<<entry_count, kThreads, compacted_smem, cuda_stream>>>(
+        probes, summaries, entries, e_begin, entry_count, check_positions, tables, scores);
+  }
   return static_cast<int>(cudaGetLastError());
 }
 

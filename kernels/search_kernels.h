@@ -17,10 +17,21 @@ namespace fpm::kernels {
 // sizes.
 std::size_t score_shared_bytes(int max_probe_cylinders, int max_entry_cylinders);
 
+// The summaries (mcc/summary.hpp) of every cylinder c of the probe batch,
+// c from probes.offset[0] to probes.offset[probes.count]: its layer-count
+// planes at probe_planes[c * mcc::kPlaneWords ...] (mcc::kPlaneWords
+// words), its packed counts at probe_counts[c]. Run once per probe batch,
+// before the score launches that read them. Returns cudaError_t.
+int launch_summarise_probes(const mcc::PackedSetsView& probes, std::uint64_t* probe_planes,
+                            std::uint32_t* probe_counts, void* stream);
+
 // scores[p * entry_count + e] = score of probe p against entry e_begin + e,
 // or -1 when `check_positions` and their finger positions are incompatible
-// (neither is 0 and they differ). One block per entry. Returns cudaError_t.
-int launch_score(const mcc::PackedSetsView& probes, const mcc::PackedSetsView& entries, std::uint32_t e_begin,
+// (neither is 0 and they differ). One block per entry. probe_planes and
+// probe_counts: the probes' summaries (launch_summarise_probes on this
+// batch). Returns cudaError_t.
+int launch_score(const mcc::PackedSetsView& probes, const std::uint64_t* probe_planes,
+                 const std::uint32_t* probe_counts, const mcc::PackedSetsView& entries, std::uint32_t e_begin,
                  std::uint32_t entry_count, bool check_positions, const mcc::ScoreTables* tables, float* scores,
                  void* stream);
 

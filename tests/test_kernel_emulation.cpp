@@ -1,7 +1,9 @@
 // The CUDA score kernels themselves (kernels/score_kernels.cuh), run on CPU
 // threads by tests/cuda_emulation.hpp: every score of a batch of probes
 // against a set of entries equals the CPU reference bit for bit, for the
-// compacted kernel and the maxima one, with entry offsets, finger-position
+// compacted kernel (fed the probe summaries of the summary kernel, which
+// are checked against mcc::layer_count_planes and mcc::cylinder_counts
+// first) and the maxima one, with entry offsets, finger-position
 // checks, templates too small to compare and large ties at the selection
 // floor. This runs on every build; the CUDA parity tests repeat it on a
 // device.
@@ -9,6 +11,7 @@
 #include "cuda_emulation.hpp"  // first: defines the CUDA built-ins for the kernels
 #include "score_kernels.cuh"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <cstring>
@@ -44,8 +47,35 @@ std::uint32_t bits_of(float f) {
 
 fpm::EncodedTemplate lattice(int side) { return fpm::encode_cylinders(fpm_test::lattice_template(side)); }
 
-using Kernel = void (*)(fpm::mcc::PackedSetsView, fpm::mcc::PackedSetsView, std::uint32_t, std::uint32_t, bool,
-                        const fpm::mcc::ScoreTables*, float*);
+enum class Kernel { Compacted, Maxima };
+
+// The probe batch's summaries as the device computes them: the summary
+// kernel, on a grid smaller than the batch (so that its stride loop runs),
+// into arrays filled with garbage; every cylinder's summary is checked
+// against mcc::layer_count_planes and mcc::cylinder_counts.
+struct ProbeSummaries {
+  std::vector<std::uint64_t> planes;
+  std::vector<std::uint32_t> counts;
+  explicit ProbeSummaries(const fpm::mcc::PackedSetsView& v) {
+    const std::uint64_t cylinders = v.offset[v.count];
+    planes.assign(cylinders * fpm::mcc::kPlaneWords + 1, 0xa5a5a5a5a5a5a5a5u);
+    counts.assign(cylinders + 1, 0xa5a5a5a5u);
+    fpm_emu::launch_sequential(fpm::kernels::summary_kernel, 2, 32, v, planes.data(), counts.data());
+    for (std::uint64_t c = v.offset[0]; c < cylinders; ++c) {
+      std::uint64_t want[fpm::mcc::kPlaneWords];
+      fpm::mcc::layer_count_planes(v.bits + c * fpm::mcc::kCylinderWords, want);
+      if (!std::equal(want, want + fpm::mcc::kPlaneWords, planes.data() + c * fpm::mcc::kPlaneWords))
+        FAIL_CHECK("probe cylinder " << c << ": planes");
+      const std::uint32_t want_counts = fpm::mcc::cylinder_counts(v.bits + c * fpm::mcc::kCylinderWords,
+                                                                  v.valid + c * fpm::mcc::kValidityWords);
+      if (counts[c] != want_counts) FAIL_CHECK("probe cylinder " << c << ": counts");
+    }
+    // Nothing past the batch's last cylinder is written.
+    CHECK(planes.back() == 0xa5a5a5a5a5a5a5a5u);
+    CHECK(counts.back() == 0xa5a5a5a5u);
+  }
+  fpm::kernels::Summaries view() const { return {planes.data(), counts.data()}; }
+};
 
 // Probes against entries [e_begin, count) through `kernel`, each score
 // compared with the scalar CPU matcher (-1 where positions are checked and
@@ -58,8 +88,15 @@ int check_kernel(Kernel kernel, std::size_t shared_bytes, const std::vector<fpm:
   for (std::size_t i = 0; i < entries.size(); ++i) g.add(entries[i], entry_pos[i]);
   const auto n = static_cast<std::uint32_t>(entries.size()) - e_begin;
   std::vector<float> scores(probes.size() * n, 99.0f);
-  fpm_emu::launch(kernel, n, 256, shared_bytes, p.view(), g.view(), e_begin, n, check_positions,
-                  &fpm::mcc::score_tables(), scores.data());
+  if (kernel == Kernel::Compacted) {
+    // As a search runs it: the summary kernel on the batch, then the score kernel.
+    const ProbeSummaries summaries(p.view());
+    fpm_emu::launch(fpm::kernels::score_kernel_compacted, n, 256, shared_bytes, p.view(), summaries.view(), g.view(),
+                    e_begin, n, check_positions, &fpm::mcc::score_tables(), scores.data());
+  } else {
+    fpm_emu::launch(fpm::kernels::score_kernel_maxima, n, 256, shared_bytes, p.view(), g.view(), e_begin, n,
+                    check_positions, &fpm::mcc::score_tables(), scores.data());
+  }
   fpm::Matcher scalar(fpm::SimdLevel::Scalar);
   int positive = 0;
   for (std::size_t i = 0; i < probes.size(); ++i)
@@ -114,8 +151,8 @@ TEST_CASE("kernel emulation: the score kernels give the CPU's scores on CPU thre
   int max_p = 1, max_g = 1;
   for (const auto& e : probes) max_p = std::max(max_p, static_cast<int>(e.cylinders()));
   for (const auto& e : entries) max_g = std::max(max_g, static_cast<int>(e.cylinders()));
-  const Kernel compacted = fpm::kernels::score_kernel_compacted;
-  const Kernel maxima = fpm::kernels::score_kernel_maxima;
+  const Kernel compacted = Kernel::Compacted;
+  const Kernel maxima = Kernel::Maxima;
   const std::size_t compacted_bytes = fpm::kernels::CompactedLayout(max_p, max_g).total;
   const std::size_t maxima_bytes = fpm::kernels::MaximaLayout(max_p, max_g).total;
 
@@ -146,7 +183,7 @@ TEST_CASE("kernel emulation: the compacted kernel on real templates", "[kernel][
     for (const auto& e : entries) max_g = std::max(max_g, static_cast<int>(e.cylinders()));
     INFO(set);
     const int positive =
-        check_kernel(fpm::kernels::score_kernel_compacted, fpm::kernels::CompactedLayout(max_p, max_g).total, probes,
+        check_kernel(Kernel::Compacted, fpm::kernels::CompactedLayout(max_p, max_g).total, probes,
                      std::vector<std::uint8_t>(probes.size(), 0), entries, std::vector<std::uint8_t>(entries.size(), 0),
                      0, false);
     CHECK(positive >= 16);  // at least the genuine pairs

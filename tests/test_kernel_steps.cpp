@@ -111,14 +111,27 @@ float compacted_score(const CylinderSetView& p, const CylinderSetView& g, const 
   const K::Shared S = K::shared_pointers(memory.get(L.total), L);
   const SerialAtomics atomics;
   // Before the comparison: the entry's summaries and cleared counters (once
-  // per block on a device), the probe's summaries.
+  // per block on a device); the probe's summaries, by the summary kernel's
+  // per-cylinder function (once per batch on a device, into global memory),
+  // checked against the definitions.
   each_thread([&](int t, int n) {
     K::phase_summarise(t, n, g, S.planes_g, S.counts_g);
     K::phase_clear_counters(t, n, S);
   });
-  each_thread([&](int t, int n) { K::phase_summarise(t, n, p, S.planes_p, S.counts_p); });
+  std::vector<std::uint64_t> probe_planes(std::size_t(std::max(p.n, 1)) * kPlaneWords, 0xa5a5a5a5a5a5a5a5u);
+  std::vector<std::uint32_t> probe_counts(std::size_t(std::max(p.n, 1)), 0xa5a5a5a5u);
+  for (int i = 0; i < p.n; ++i) {
+    K::summarise_cylinder(p.bits + i * kCylinderWords, p.valid + i * kValidityWords,
+                          probe_planes.data() + i * kPlaneWords, &probe_counts[i]);
+    std::uint64_t want[kPlaneWords];
+    layer_count_planes(p.bits + i * kCylinderWords, want);
+    if (!std::equal(want, want + kPlaneWords, probe_planes.data() + i * kPlaneWords) ||
+        probe_counts[i] != cylinder_counts(p.bits + i * kCylinderWords, p.valid + i * kValidityWords))
+      tally.mismatch("probe cylinder " + std::to_string(i) + ": summary");
+  }
+  const K::Summaries ps = {probe_planes.data(), probe_counts.data()};
   K::Comparison c;
-  if (!K::begin_comparison(p, g, S, &c)) return 0.0f;
+  if (!K::begin_comparison(p, ps, g, S, &c)) return 0.0f;
   const CylinderSetView& a = c.a;
   const CylinderSetView& b = c.b;
   std::ostringstream where;

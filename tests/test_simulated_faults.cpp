@@ -199,9 +199,10 @@ TEST_CASE("simulated faults: a launch refused once", "[simulated][faults]") {
   {
     const fpm::Engine cpu(g, on(fpm::Backend::Cpu));
     const fpm::Engine engine(g, with(fpm::Backend::Cuda, {0}));
-    // The second tile's key kernel (launches per tile: scores, keys, sort),
-    // while that tile's score kernel is still queued.
-    fpm_simcuda::inject_fault(0, Call::Launch, 5, cudaErrorLaunchOutOfResources, false);
+    // The second tile's key kernel (launches: the probes' summaries, then
+    // per tile: scores, keys, sort), while that tile's score kernel is still
+    // queued.
+    fpm_simcuda::inject_fault(0, Call::Launch, 6, cudaErrorLaunchOutOfResources, false);
     const fpm::Error e = error_of([&] { engine.search(probes); });
     INFO(e.what());
     CHECK(e.code() == fpm::ErrorCode::Internal);

@@ -140,8 +140,7 @@ int run_bench(const BenchArgs& a) {
 }  // namespace
 
 void add_bench(CLI::App& app, std::function<int()>* action) {
-  auto args = std::make_shared<BenchArgs>();
-  CLI::App* cmd = app.add_subcommand("bench", "Measure 1:N search throughput on a gallery file");
+  auto [cmd, args] = subcommand<BenchArgs>(app, "bench", "Measure 1:N search throughput on a gallery file", action, run_bench);
   cmd->add_option("--gallery", args->gallery, "Gallery file")->required()->check(CLI::ExistingFile);
   args->engine.add_to(cmd);
   cmd->add_option("--batch", args->batch, "Probes per search batch")->capture_default_str();
@@ -153,7 +152,6 @@ void add_bench(CLI::App& app, std::function<int()>* action) {
                   "Search the gallery's entries this many times over (copies under new subject ids)")
       ->capture_default_str();
   cmd->add_flag("--json", args->json, "Print a JSON object");
-  cmd->callback([args, action] { *action = [args] { return run_bench(*args); }; });
 }
 
 }  // namespace cli

@@ -79,18 +79,16 @@ int run_table(const TableArgs& a) {
 }
 
 void add_calibrate(CLI::App& app, std::function<int()>* action) {
-  auto targs = std::make_shared<TableArgs>();
-  CLI::App* table = app.add_subcommand("calibration", "Print the score thresholds for false match rates");
+  auto [table, targs] =
+      subcommand<TableArgs>(app, "calibration", "Print the score thresholds for false match rates", action, run_table);
   table->add_option("--fmr", targs->fmrs, "FMRs to print (default: 0.1 down to 1e-4)");
   table->add_flag("--json", targs->json, "Print a JSON object");
-  table->callback([targs, action] { *action = [targs] { return run_table(*targs); }; });
 
-  auto args = std::make_shared<CalibrateArgs>();
-  CLI::App* cmd = app.add_subcommand("calibrate", "Write the impostor score table for the library's FMR calibration");
+  auto [cmd, args] = subcommand<CalibrateArgs>(
+      app, "calibrate", "Write the impostor score table for the library's FMR calibration", action, run_calibrate);
   cmd->add_option("dirs", args->dirs, "Folders of templates named FINGER_IMPRESSION.ext")->required()->check(CLI::ExistingDirectory);
   cmd->add_option("--out", args->out, "Output file (C++ include)")->required();
   cmd->add_option("--source", args->source, "Description of the data, written into the table");
-  cmd->callback([args, action] { *action = [args] { return run_calibrate(*args); }; });
 }
 
 }  // namespace cli

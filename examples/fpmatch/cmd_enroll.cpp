@@ -166,8 +166,7 @@ int run_enroll(const EnrollArgs& a) {
 }  // namespace
 
 void add_enroll(CLI::App& app, std::function<int()>* action) {
-  auto args = std::make_shared<EnrollArgs>();
-  CLI::App* cmd = app.add_subcommand("enroll", "Encode template files (or folders of them) into a gallery file");
+  auto [cmd, args] = subcommand<EnrollArgs>(app, "enroll", "Encode template files (or folders of them) into a gallery file", action, run_enroll);
   args->in.add_to(cmd);
   cmd->add_option("--gallery", args->gallery, "Gallery file to write")->required();
   cmd->add_flag("--append", args->append, "Add to an existing gallery");
@@ -179,7 +178,6 @@ void add_enroll(CLI::App& app, std::function<int()>* action) {
   cmd->add_option("paths", args->paths, "Template files or folders")->required()->check(CLI::ExistingPath);
   cmd->add_option("--threads", args->threads, "Threads for encoding (default: all cores)")->check(CLI::Range(0, fpm::kMaxEngineThreads));
   cmd->add_flag("--quiet", args->quiet, "No progress bar");
-  cmd->callback([args, action] { *action = [args] { return run_enroll(*args); }; });
 }
 
 }  // namespace cli

@@ -82,9 +82,7 @@ int run_eval(const EvalArgs& a) {
 }  // namespace
 
 void add_eval(CLI::App& app, std::function<int()>* action) {
-  auto args = std::make_shared<EvalArgs>();
-  CLI::App* cmd = app.add_subcommand(
-      "eval", "All-pairs accuracy on folders of templates named FINGER_IMPRESSION.ext (genuine = same finger)");
+  auto [cmd, args] = subcommand<EvalArgs>(app, "eval", "All-pairs accuracy on folders of templates named FINGER_IMPRESSION.ext (genuine = same finger)", action, run_eval);
   args->in.add_to(cmd);
   cmd->add_option("dirs", args->dirs, "Folders of templates (any extension)")->required()->check(CLI::ExistingDirectory);
   cmd->add_flag("--json", args->json, "Print one JSON object (fractions, not percent)");
@@ -92,7 +90,6 @@ void add_eval(CLI::App& app, std::function<int()>* action) {
   cmd->add_option("--det", args->det, "Where to write the DET curve (SVG)")->capture_default_str();
   cmd->add_flag("--no-files", args->no_files, "Write neither the CSV nor the SVG");
   cmd->add_option("--threads", args->threads, "Threads (default: all cores)")->check(CLI::Range(0, fpm::kMaxEngineThreads));
-  cmd->callback([args, action] { *action = [args] { return run_eval(*args); }; });
 }
 
 }  // namespace cli

@@ -95,11 +95,10 @@ int run_gallery_info(const GalleryInfoArgs& a) {
 void add_gallery(CLI::App& app, std::function<int()>* action) {
   CLI::App* cmd = app.add_subcommand("gallery", "Gallery file tools");
   cmd->require_subcommand(1);
-  auto args = std::make_shared<GalleryInfoArgs>();
-  CLI::App* info = cmd->add_subcommand("info", "Counts, memory, parameters; verifies every checksum");
+  auto [info, args] = subcommand<GalleryInfoArgs>(*cmd, "info", "Counts, memory, parameters; verifies every checksum",
+                                                  action, run_gallery_info);
   info->add_option("file", args->file, "Gallery file")->required()->check(CLI::ExistingFile);
   info->add_flag("--json", args->json, "Print a JSON object");
-  info->callback([args, action] { *action = [args] { return run_gallery_info(*args); }; });
 }
 
 }  // namespace cli

@@ -92,13 +92,11 @@ int run_info(const InfoArgs& a) {
 }  // namespace
 
 void add_info(CLI::App& app, std::function<int()>* action) {
-  auto args = std::make_shared<InfoArgs>();
-  CLI::App* cmd = app.add_subcommand("info", "Print format, header fields, views and minutiae counts of template files");
+  auto [cmd, args] = subcommand<InfoArgs>(app, "info", "Print format, header fields, views and minutiae counts of template files", action, run_info);
   args->in.add_to(cmd);
   cmd->add_option("files", args->files, "Template files")->required()->check(CLI::ExistingFile);
   cmd->add_flag("--json", args->json, "Print one JSON array with an object per file");
   cmd->add_flag("--minutiae", args->minutiae, "List every minutia (canonical frame)");
-  cmd->callback([args, action] { *action = [args] { return run_info(*args); }; });
 }
 
 }  // namespace cli

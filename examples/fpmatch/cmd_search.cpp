@@ -143,8 +143,7 @@ int run_search(const SearchArgs& a) {
 }  // namespace
 
 void add_search(CLI::App& app, std::function<int()>* action) {
-  auto args = std::make_shared<SearchArgs>();
-  CLI::App* cmd = app.add_subcommand("search", "Search probe templates against a gallery file");
+  auto [cmd, args] = subcommand<SearchArgs>(app, "search", "Search probe templates against a gallery file", action, run_search);
   args->in.add_to(cmd);
   cmd->add_option("--gallery", args->gallery, "Gallery file")->required()->check(CLI::ExistingFile);
   args->engine.add_to(cmd);
@@ -154,7 +153,6 @@ void add_search(CLI::App& app, std::function<int()>* action) {
   cmd->add_option("--min-score", args->min_score, "Leave out candidates below this score");
   cmd->add_flag("--json", args->json, "Print JSON: one object per probe with its candidates, best first");
   cmd->add_option("probes", args->probes, "Probe template files")->required()->check(CLI::ExistingFile);
-  cmd->callback([args, action] { *action = [args] { return run_search(*args); }; });
 }
 
 }  // namespace cli

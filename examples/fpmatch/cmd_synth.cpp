@@ -91,8 +91,7 @@ int run_synth(const SynthArgs& a) {
 }  // namespace
 
 void add_synth(CLI::App& app, std::function<int()>* action) {
-  auto args = std::make_shared<SynthArgs>();
-  CLI::App* cmd = app.add_subcommand("synth", "Write a synthetic gallery, probes of enrolled fingers, and the answers");
+  auto [cmd, args] = subcommand<SynthArgs>(app, "synth", "Write a synthetic gallery, probes of enrolled fingers, and the answers", action, run_synth);
   cmd->add_option("--subjects", args->subjects, "Subjects in the gallery")->capture_default_str();
   cmd->add_option("--fingers", args->fingers, "Fingers per subject (1-10, positions 1..F)")->capture_default_str();
   cmd->add_option("--probes", args->probes, "Probe records to write")->capture_default_str();
@@ -100,7 +99,6 @@ void add_synth(CLI::App& app, std::function<int()>* action) {
   cmd->add_option("--out", args->out, "Output folder")->required();
   cmd->add_option("--threads", args->threads, "Threads for encoding (default: all cores)")->check(CLI::Range(0, fpm::kMaxEngineThreads));
   cmd->add_flag("--quiet", args->quiet, "No progress bar");
-  cmd->callback([args, action] { *action = [args] { return run_synth(*args); }; });
 }
 
 }  // namespace cli

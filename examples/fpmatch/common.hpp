@@ -3,7 +3,9 @@
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
+#include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "fpmatch/fpmatch.hpp"
@@ -78,5 +80,17 @@ const char* impression_name(fpm::ImpressionType t);
 const char* minutia_type_name(fpm::MinutiaType t);
 // Maps an exception to an exit code after printing it on stderr.
 int report(const std::exception& e);
+
+// A subcommand `name` of `parent` whose options fill an Args; when it is
+// the one chosen, *action becomes run(args). Returns the subcommand, to add
+// options to, and the arguments they fill.
+template <class Args>
+std::pair<CLI::App*, std::shared_ptr<Args>> subcommand(CLI::App& parent, const char* name, const char* help,
+                                                       std::function<int()>* action, int (*run)(const Args&)) {
+  auto args = std::make_shared<Args>();
+  CLI::App* cmd = parent.add_subcommand(name, help);
+  cmd->callback([args, action, run] { *action = [args, run] { return run(*args); }; });
+  return {cmd, args};
+}
 
 }  // namespace cli

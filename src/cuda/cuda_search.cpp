@@ -15,6 +15,7 @@
 #include "engine/device_search.hpp"
 #include "fpmatch/error.hpp"
 #include "mcc/sort_key.hpp"
+#include "mcc/summary.hpp"
 #include "mcc/tables.hpp"
 #include "search_kernels.h"
 
@@ -34,10 +35,14 @@ constexpr std::uint32_t kMaxFingers = 640;  // probe fingers per launch (per sub
 constexpr std::size_t kScratchBudget = FPM_CUDA_SCRATCH_BYTES;
 constexpr std::size_t kMemoryMargin = std::size_t(256) << 20;
 
-// Device bytes of the probe area (kMaxFingers probe fingers of up to
-// kMaxCylinders cylinders).
+// Cylinders of the largest probe batch: kMaxFingers probe fingers of up to
+// kMaxCylinders cylinders.
+constexpr std::size_t kMaxProbeCylinders = std::size_t(kMaxFingers) * mcc::kMaxCylinders;
+
+// Device bytes of the probe area: the largest probe batch and its
+// summaries (planes and counts per cylinder, kernels/search_kernels.h).
 std::size_t probe_area_bytes() {
-  return DeviceSets::bytes(kMaxFingers, std::size_t(kMaxFingers) * mcc::kMaxCylinders);
+  return DeviceSets::bytes(kMaxFingers, kMaxProbeCylinders) + kMaxProbeCylinders * (mcc::kPlaneWords * 8 + 4);
 }
 
 // One device of a search: its gallery part and what its searches use.
@@ -48,6 +53,10 @@ struct Device {
   std::mutex mutex;  // one search at a time per device
   DeviceGallery gallery;
   DeviceSets probes;
+  // The probe batch's cylinder summaries, computed once per batch on the
+  // device and read by every block of the score kernel.
+  DeviceArray<std::uint64_t> probe_planes;
+  DeviceArray<std::uint32_t> probe_counts;
   DeviceArray<std::uint32_t> finger_offset, segments;
   DeviceArray<float> scores, fused;
   DeviceArray<std::uint64_t> keys, sorted;
@@ -65,7 +74,9 @@ struct Device {
   }
 };
 
-// Packs probe sets (views into host memory) into the device probe arrays.
+// Packs probe sets (views into host memory) into the device probe arrays,
+// and queues the summary of their cylinders, which every score launch of
+// the batch reads.
 void upload_probes(Device& d, const std::vector<const mcc::CylinderSetView*>& sets,
                    const std::vector<std::uint8_t>& positions) {
   const std::size_t n = sets.size();
@@ -113,6 +124,8 @@ void upload_probes(Device& d, const std::vector<const mcc::CylinderSetView*>& se
   up(d.probes.theta.get(), t, cyl * 4);
   d.probes.count = static_cast<std::uint32_t>(n);
   d.probes.max_cylinders = std::max(max_n, 1);
+  check(kernels::launch_summarise_probes(d.probes.view(), d.probe_planes.get(), d.probe_counts.get(), d.stream),
+        "summary kernel");
 }
 
 // Sorts `segments` rows of `n` keys descending and merges the first k of
@@ -181,8 +194,8 @@ class CudaSearch final : public SearchBackend {
         upload_probes(d, sets, std::vector<std::uint8_t>(np, 0));
         for (std::uint32_t t0 = 0; t0 < d.gallery.sets.count; t0 += d.tile) {
           const std::uint32_t n = std::min(d.tile, d.gallery.sets.count - t0);
-          check(kernels::launch_score(d.probes.view(), d.gallery.sets.view(), t0, n, false, d.tables.get(),
-                                      d.scores.get(), d.stream),
+          check(kernels::launch_score(d.probes.view(), d.probe_planes.get(), d.probe_counts.get(),
+                                      d.gallery.sets.view(), t0, n, false, d.tables.get(), d.scores.get(), d.stream),
                 "score kernel");
           check(kernels::launch_make_keys(d.scores.get(), static_cast<std::uint32_t>(np), n,
                                           d.gallery.entry_id.get() + t0, min_score, d.keys.get(), d.stream),
@@ -232,8 +245,8 @@ class CudaSearch final : public SearchBackend {
             ++s1;
           const std::uint32_t e0 = dg.h_subject_offset[s0], n = dg.h_subject_offset[s1] - e0;
           if (n > d.subject_tile) throw Error(ErrorCode::InvalidArgument, "search_subjects: a subject with too many entries");
-          check(kernels::launch_score(d.probes.view(), dg.sets.view(), e0, n, true, d.tables.get(), d.scores.get(),
-                                      d.stream),
+          check(kernels::launch_score(d.probes.view(), d.probe_planes.get(), d.probe_counts.get(), dg.sets.view(),
+                                      e0, n, true, d.tables.get(), d.scores.get(), d.stream),
                 "score kernel");
           check(kernels::launch_fuse_subjects(d.scores.get(), n, d.finger_offset.get(), np,
                                               dg.subject_offset.get() + s0, e0, s1 - s0, d.fused.get(), d.stream),
@@ -361,9 +374,12 @@ class CudaSearch final : public SearchBackend {
                       std::to_string(free_bytes) + " bytes are free");
   }
 
-  // The probe area, scores, keys, sort workspace and tables.
+  // The probe area (with its summaries), scores, keys, sort workspace and
+  // tables.
   static void allocate_scratch(Device& d, const Scratch& s) {
-    d.probes.allocate(kMaxFingers, std::size_t(kMaxFingers) * mcc::kMaxCylinders);
+    d.probes.allocate(kMaxFingers, kMaxProbeCylinders);
+    d.probe_planes.allocate(kMaxProbeCylinders * mcc::kPlaneWords);
+    d.probe_counts.allocate(kMaxProbeCylinders);
     d.finger_offset.allocate(kMaxProbes + 1);
     d.segments.allocate(kMaxFingers + 1);
     d.scores.allocate(s.scores);

@@ -4,6 +4,8 @@
 // the device's allocations (an illegal address on a device), then runs:
 //  * the rank kernels (sort keys, per-subject fusion): the library's own
 //    kernels, rank_kernels.cuh, thread by thread on the host;
+//  * the probe summaries: the library's summary kernel (score_kernels.cuh),
+//    thread by thread on the host;
 //  * scores: the CPU matcher, i.e. the per-pair code the score kernels share
 //    (they are checked against it on CPU threads by
 //    tests/test_kernel_emulation.cpp), or the score kernel itself on CPU
@@ -68,34 +70,82 @@ bool sets_readable(int dev, const mcc::PackedSetsView& s, std::uint32_t begin, s
 
 cudaError_t illegal() { return cudaErrorIllegalAddress; }
 
+// Checks that the probe summaries a compacted score launch reads lie on the
+// device and are those of this probe batch: a search that launched no
+// summary kernel after uploading the batch (or launched it on another
+// stream, or on an earlier batch) would score against stale summaries on a
+// device, which no illegal address reveals.
+bool summaries_current(int dev, const mcc::PackedSetsView& probes, const std::uint64_t* planes,
+                       const std::uint32_t* counts) {
+  const std::uint64_t c0 = probes.offset[0], c1 = probes.offset[probes.count];
+  if (!device_range(dev, planes + c0 * mcc::kPlaneWords, (c1 - c0) * mcc::kPlaneWords * 8,
+                    "score kernel: probe planes") ||
+      !device_range(dev, counts + c0, (c1 - c0) * 4, "score kernel: probe counts"))
+    return false;
+  for (std::uint64_t c = c0; c < c1; ++c) {
+    std::uint64_t want[mcc::kPlaneWords];
+    std::uint32_t want_counts = 0;
+    summarise_cylinder(probes.bits + c * mcc::kCylinderWords, probes.valid + c * mcc::kValidityWords, want,
+                       &want_counts);
+    if (counts[c] != want_counts || std::memcmp(planes + c * mcc::kPlaneWords, want, sizeof want) != 0) {
+      std::fprintf(stderr, "simulated CUDA: score kernel: the summary of probe cylinder %llu is not this batch's\n",
+                   static_cast<unsigned long long>(c));
+      return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 std::size_t score_shared_bytes(int max_probe_cylinders, int max_entry_cylinders) {
   return CompactedLayout(max_probe_cylinders, max_entry_cylinders).total;
 }
 
-int launch_score(const mcc::PackedSetsView& probes, const mcc::PackedSetsView& entries, std::uint32_t e_begin,
+int launch_summarise_probes(const mcc::PackedSetsView& probes, std::uint64_t* probe_planes,
+                            std::uint32_t* probe_counts, void* stream) {
+  if (probes.count == 0) return 0;
+  return fpm_simcuda::launch(static_cast<cudaStream_t>(stream), [=](int dev) {
+    if (!sets_readable(dev, probes, 0, probes.count, "summary kernel: probes")) return illegal();
+    const std::uint64_t c0 = probes.offset[0], c1 = probes.offset[probes.count];
+    if (!device_range(dev, probe_planes + c0 * mcc::kPlaneWords, (c1 - c0) * mcc::kPlaneWords * 8,
+                      "summary kernel: planes") ||
+        !device_range(dev, probe_counts + c0, (c1 - c0) * 4, "summary kernel: counts"))
+      return illegal();
+    std::lock_guard<std::mutex> g(emulation);
+    fpm_emu::launch_sequential(summary_kernel, rank_grid(std::size_t(probes.count) * probes.max_cylinders), 256,
+                               probes, probe_planes, probe_counts);
+    return cudaSuccess;
+  });
+}
+
+int launch_score(const mcc::PackedSetsView& probes, const std::uint64_t* probe_planes,
+                 const std::uint32_t* probe_counts, const mcc::PackedSetsView& entries, std::uint32_t e_begin,
                  std::uint32_t entry_count, bool check_positions, const mcc::ScoreTables* tables, float* scores,
                  void* stream) {
   if (entry_count == 0 || probes.count == 0) return 0;
   const bool by_kernel = fpm_simcuda::score_kernel_used();
+  // The kernel the device launcher picks (FPM_CUDA_KERNEL=maxima: the
+  // maxima kernel, which reads no summaries).
+  const bool maxima = use_maxima_kernel();
   return fpm_simcuda::launch(static_cast<cudaStream_t>(stream), [=](int dev) {
     if (!sets_readable(dev, probes, 0, probes.count, "score kernel: probes") ||
         !sets_readable(dev, entries, e_begin, e_begin + entry_count, "score kernel: entries") ||
         !device_range(dev, tables, sizeof(mcc::ScoreTables), "score kernel: tables") ||
         !device_range(dev, scores, std::size_t(probes.count) * entry_count * 4, "score kernel: scores"))
       return illegal();
+    if (!maxima && !summaries_current(dev, probes, probe_planes, probe_counts)) return illegal();
     if (by_kernel) {
-      // The kernel the device launcher picks (FPM_CUDA_KERNEL=maxima: the maxima kernel).
       std::lock_guard<std::mutex> g(emulation);
-      if (use_maxima_kernel())
+      if (maxima)
         fpm_emu::launch(score_kernel_maxima, entry_count, kThreads,
                         MaximaLayout(probes.max_cylinders, entries.max_cylinders).total, probes, entries, e_begin,
                         entry_count, check_positions, tables, scores);
       else
         fpm_emu::launch(score_kernel_compacted, entry_count, kThreads,
-                        score_shared_bytes(probes.max_cylinders, entries.max_cylinders), probes, entries, e_begin,
-                        entry_count, check_positions, tables, scores);
+                        score_shared_bytes(probes.max_cylinders, entries.max_cylinders), probes,
+                        Summaries{probe_planes, probe_counts}, entries, e_begin, entry_count, check_positions, tables,
+                        scores);
       return cudaSuccess;
     }
     fpm::Matcher matcher;
