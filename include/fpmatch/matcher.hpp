@@ -69,7 +69,8 @@ FPM_API std::vector<EncodedTemplate> encode_cylinders_all(
     const std::vector<Template>& templates, const CylinderOptions& options = {}, int threads = 0,
     const std::function<void(std::size_t, std::size_t)>& progress = {});
 
-// The names before 0.2 (fpm::encode also writes records, formats.hpp).
+// The names of fpmatch 0.1, deprecated: fpm::encode also names the record
+// writer of formats.hpp.
 [[deprecated("use fpm::encode_cylinders")]] inline EncodedTemplate encode(const Template& t,
                                                                        const CylinderOptions& options = {}) {
   return encode_cylinders(t, options);
