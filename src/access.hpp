@@ -26,11 +26,10 @@ struct Access {
   // A gallery's packed arrays (gallery/gallery_data.hpp).
   static const Gallery::Data& data(const Gallery& g) noexcept { return *g.d_; }
 
-  // A matcher's stage table (cpu/score_stages.hpp).
-  static const cpu::ScoreStages& stages(const Matcher& m);
   // Cylinder sets compared in place (gallery entries are views into packed
-  // arrays, not EncodedTemplate objects): a probe prepared with stages(m)
-  // against a candidate summarised here, or both sides summarised here.
+  // arrays, not EncodedTemplate objects): a probe prepared at m's level
+  // (cpu::score_stages(m.level())) against a candidate summarised here, or
+  // both sides summarised here.
   static float match(Matcher& m, const cpu::PreparedProbe& probe, const mcc::CylinderSetView& candidate);
   static float match(Matcher& m, const mcc::CylinderSetView& probe, const mcc::CylinderSetView& candidate);
 };

@@ -287,10 +287,12 @@ TEST_CASE("engine: thread counts beyond the cap are refused; threads that cannot
 }
 
 TEST_CASE("engine: bulk encoding goes on with the threads the system can start", "[engine]") {
+  // 160 templates: enough threads (159 besides the caller) that their
+  // stacks exceed the child's address space below.
   Fixture fx(4, 2);
   std::vector<fpm::Template> ts;
-  for (std::uint64_t s = 0; s < 4; ++s)
-    for (std::uint64_t i = 0; i < 8; ++i) ts.push_back(fx.sf.impression(s, 1 + static_cast<int>(s), i));
+  for (std::uint64_t s = 0; s < 20; ++s)
+    for (std::uint64_t i = 0; i < 8; ++i) ts.push_back(fx.sf.impression(s, 1 + static_cast<int>(s % 10), i));
   std::vector<fpm::EncodedTemplate> one;
   for (const auto& t : ts) one.push_back(fpm::encode_cylinders(t));
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)

@@ -48,7 +48,7 @@ std::vector<TopK> CpuSearch::search(const std::vector<mcc::CylinderSetView>& pro
                                     std::uint64_t* comparisons) {
   const std::size_t E = g_.size(), P = probes.size();
   if (P == 0 || E == 0) return std::vector<TopK>(P, TopK(k));
-  const cpu::ScoreStages& stages = Access::stages(thread_matcher(level_));
+  const cpu::ScoreStages& stages = cpu::score_stages(level_);
   std::vector<cpu::PreparedProbe> prepared;
   prepared.reserve(P);
   for (const auto& p : probes) prepared.emplace_back(stages, p);
@@ -77,7 +77,7 @@ std::vector<TopK> CpuSearch::search_subjects(const std::vector<std::vector<Finge
                                              float min_score, std::uint64_t* comparisons) {
   const std::size_t S = index_.subject_list.size(), P = probes.size();
   if (P == 0 || S == 0) return std::vector<TopK>(P, TopK(k));
-  const cpu::ScoreStages& stages = Access::stages(thread_matcher(level_));
+  const cpu::ScoreStages& stages = cpu::score_stages(level_);
   std::vector<std::vector<cpu::PreparedProbe>> prepared(P);
   for (std::size_t p = 0; p < P; ++p) {
     prepared[p].reserve(probes[p].size());

@@ -14,8 +14,8 @@ class ThreadPool;
 class CpuSearch final : public SearchBackend {
  public:
   // Reads `gallery` and `index` in place: both must stay unchanged while
-  // the backend searches (the engine's lock sees to it). `threads`: the
-  // pool's workers and the caller.
+  // the backend searches (the engine's lock sees to it). `level`: resolved
+  // (not Auto) and supported. `threads`: the pool's workers and the caller.
   CpuSearch(const Gallery::Data& gallery, const SubjectIndex& index, SimdLevel level, ThreadPool& pool,
             unsigned threads)
       : g_(gallery), index_(index), level_(level), pool_(pool), threads_(threads) {}

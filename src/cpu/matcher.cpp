@@ -75,8 +75,6 @@ float Matcher::match(const EncodedTemplate& probe, const EncodedTemplate& candid
   return cpu::score_pair(impl.stages, {pv, &impl.scratch.first}, {cv, &impl.scratch.second}, impl.scratch);
 }
 
-const cpu::ScoreStages& detail::Access::stages(const Matcher& m) { return m.impl_->stages; }
-
 float detail::Access::match(Matcher& m, const cpu::PreparedProbe& probe, const mcc::CylinderSetView& candidate) {
   Matcher::Impl& impl = *m.impl_;
   if (impl.stages.summarise) impl.stages.summarise(candidate, impl.scratch.second);
