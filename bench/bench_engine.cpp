@@ -1,9 +1,12 @@
 // 1:N search throughput of the engine on large gallery files, and their
 // load speed. Galleries come from FPM_BENCH_GALLERIES (comma-separated paths,
 // e.g. written by `fpmatch synth`); without it these benchmarks are skipped.
+// FPM_BENCH_SIMD=scalar|avx2|avx512 forces the CPU matcher's SIMD level
+// (default: the best this CPU has), to compare levels on one machine.
 // Each run is a single iteration: a batch of 64 probes against a million
 // templates is tens of millions of comparisons.
 #include <benchmark/benchmark.h>
+#include <cstdio>
 #include <sys/stat.h>
 
 #include <chrono>
@@ -27,6 +30,16 @@ std::vector<std::string> gallery_paths() {
   return out;
 }
 
+fpm::SimdLevel simd_level_from_env() {
+  const char* env = std::getenv("FPM_BENCH_SIMD");
+  const std::string v = env ? env : "";
+  if (v == "scalar") return fpm::SimdLevel::Scalar;
+  if (v == "avx2") return fpm::SimdLevel::Avx2;
+  if (v == "avx512") return fpm::SimdLevel::Avx512;
+  if (!v.empty()) std::fprintf(stderr, "FPM_BENCH_SIMD=%s: not scalar, avx2 or avx512; using the best level\n", v.c_str());
+  return fpm::SimdLevel::Auto;
+}
+
 struct Loaded {
   std::unique_ptr<fpm::Engine> engine;
   std::vector<fpm::EncodedTemplate> probes;  // 64 entries spread over the gallery
@@ -48,6 +61,7 @@ Loaded& loaded(const std::string& path, unsigned threads) {
   fpm::EngineOptions eo;
   eo.backend = fpm::Backend::Cpu;
   eo.threads = static_cast<int>(threads);
+  eo.simd = simd_level_from_env();
   l.engine = std::make_unique<fpm::Engine>(std::move(g), eo);
   l.threads = static_cast<unsigned>(l.engine->threads());
   return cache.emplace(key, std::move(l)).first->second;

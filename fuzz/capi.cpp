@@ -78,6 +78,25 @@ void require(bool ok, const char* call, const char* what) {
   if (!ok) violated(std::string(call) + ": " + what);
 }
 
+// A search's output buffers (`real` candidates, a count per probe), filled
+// with what no search writes (bytes 0x5a, counts kMax - 2), so that a
+// write on a failure shows.
+template <class Candidate>
+struct SearchOutputs {
+  SearchOutputs(std::size_t real, std::size_t probes) : out(real), found(std::max<std::size_t>(probes, 1), kMax - 2) {
+    std::memset(out.data(), 0x5a, out.size() * sizeof(Candidate));
+  }
+  // After `call` failed: neither the counts nor the candidates written.
+  void require_untouched(const char* call) const {
+    for (std::size_t f : found) require(f == kMax - 2, call, "wrote found[] on a failure");
+    const auto* b = reinterpret_cast<const unsigned char*>(out.data());
+    for (std::size_t i = 0; i < out.size() * sizeof(Candidate); ++i)
+      require(b[i] == 0x5a, call, "wrote candidates on a failure");
+  }
+  std::vector<Candidate> out;
+  std::vector<std::size_t> found;
+};
+
 // Statuses a call may give: the reasons its arguments give to fail (any one
 // of them, when several), or FPM_OK when there are none, plus statuses the
 // library may give in either case (an encoder's refusal, a missing device).
@@ -947,12 +966,19 @@ class Session {
     }
   }
 
+  // What a call on the handle h (of `kind`) with one output pointer may
+  // give: the handle's status, and InvalidArgument where the output is NULL.
+  Expect expect_on(const void* h, Kind kind, bool null_out) {
+    Expect e;
+    e.handle(handle_status(h, kind));
+    if (null_out) e.fail(FPM_E_INVALID_ARGUMENT);
+    return e;
+  }
+
   void template_info() {
     const void* t = pick_handle(Kind::Template);
     const bool null_info = s_.one_in(16);
-    Expect e;
-    e.handle(handle_status(t, Kind::Template));
-    if (null_info) e.fail(FPM_E_INVALID_ARGUMENT);
+    Expect e = expect_on(t, Kind::Template, null_info);
     fpm_template_info info, before;
     std::memset(&info, 0x5a, sizeof info);
     before = info;
@@ -1441,9 +1467,7 @@ class Session {
   void engine_backend() {
     const void* h = pick_handle(Kind::Engine);
     const bool null_backend = s_.one_in(16);
-    Expect e;
-    e.handle(handle_status(h, Kind::Engine));
-    if (null_backend) e.fail(FPM_E_INVALID_ARGUMENT);
+    Expect e = expect_on(h, Kind::Engine, null_backend);
     int backend = -7;
     const fpm_status st = fpm_engine_backend(as<fpm_engine>(h), null_backend ? nullptr : &backend);
     check_status("fpm_engine_backend", st, e);
@@ -1465,9 +1489,7 @@ class Session {
     else if (m % 4 == 1) capacity = s_.below(2);
     else capacity = s_.below(300);
     const bool null_buffer = m % 16 == 2, null_length = m % 32 == 3;
-    Expect e;
-    e.handle(handle_status(h, Kind::Engine));
-    if (null_length) e.fail(FPM_E_INVALID_ARGUMENT);
+    Expect e = expect_on(h, Kind::Engine, null_length);
     if (r) e.may(FPM_E_BUFFER_TOO_SMALL);  // the length is the library's
     std::vector<char> buf(std::max<std::size_t>(capacity, 1), 'Z');
     std::size_t length = kMax - 9;
@@ -1501,7 +1523,9 @@ class Session {
       require(length > 0, "fpm_engine_fallback_reason", "an Auto engine on the CPU without a reason");
   }
 
-  fpm_search_options search_options(bool& null_options, Expect& e, std::size_t& top_k, float& min_score) {
+  // The search options an input picks (null_options: the call gets NULL,
+  // the defaults' stand-in); top_k and min_score are what the call uses.
+  fpm_search_options search_options(bool& null_options, Expect& e) {
     fpm_search_options o;
     fpm_search_options_init(&o);
     require(o.top_k == 10 && o.min_score == 0.0f, "fpm_search_options_init", "not the documented defaults");
@@ -1517,9 +1541,7 @@ class Session {
       }
       o.min_score = r % 4 == 1 ? pick_score(s_) : (r % 4 == 2 ? static_cast<float>(s_.u8()) / 255.0f : 0.0f);
     }
-    top_k = o.top_k;
-    min_score = o.min_score;
-    if (top_k == 0 || std::isnan(min_score)) e.fail(FPM_E_INVALID_ARGUMENT);
+    if (o.top_k == 0 || std::isnan(o.min_score)) e.fail(FPM_E_INVALID_ARGUMENT);
     return o;
   }
 
@@ -1563,13 +1585,11 @@ class Session {
     e.handle(handle_status(h, Kind::Engine));
     if (count > 0 && (null_probes || null_out || null_found)) e.fail(FPM_E_INVALID_ARGUMENT);
     bool null_options = false;
-    std::size_t top_k = 0;
-    float min_score = 0;
-    const fpm_search_options o = search_options(null_options, e, top_k, min_score);
+    const fpm_search_options o = search_options(null_options, e);
     std::size_t real = 0;
     bool overflow = false;
-    const std::size_t capacity = pick_capacity(count, top_k, sizeof(fpm_candidate), real, overflow);
-    run_search(h, probes, count, null_probes, null_out, null_found, null_options, o, top_k, min_score, capacity, real,
+    const std::size_t capacity = pick_capacity(count, o.top_k, sizeof(fpm_candidate), real, overflow);
+    run_search(h, probes, count, null_probes, null_out, null_found, null_options, o, o.top_k, o.min_score, capacity, real,
                overflow, e);
   }
 
@@ -1584,20 +1604,18 @@ class Session {
     for (std::size_t p = 0; p < count; ++p) probes[p] = as<fpm_template>(live_of(Kind::Template));
     Expect e;
     bool null_options = false;
-    std::size_t top_k = 0;
-    float min_score = 0;
-    const fpm_search_options o = search_options(null_options, e, top_k, min_score);
+    const fpm_search_options o = search_options(null_options, e);
     if (s_.one_in(2)) {
       const std::size_t cap = kMax / sizeof(fpm_subject_candidate) / count;
       std::vector<fpm_finger> fingers(count);
       std::vector<std::size_t> per(count, 1);
       for (std::size_t p = 0; p < count; ++p) fingers[p] = fpm_finger{probes[p], static_cast<int>(s_.below(11))};
-      run_subject_search(h, fingers, per, count, false, false, false, false, null_options, o, top_k, min_score, cap, 1,
+      run_subject_search(h, fingers, per, count, false, false, false, false, null_options, o, o.top_k, o.min_score, cap, 1,
                          false, e);
       return;
     }
     const std::size_t cap = kMax / sizeof(fpm_candidate) / count;
-    run_search(h, probes, count, false, false, false, null_options, o, top_k, min_score, cap, 1, false, e);
+    run_search(h, probes, count, false, false, false, null_options, o, o.top_k, o.min_score, cap, 1, false, e);
   }
 
   void run_search(const void* h, const std::vector<const fpm_template*>& probes, std::size_t count, bool null_probes,
@@ -1607,18 +1625,15 @@ class Session {
     if (overflow) e.fail(FPM_E_INVALID_ARGUMENT);
     if (!null_probes)
       for (std::size_t p = 0; p < count; ++p) e.handle(handle_status(probes[p], Kind::Template));
-    std::vector<fpm_candidate> out(real);
-    std::memset(out.data(), 0x5a, out.size() * sizeof(fpm_candidate));
-    std::vector<std::size_t> found(std::max<std::size_t>(count, 1), kMax - 2);
+    SearchOutputs<fpm_candidate> bufs(real, count);
+    std::vector<fpm_candidate>& out = bufs.out;
+    std::vector<std::size_t>& found = bufs.found;
     const fpm_status st =
         fpm_engine_search(as<fpm_engine>(h), null_probes ? nullptr : probes.data(), count, null_options ? nullptr : &o,
                           null_out ? nullptr : out.data(), capacity, null_found ? nullptr : found.data());
     check_status("fpm_engine_search", st, e);
     if (st != FPM_OK) {
-      for (std::size_t f : found) require(f == kMax - 2, "fpm_engine_search", "wrote found[] on a failure");
-      const auto* b = reinterpret_cast<const unsigned char*>(out.data());
-      for (std::size_t i = 0; i < out.size() * sizeof(fpm_candidate); ++i)
-        require(b[i] == 0x5a, "fpm_engine_search", "wrote candidates on a failure");
+      bufs.require_untouched("fpm_engine_search");
       return;
     }
     const EngineRec* r = engine_rec(h);
@@ -1703,14 +1718,12 @@ class Session {
     // An exact array: a read past the fingers is caught.
     std::vector<fpm_finger> exact(fingers.begin(), fingers.begin() + static_cast<long>(fingers_total));
     bool null_options = false;
-    std::size_t top_k = 0;
-    float min_score = 0;
-    const fpm_search_options o = search_options(null_options, e, top_k, min_score);
+    const fpm_search_options o = search_options(null_options, e);
     std::size_t real = 0;
     bool overflow = false;
-    const std::size_t capacity = pick_capacity(count, top_k, sizeof(fpm_subject_candidate), real, overflow);
-    run_subject_search(h, exact, per, count, null_fingers, null_per, null_out, null_found, null_options, o, top_k,
-                       min_score, capacity, real, overflow, e);
+    const std::size_t capacity = pick_capacity(count, o.top_k, sizeof(fpm_subject_candidate), real, overflow);
+    run_subject_search(h, exact, per, count, null_fingers, null_per, null_out, null_found, null_options, o, o.top_k,
+                       o.min_score, capacity, real, overflow, e);
   }
 
   void run_subject_search(const void* h, const std::vector<fpm_finger>& fingers, const std::vector<std::size_t>& per,
@@ -1719,9 +1732,9 @@ class Session {
                           std::size_t capacity, std::size_t real, bool overflow, Expect& e) {
     if (capacity < top_k) e.fail(FPM_E_BUFFER_TOO_SMALL);
     if (overflow) e.fail(FPM_E_INVALID_ARGUMENT);
-    std::vector<fpm_subject_candidate> out(real);
-    std::memset(out.data(), 0x5a, out.size() * sizeof(fpm_subject_candidate));
-    std::vector<std::size_t> found(std::max<std::size_t>(count, 1), kMax - 2);
+    SearchOutputs<fpm_subject_candidate> bufs(real, count);
+    std::vector<fpm_subject_candidate>& out = bufs.out;
+    std::vector<std::size_t>& found = bufs.found;
     const fpm_finger* fp = fingers.empty() ? nullptr : fingers.data();
     fpm_finger none{nullptr, 0};  // an array of no fingers: a valid pointer all the same
     if (!fp) fp = &none;
@@ -1730,10 +1743,7 @@ class Session {
         null_options ? nullptr : &o, null_out ? nullptr : out.data(), capacity, null_found ? nullptr : found.data());
     check_status("fpm_engine_search_subjects", st, e);
     if (st != FPM_OK) {
-      for (std::size_t f : found) require(f == kMax - 2, "fpm_engine_search_subjects", "wrote found[] on a failure");
-      const auto* b = reinterpret_cast<const unsigned char*>(out.data());
-      for (std::size_t i = 0; i < out.size() * sizeof(fpm_subject_candidate); ++i)
-        require(b[i] == 0x5a, "fpm_engine_search_subjects", "wrote candidates on a failure");
+      bufs.require_untouched("fpm_engine_search_subjects");
       return;
     }
     const EngineRec* r = engine_rec(h);

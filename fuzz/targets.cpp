@@ -45,7 +45,8 @@ bool native_resolution(const fpm::Template& t) {
 }
 
 // Decodes as `in`; re-encodes whatever decodes as `out` and checks it.
-void exercise(fpm::Format in, fpm::Format out, const std::uint8_t* data, std::size_t size, double angle_tol) {
+// Returns 0, what a libFuzzer target returns for every input.
+int exercise(fpm::Format in, fpm::Format out, const std::uint8_t* data, std::size_t size, double angle_tol) {
   for (bool strict : {false, true}) {
     fpm::DecodeOptions opt;
     opt.format = in;
@@ -87,6 +88,7 @@ void exercise(fpm::Format in, fpm::Format out, const std::uint8_t* data, std::si
       if (!same_minutiae(views[v], back.views[v], angle_tol)) finding("round trip changed the minutiae");
     }
   }
+  return 0;
 }
 
 }  // namespace
@@ -94,35 +96,22 @@ void exercise(fpm::Format in, fpm::Format out, const std::uint8_t* data, std::si
 constexpr double kExact = 1e-5;
 constexpr double kDegree = 3.14159265358979323846 / 180.0;
 
-int iso2005(const std::uint8_t* d, std::size_t n) {
-  exercise(fpm::Format::Iso19794_2_2005, fpm::Format::Iso19794_2_2005, d, n, kExact);
-  return 0;
-}
-int iso2011(const std::uint8_t* d, std::size_t n) {
-  exercise(fpm::Format::Iso19794_2_2011, fpm::Format::Iso19794_2_2005, d, n, kExact);
-  return 0;
-}
-int ansi2004(const std::uint8_t* d, std::size_t n) {
-  exercise(fpm::Format::Ansi378_2004, fpm::Format::Ansi378_2004, d, n, kExact);
-  return 0;
-}
-int ansi2009(const std::uint8_t* d, std::size_t n) {
-  exercise(fpm::Format::Ansi378_2009, fpm::Format::Ansi378_2004, d, n, kExact);
-  return 0;
-}
-int xyt(const std::uint8_t* d, std::size_t n) {
-  exercise(fpm::Format::NistXyt, fpm::Format::NistXyt, d, n, kDegree);
-  return 0;
-}
+using fpm::Format;
+
+// Each decoder's target: the format read, the format written back, how far
+// a direction may move on the way.
+int iso2005(const std::uint8_t* d, std::size_t n) { return exercise(Format::Iso19794_2_2005, Format::Iso19794_2_2005, d, n, kExact); }
+int iso2011(const std::uint8_t* d, std::size_t n) { return exercise(Format::Iso19794_2_2011, Format::Iso19794_2_2005, d, n, kExact); }
+int ansi2004(const std::uint8_t* d, std::size_t n) { return exercise(Format::Ansi378_2004, Format::Ansi378_2004, d, n, kExact); }
+int ansi2009(const std::uint8_t* d, std::size_t n) { return exercise(Format::Ansi378_2009, Format::Ansi378_2004, d, n, kExact); }
+int xyt(const std::uint8_t* d, std::size_t n) { return exercise(Format::NistXyt, Format::NistXyt, d, n, kDegree); }
 int an2k(const std::uint8_t* d, std::size_t n) {
   // Whole degrees into ISO's 360/256-degree steps: within a degree.
-  exercise(fpm::Format::AnsiNistItl, fpm::Format::Iso19794_2_2005, d, n, 1.0 * kDegree);
-  return 0;
+  return exercise(Format::AnsiNistItl, Format::Iso19794_2_2005, d, n, 1.0 * kDegree);
 }
 int detect(const std::uint8_t* d, std::size_t n) {
   (void)fpm::detect_format(d, n);
-  exercise(fpm::Format::Auto, fpm::Format::Iso19794_2_2005, d, n, 1.0 * kDegree);
-  return 0;
+  return exercise(Format::Auto, Format::Iso19794_2_2005, d, n, 1.0 * kDegree);
 }
 
 namespace {

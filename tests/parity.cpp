@@ -4,6 +4,8 @@
 #include <cstring>
 #include <string>
 
+#include "support.hpp"
+
 namespace fpm_test {
 
 namespace {
@@ -14,12 +16,26 @@ std::uint32_t bits(float f) {
   return u;
 }
 
+// Per probe, lists of the same length, and at every rank the same score to
+// the bit and what `same_entry` checks of that kind of candidate.
+template <class Candidate, class SameEntry>
+void same_lists(const std::vector<std::vector<Candidate>>& cpu, const std::vector<std::vector<Candidate>>& gpu,
+                SameEntry same_entry) {
+  REQUIRE(cpu.size() == gpu.size());
+  for (std::size_t p = 0; p < cpu.size(); ++p) {
+    REQUIRE(cpu[p].size() == gpu[p].size());
+    for (std::size_t i = 0; i < cpu[p].size(); ++i) {
+      INFO("probe " << p << " rank " << i);
+      CHECK(bits(cpu[p][i].score) == bits(gpu[p][i].score));
+      same_entry(cpu[p][i], gpu[p][i]);
+    }
+  }
+}
+
 }  // namespace
 
 fpm::Gallery synthetic_gallery(std::uint64_t seed, std::size_t subjects, int fingers) {
-  fpm::SynthOptions o;
-  o.seed = seed;
-  const fpm::SyntheticFingers sf(o);
+  const fpm::SyntheticFingers sf = synthetic_fingers(seed);
   std::vector<fpm::Template> ts;
   std::vector<std::string> names;
   std::vector<std::uint8_t> pos;
@@ -43,30 +59,18 @@ fpm::EngineOptions on(fpm::Backend b) {
 
 void same_candidates(const std::vector<std::vector<fpm::Candidate>>& cpu,
                      const std::vector<std::vector<fpm::Candidate>>& gpu) {
-  REQUIRE(cpu.size() == gpu.size());
-  for (std::size_t p = 0; p < cpu.size(); ++p) {
-    REQUIRE(cpu[p].size() == gpu[p].size());
-    for (std::size_t i = 0; i < cpu[p].size(); ++i) {
-      INFO("probe " << p << " rank " << i);
-      CHECK(cpu[p][i].index == gpu[p][i].index);
-      CHECK(bits(cpu[p][i].score) == bits(gpu[p][i].score));
-      CHECK(cpu[p][i].subject == gpu[p][i].subject);
-    }
-  }
+  same_lists(cpu, gpu, [](const fpm::Candidate& c, const fpm::Candidate& g) {
+    CHECK(c.index == g.index);
+    CHECK(c.subject == g.subject);
+  });
 }
 
 void same_subjects(const std::vector<std::vector<fpm::SubjectCandidate>>& cpu,
                    const std::vector<std::vector<fpm::SubjectCandidate>>& gpu) {
-  REQUIRE(cpu.size() == gpu.size());
-  for (std::size_t p = 0; p < cpu.size(); ++p) {
-    REQUIRE(cpu[p].size() == gpu[p].size());
-    for (std::size_t i = 0; i < cpu[p].size(); ++i) {
-      INFO("probe " << p << " rank " << i);
-      CHECK(cpu[p][i].subject == gpu[p][i].subject);
-      CHECK(bits(cpu[p][i].score) == bits(gpu[p][i].score));
-      CHECK(cpu[p][i].finger_entries == gpu[p][i].finger_entries);
-    }
-  }
+  same_lists(cpu, gpu, [](const fpm::SubjectCandidate& c, const fpm::SubjectCandidate& g) {
+    CHECK(c.subject == g.subject);
+    CHECK(c.finger_entries == g.finger_entries);
+  });
 }
 
 }  // namespace fpm_test

@@ -22,6 +22,17 @@ class Bytes {
   std::vector<std::uint8_t> b;
 };
 
+// `v` (a View2009 or a Rep2011) as scanned at `ppcm` pixels per centimetre
+// both ways, on a width x height image.
+template <class View>
+View scanned(View v, unsigned ppcm, unsigned width, unsigned height) {
+  v.x_ppcm = ppcm;
+  v.y_ppcm = ppcm;
+  v.width = width;
+  v.height = height;
+  return v;
+}
+
 struct Rep2011 {
   unsigned position = 2, number = 0, impression = 0;
   unsigned x_ppcm = 197, y_ppcm = 197, width = 400, height = 500;

@@ -85,6 +85,12 @@ SH
   done
   out=$(bash "$src/bench/ab.sh" ./bench_a ./bench_b 'BM_Match/3' 3) || fail "ab.sh failed"
   echo "$out" | grep -q "median A 100000, median B 150000, median B/A 1.500 (3 rounds)" || fail "ab.sh said: $out"
+  # AB_COUNTER picks another rate of the same lines (the search benchmarks').
+  printf '#!/bin/sh\necho "BM_Search/g 0.9 s 0.9 s 1 comparisons_per_s=%s.5k/s per_thread=1k/s"\n' 80 > bench_c
+  printf '#!/bin/sh\necho "BM_Search/g 0.9 s 0.9 s 1 comparisons_per_s=%s.5k/s per_thread=1k/s"\n' 120 > bench_d
+  chmod +x bench_c bench_d
+  out=$(AB_COUNTER=comparisons_per_s bash "$src/bench/ab.sh" ./bench_c ./bench_d 'BM_Search' 2) || fail "ab.sh with AB_COUNTER failed"
+  echo "$out" | grep -q "median A 80500, median B 120500, median B/A 1.497 (2 rounds)" || fail "ab.sh with AB_COUNTER said: $out"
   printf '#!/bin/sh\necho nothing\n' > bench_none && chmod +x bench_none
   bash "$src/bench/ab.sh" ./bench_a ./bench_none 'BM_Match/3' 1 >/dev/null 2>&1 && fail "ab.sh passed without rates"
   ;;

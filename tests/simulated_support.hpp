@@ -10,6 +10,7 @@
 #include "fpmatch/fpmatch.hpp"
 #include "parity.hpp"
 #include "simulated_cuda.hpp"
+#include "support.hpp"
 
 namespace fpm_test {
 
@@ -31,6 +32,19 @@ inline fpm::EngineOptions cuda_on(std::vector<int> devices) {
   return o;
 }
 
+// The fpm::Error that `f` throws; where it throws none the test fails with
+// `unexpected` (what f then did).
+template <class F>
+fpm::Error error_of(F&& f, const char* unexpected = "no fpm::Error thrown") {
+  try {
+    f();
+  } catch (const fpm::Error& e) {
+    return e;
+  }
+  FAIL(unexpected);
+  return fpm::Error(fpm::ErrorCode::Ok, "");
+}
+
 // No device memory, pinned buffer or stream is left.
 inline void nothing_left() {
   const fpm_simcuda::Live l = fpm_simcuda::live();
@@ -43,9 +57,7 @@ inline void nothing_left() {
 // n impressions of the synthetic gallery's subjects (synthetic_gallery with
 // the same seed), other impressions than enrolled, then an empty template.
 inline std::vector<fpm::EncodedTemplate> probes_for(std::uint64_t seed, std::size_t subjects, std::size_t n) {
-  fpm::SynthOptions o;
-  o.seed = seed;
-  const fpm::SyntheticFingers sf(o);
+  const fpm::SyntheticFingers sf = synthetic_fingers(seed);
   std::vector<fpm::EncodedTemplate> probes;
   for (std::size_t i = 0; i < n; ++i)
     probes.push_back(fpm::encode_cylinders(sf.impression(i % subjects, 1 + static_cast<int>(i % 3), 1 + i)));
@@ -57,9 +69,7 @@ inline std::vector<fpm::EncodedTemplate> probes_for(std::uint64_t seed, std::siz
 // position).
 inline std::vector<std::vector<fpm::FingerProbe>> subject_probes(std::uint64_t seed, std::size_t subjects,
                                                                  std::size_t n) {
-  fpm::SynthOptions o;
-  o.seed = seed;
-  const fpm::SyntheticFingers sf(o);
+  const fpm::SyntheticFingers sf = synthetic_fingers(seed);
   std::vector<std::vector<fpm::FingerProbe>> probes;
   for (std::size_t i = 0; i < n; ++i) {
     std::vector<fpm::FingerProbe> p;

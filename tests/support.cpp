@@ -51,7 +51,7 @@ fpm::Template random_template(std::mt19937& rng, int minutiae, std::uint16_t wid
     fpm::Minutia m;
     m.x = static_cast<float>(ux(rng));
     m.y = static_cast<float>(uy(rng));
-    m.theta = static_cast<float>(ua(rng) * (2.0 * 3.14159265358979323846 / 256.0));
+    m.theta = static_cast<float>(ua(rng) * (2.0 * kPi / 256.0));
     m.type = static_cast<fpm::MinutiaType>(ut(rng));
     m.quality = static_cast<std::uint8_t>(uq(rng));
     ms.push_back(m);
@@ -97,10 +97,14 @@ fpm::Template lattice_template(int side) {
   return fpm::Template(fpm::TemplateInfo{}, std::move(ms));
 }
 
-std::vector<fpm::EncodedTemplate> parity_templates(std::uint64_t seed, int subjects, int impressions) {
+fpm::SyntheticFingers synthetic_fingers(std::uint64_t seed) {
   fpm::SynthOptions o;
   o.seed = seed;
-  const fpm::SyntheticFingers sf(o);
+  return fpm::SyntheticFingers(o);
+}
+
+std::vector<fpm::EncodedTemplate> parity_templates(std::uint64_t seed, int subjects, int impressions) {
+  const fpm::SyntheticFingers sf = synthetic_fingers(seed);
   std::vector<fpm::EncodedTemplate> es;
   for (int subject = 0; subject < subjects; ++subject)
     for (int imp = 0; imp < impressions; ++imp)

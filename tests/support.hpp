@@ -10,6 +10,10 @@
 
 namespace fpm_test {
 
+// pi, for the tests' angle arithmetic (the formats' angle units, the
+// canonical frame's radians).
+constexpr double kPi = 3.14159265358979323846;
+
 // Folder of the shared real templates: $FPM_DATA_DIR, else ../shared/data
 // next to the project. When it is missing the calling test is skipped
 // visibly (exit code 77, "Skipped" in ctest), except under CI=true where
@@ -33,6 +37,11 @@ fpm::Template random_template(std::mt19937& rng, int minutiae, std::uint16_t wid
 // order: the standards require distinct view numbers for a finger's views,
 // and the encoders refuse a record without them.
 std::vector<fpm::Template> numbered_views(const std::vector<fpm::Template>& views);
+
+// The synthetic fingers of `seed` (fpm::SynthOptions::seed), the others
+// default: the same fingers wherever a test makes them from that seed, such
+// as a gallery's and the probes of its fingers.
+fpm::SyntheticFingers synthetic_fingers(std::uint64_t seed);
 
 // A seed from the clock, so that randomised tests meet new data each run;
 // printed as "<what> seed: N" so that a failure can be replayed.

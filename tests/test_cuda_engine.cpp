@@ -24,32 +24,44 @@ void require_cuda() {
 // A fresh seed each run (printed), so that parity is tested on new data.
 std::uint64_t fresh_seed() { return fpm_test::fresh_seed("CUDA parity"); }
 
+// What most parity tests compare: a synthetic gallery of a fresh seed
+// searched by a CPU and a CUDA engine (`cuda`), and the synthetic fingers
+// the gallery holds, for probes of them.
+struct Backends {
+  Backends(std::size_t subjects, int fingers_each, const fpm::EngineOptions& cuda = on(fpm::Backend::Cuda))
+      : seed(fresh_seed()),
+        gallery(synthetic_gallery(seed, subjects, fingers_each)),
+        cpu(gallery, on(fpm::Backend::Cpu)),
+        gpu(gallery, cuda),
+        fingers(fpm_test::synthetic_fingers(seed)) {}
+  const std::uint64_t seed;
+  const fpm::Gallery gallery;
+  fpm::Engine cpu;
+  fpm::Engine gpu;
+  const fpm::SyntheticFingers fingers;
+};
+
 }  // namespace
 
 TEST_CASE("cuda: per-template search equals the CPU on random galleries", "[cuda]") {
   require_cuda();
-  const std::uint64_t seed = fresh_seed();
-  const fpm::Gallery g = synthetic_gallery(seed, 150, 2);
-  fpm::Engine cpu(g, on(fpm::Backend::Cpu));
-  fpm::Engine gpu(g, on(fpm::Backend::Cuda));
-  REQUIRE(gpu.backend() == fpm::Backend::Cuda);
-  fpm::SynthOptions o;
-  o.seed = seed;
-  const fpm::SyntheticFingers sf(o);
+  Backends b(150, 2);
+  REQUIRE(b.gpu.backend() == fpm::Backend::Cuda);
   std::vector<fpm::EncodedTemplate> probes;
-  for (std::size_t i = 0; i < 70; ++i) probes.push_back(fpm::encode_cylinders(sf.impression(i * 2, 1 + i % 2, 1 + i)));
-  for (std::size_t i = 0; i < 5; ++i) probes.push_back(g.encoded(i * 7));  // exact copies
-  probes.push_back(fpm::EncodedTemplate());                                // empty probe
+  for (std::size_t i = 0; i < 70; ++i)
+    probes.push_back(fpm::encode_cylinders(b.fingers.impression(i * 2, 1 + i % 2, 1 + i)));
+  for (std::size_t i = 0; i < 5; ++i) probes.push_back(b.gallery.encoded(i * 7));  // exact copies
+  probes.push_back(fpm::EncodedTemplate());                                        // empty probe
   for (std::size_t k : {1, 10, 100}) {
     fpm::SearchOptions so;
     so.top_k = k;
-    same_candidates(cpu.search(probes, so), gpu.search(probes, so));
+    same_candidates(b.cpu.search(probes, so), b.gpu.search(probes, so));
   }
   fpm::SearchOptions thr;
   thr.top_k = 1000;
   thr.min_score = 0.02f;
-  same_candidates(cpu.search(probes, thr), gpu.search(probes, thr));
-  CHECK(gpu.comparisons() > 0);
+  same_candidates(b.cpu.search(probes, thr), b.gpu.search(probes, thr));
+  CHECK(b.gpu.comparisons() > 0);
 }
 
 TEST_CASE("cuda: every score on the real templates equals the CPU's", "[cuda][shared-data]") {
@@ -73,75 +85,59 @@ TEST_CASE("cuda: every score on the real templates equals the CPU's", "[cuda][sh
 
 TEST_CASE("cuda: per-subject search equals the CPU", "[cuda]") {
   require_cuda();
-  const std::uint64_t seed = fresh_seed();
-  const fpm::Gallery g = synthetic_gallery(seed, 60, 10);
-  fpm::Engine cpu(g, on(fpm::Backend::Cpu));
-  fpm::Engine gpu(g, on(fpm::Backend::Cuda));
-  fpm::SynthOptions o;
-  o.seed = seed;
-  const fpm::SyntheticFingers sf(o);
+  Backends b(60, 10);
   std::vector<std::vector<fpm::FingerProbe>> probes;
   for (std::size_t i = 0; i < 20; ++i) {
     std::vector<fpm::FingerProbe> p;
     for (int f = 1; f <= 1 + static_cast<int>(i % 4); ++f)
-      p.push_back({fpm::encode_cylinders(sf.impression(i * 3, f, 5)), static_cast<std::uint8_t>(i % 5 == 0 ? 0 : f)});
+      p.push_back({fpm::encode_cylinders(b.fingers.impression(i * 3, f, 5)),
+                   static_cast<std::uint8_t>(i % 5 == 0 ? 0 : f)});
     probes.push_back(p);
   }
   for (std::size_t k : {1, 10, 100}) {
     fpm::SearchOptions so;
     so.top_k = k;
-    same_subjects(cpu.search_subjects(probes, so), gpu.search_subjects(probes, so));
+    same_subjects(b.cpu.search_subjects(probes, so), b.gpu.search_subjects(probes, so));
   }
 }
 
 TEST_CASE("cuda: large batches, add and remove stay equal to the CPU", "[cuda]") {
   require_cuda();
-  const std::uint64_t seed = fresh_seed();
-  const fpm::Gallery g = synthetic_gallery(seed, 80, 1);
-  fpm::Engine cpu(g, on(fpm::Backend::Cpu));
-  fpm::Engine gpu(g, on(fpm::Backend::Cuda));
-  fpm::SynthOptions o;
-  o.seed = seed;
-  const fpm::SyntheticFingers sf(o);
+  Backends b(80, 1);
   std::vector<fpm::EncodedTemplate> probes;
-  for (std::size_t i = 0; i < 150; ++i) probes.push_back(fpm::encode_cylinders(sf.impression(i % 80, 1, 2 + i)));
-  same_candidates(cpu.search(probes), gpu.search(probes));
-  for (fpm::Engine* e : {&cpu, &gpu}) {
+  for (std::size_t i = 0; i < 150; ++i)
+    probes.push_back(fpm::encode_cylinders(b.fingers.impression(i % 80, 1, 2 + i)));
+  same_candidates(b.cpu.search(probes), b.gpu.search(probes));
+  for (fpm::Engine* e : {&b.cpu, &b.gpu}) {
     e->remove(3);
     e->remove_subject("g10");
     e->add("late", 1, probes[7]);
   }
-  same_candidates(cpu.search(probes), gpu.search(probes));
+  same_candidates(b.cpu.search(probes), b.gpu.search(probes));
   std::vector<std::vector<fpm::FingerProbe>> sp;
   for (std::size_t i = 0; i < 10; ++i) sp.push_back({{probes[i], 1}});
-  same_subjects(cpu.search_subjects(sp), gpu.search_subjects(sp));
+  same_subjects(b.cpu.search_subjects(sp), b.gpu.search_subjects(sp));
 }
 
 TEST_CASE("cuda: a gallery split over every device equals the CPU", "[cuda]") {
   require_cuda();
-  const std::uint64_t seed = fresh_seed();
-  const fpm::Gallery g = synthetic_gallery(seed, 50, 4);
   fpm::EngineOptions o = on(fpm::Backend::Cuda);
   for (const fpm::DeviceInfo& d : fpm::runtime_info().devices) o.devices.push_back(d.index);
   INFO(o.devices.size() << " devices");
-  fpm::Engine gpu(g, o);
-  fpm::Engine cpu(g, on(fpm::Backend::Cpu));
-  fpm::SynthOptions so;
-  so.seed = seed;
-  const fpm::SyntheticFingers sf(so);
+  Backends b(50, 4, o);
   std::vector<fpm::EncodedTemplate> probes;
   std::vector<std::vector<fpm::FingerProbe>> subjects;
   for (std::size_t i = 0; i < 40; ++i) {
-    probes.push_back(fpm::encode_cylinders(sf.impression(i, 1 + static_cast<int>(i % 4), 3)));
+    probes.push_back(fpm::encode_cylinders(b.fingers.impression(i, 1 + static_cast<int>(i % 4), 3)));
     if (i % 4 == 0)
       subjects.push_back({{probes.back(), static_cast<std::uint8_t>(1 + i % 4)},
-                          {fpm::encode_cylinders(sf.impression(i, 2, 4)), 0}});
+                          {fpm::encode_cylinders(b.fingers.impression(i, 2, 4)), 0}});
   }
   for (std::size_t k : {1, 10, 100}) {
     fpm::SearchOptions opt;
     opt.top_k = k;
-    same_candidates(cpu.search(probes, opt), gpu.search(probes, opt));
-    same_subjects(cpu.search_subjects(subjects, opt), gpu.search_subjects(subjects, opt));
+    same_candidates(b.cpu.search(probes, opt), b.gpu.search(probes, opt));
+    same_subjects(b.cpu.search_subjects(subjects, opt), b.gpu.search_subjects(subjects, opt));
   }
 }
 

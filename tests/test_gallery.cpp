@@ -21,9 +21,7 @@
 namespace {
 
 fpm::Gallery small_gallery(std::size_t subjects = 12, int fingers = 2, std::uint64_t seed = 5) {
-  fpm::SynthOptions o;
-  o.seed = seed;
-  const fpm::SyntheticFingers sf(o);
+  const fpm::SyntheticFingers sf = fpm_test::synthetic_fingers(seed);
   fpm::Gallery g;
   for (std::size_t s = 0; s < subjects; ++s)
     for (int f = 1; f <= fingers; ++f)
@@ -81,6 +79,14 @@ std::string load_message(const std::string& path) {
   return "loaded";
 }
 
+// The load message of `b` written to `path` with its checksums recomputed:
+// what the loader says of the content itself.
+std::string resealed_load_message(const std::string& path, std::vector<char> b) {
+  refresh_checksums(b);
+  spit(path, b);
+  return load_message(path);
+}
+
 }  // namespace
 
 TEST_CASE("gallery: impossible cylinders are refused even with correct checksums", "[gallery]") {
@@ -93,22 +99,15 @@ TEST_CASE("gallery: impossible cylinders are refused even with correct checksums
   SECTION("a valid cell outside the disc") {
     std::vector<char> b = good;
     b[secs[6].first] = static_cast<char>(b[secs[6].first] | 1);  // cylinder_validity, first cylinder, word 0
-    refresh_checksums(b);
-    spit(path, b);
-    CHECK(load_message(path).find("valid cells outside its disc") != std::string::npos);
+    CHECK(resealed_load_message(path, b).find("valid cells outside its disc") != std::string::npos);
   }
   SECTION("a cell bit outside the valid cells") {
     std::vector<char> b = good;
     b[secs[5].first] = static_cast<char>(b[secs[5].first] | 1);  // cylinder_bits, first cylinder, layer 0, word 0
-    refresh_checksums(b);
-    spit(path, b);
-    CHECK(load_message(path).find("bits outside its valid cells") != std::string::npos);
+    CHECK(resealed_load_message(path, b).find("bits outside its valid cells") != std::string::npos);
   }
   SECTION("the unaltered file, its checksums recomputed, loads") {
-    std::vector<char> b = good;
-    refresh_checksums(b);
-    spit(path, b);
-    CHECK(load_message(path) == "loaded");
+    CHECK(resealed_load_message(path, good) == "loaded");
   }
   std::remove(path.c_str());
 }
@@ -355,13 +354,18 @@ void remove_all_in(const std::string& dir) {
     if (::unlink((dir + "/" + n).c_str()) != 0) ::rmdir((dir + "/" + n).c_str());
   ::rmdir(dir.c_str());
 }
+// A fresh, empty folder `prefix` + this process's pid, for a test's files.
+std::string fresh_dir(const std::string& prefix) {
+  const std::string dir = prefix + std::to_string(::getpid());
+  remove_all_in(dir);
+  REQUIRE(::mkdir(dir.c_str(), 0755) == 0);
+  return dir;
+}
 
 }  // namespace
 
 TEST_CASE("gallery: a save removes the stale temporary files of killed saves, and only those", "[gallery]") {
-  const std::string dir = "fpm_test_stale_tmp_" + std::to_string(::getpid());
-  remove_all_in(dir);
-  REQUIRE(::mkdir(dir.c_str(), 0755) == 0);
+  const std::string dir = fresh_dir("fpm_test_stale_tmp_");
   const std::string path = dir + "/g.fpg";
   const std::string host = host_tag_for_test();
   const std::uint64_t ns = pid_namespace_for_test();
@@ -404,9 +408,7 @@ TEST_CASE("gallery: a save removes the stale temporary files of killed saves, an
 }
 
 TEST_CASE("gallery: temporary_files tells stale, in-use, foreign and unrecognised temporaries apart", "[gallery]") {
-  const std::string dir = "fpm_test_list_tmp_" + std::to_string(::getpid());
-  remove_all_in(dir);
-  REQUIRE(::mkdir(dir.c_str(), 0755) == 0);
+  const std::string dir = fresh_dir("fpm_test_list_tmp_");
   const std::string path = dir + "/g.fpg";
   const std::string host = host_tag_for_test();
   const std::uint64_t ns = pid_namespace_for_test();
@@ -458,6 +460,14 @@ TEST_CASE("gallery: bytes the writer never writes are refused, naming the field"
     CHECK(load_error(path) == fpm::ErrorCode::Corrupt);
     CHECK(m.find(words) != std::string::npos);
   };
+  // `good` with byte `at` set to `value` and its checksums recomputed, so
+  // that only the content can be refused.
+  const auto with_byte = [&](std::size_t at, char value) {
+    std::vector<char> b = good;
+    b[at] = value;
+    refresh_checksums(b);
+    return b;
+  };
 
   SECTION("a cut inside the padding after the last section") {
     for (std::uint64_t cut : {good.size() - 1, names_end + 1, names_end}) {
@@ -477,19 +487,14 @@ TEST_CASE("gallery: bytes the writer never writes are refused, naming the field"
     for (std::size_t at : {std::size_t{56}, std::size_t{63}, std::size_t{64 + 32 * 11}, std::size_t{64 + 32 * 16 - 1},
                            std::size_t{2000}, std::size_t{4091}}) {
       INFO("byte " << at);
-      std::vector<char> b = good;
-      b[at] = 1;
-      refresh_checksums(b);
-      refused_with(b, "reserved header byte " + std::to_string(at) + " is 0x01, not zero");
+      refused_with(with_byte(at, 1), "reserved header byte " + std::to_string(at) + " is 0x01, not zero");
     }
   }
   SECTION("non-zero reserved bytes of a section table entry") {
     for (int i = 0; i < 11; ++i)
       for (int k : {24, 31}) {
         INFO("entry " << i << " byte " << k);
-        std::vector<char> b = good;
-        b[64 + 32 * i + k] = static_cast<char>(0x80);
-        refresh_checksums(b);
+        const std::vector<char> b = with_byte(64 + 32 * i + k, static_cast<char>(0x80));
         refused_with(b, "section table entry " + std::to_string(i) + " ('");
         refused_with(b, "reserved byte " + std::to_string(k) + " is 0x80, not zero");
       }
@@ -500,10 +505,7 @@ TEST_CASE("gallery: bytes the writer never writes are refused, naming the field"
       REQUIRE(end % 4096 != 0);
       for (std::uint64_t at : {end, (end + 4095) / 4096 * 4096 - 1}) {
         INFO("byte " << at);
-        std::vector<char> b = good;
-        b[at] = 7;
-        refresh_checksums(b);
-        refused_with(b, "byte " + std::to_string(at) + " in the padding after section '");
+        refused_with(with_byte(at, 7), "byte " + std::to_string(at) + " in the padding after section '");
       }
     }
   }
@@ -518,10 +520,7 @@ TEST_CASE("gallery: bytes the writer never writes are refused, naming the field"
     refused_with(b, "section 'subject_names' starts at byte " + std::to_string(moved));
   }
   SECTION("the unaltered file, its checksums recomputed, loads") {
-    std::vector<char> b = good;
-    refresh_checksums(b);
-    spit(path, b);
-    CHECK(load_message(path) == "loaded");
+    CHECK(resealed_load_message(path, good) == "loaded");
   }
   std::remove(path.c_str());
 }
@@ -562,9 +561,7 @@ TEST_CASE("gallery: subject ids with control characters are refused by add and b
   for (char c : {'\0', '\n', '\x1b', '\x7f', '\x01'}) {
     std::vector<char> b = good;
     b[name1 + 1] = c;
-    refresh_checksums(b);
-    spit(path, b);
-    const std::string m = load_message(path);
+    const std::string m = resealed_load_message(path, b);
     INFO(m);
     CHECK(load_error(path) == fpm::ErrorCode::Corrupt);
     char byte[8];

@@ -116,9 +116,7 @@ int check_kernel(Kernel kernel, std::size_t shared_bytes, const std::vector<fpm:
 TEST_CASE("kernel emulation: the score kernels give the CPU's scores on CPU threads", "[kernel]") {
   const std::uint64_t seed = fpm_test::fresh_seed("kernel emulation");
   INFO("seed " << seed);
-  fpm::SynthOptions o;
-  o.seed = seed;
-  const fpm::SyntheticFingers sf(o);
+  const fpm::SyntheticFingers sf = fpm_test::synthetic_fingers(seed);
   // Entries: three subjects' impressions, a lattice (ties at the floor), a
   // template too small to compare and an empty one; probes: other
   // impressions of the same subjects, a lattice, a small template.

@@ -13,8 +13,6 @@ using fpm::Format;
 using namespace fpm_test;
 
 namespace {
-constexpr double kPi = 3.14159265358979323846;
-
 struct Expected {
   Format format;
   std::vector<std::size_t> minutiae;  // per view

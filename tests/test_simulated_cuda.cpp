@@ -24,6 +24,7 @@ namespace {
 
 using fpm_test::cuda_on;
 using fpm_test::Devices;
+using fpm_test::error_of;
 using fpm_test::GiB;
 using fpm_test::MiB;
 using fpm_test::nothing_left;
@@ -156,13 +157,9 @@ TEST_CASE("simulated devices: a probe of more fingers than one launch takes is r
     fpm::Engine gpu(g, on(fpm::Backend::Cuda));
     const fpm::EncodedTemplate t = g.encoded(0);
     std::vector<std::vector<fpm::FingerProbe>> probes(1, std::vector<fpm::FingerProbe>(641, {t, 0}));
-    try {
-      gpu.search_subjects(probes);
-      FAIL("a probe of 641 fingers");
-    } catch (const fpm::Error& e) {
-      CHECK(e.code() == fpm::ErrorCode::InvalidArgument);
-      CHECK(std::string(e.what()).find("640 fingers") != std::string::npos);
-    }
+    const fpm::Error e = error_of([&] { gpu.search_subjects(probes); }, "a probe of 641 fingers");
+    CHECK(e.code() == fpm::ErrorCode::InvalidArgument);
+    CHECK(std::string(e.what()).find("640 fingers") != std::string::npos);
     probes[0].resize(640);  // the most one launch takes: the CPU's answer
     same_subjects(fpm::Engine(g, on(fpm::Backend::Cpu)).search_subjects(probes), gpu.search_subjects(probes));
   }
@@ -175,10 +172,9 @@ TEST_CASE("simulated devices: a gallery that does not fit is refused up front", 
   Devices devices({8 * GiB, 260 * MiB});
   const fpm::Gallery g = synthetic_gallery(seed, 10, 2);
   fpm::EngineOptions o = cuda_on({0, 1});
-  try {
-    fpm::Engine e(g, o);
-    FAIL("an engine on a device without the memory for its part");
-  } catch (const fpm::Error& e) {
+  {
+    const fpm::Error e =
+        error_of([&] { fpm::Engine engine(g, o); }, "an engine on a device without the memory for its part");
     CHECK(e.code() == fpm::ErrorCode::OutOfMemory);
     const std::string what = e.what();
     INFO(what);
@@ -230,12 +226,8 @@ TEST_CASE("simulated devices: a gallery that outgrows the device after add()", "
     {
       fpm::Engine e(g, on(fpm::Backend::Cuda));
       for (int i = 0; i < 20; ++i) e.add("grown", 0, big);
-      try {
-        e.search(probes);
-        FAIL("a search over a gallery that no longer fits the device");
-      } catch (const fpm::Error& err) {
-        CHECK(err.code() == fpm::ErrorCode::OutOfMemory);
-      }
+      CHECK(error_of([&] { e.search(probes); }, "a search over a gallery that no longer fits the device").code() ==
+            fpm::ErrorCode::OutOfMemory);
       CHECK(e.backend() == fpm::Backend::Cuda);
     }
     nothing_left();
@@ -250,12 +242,8 @@ TEST_CASE("simulated devices: no device, a missing device, a device listed twice
     CHECK(rt.cuda_built);
     CHECK(rt.devices.empty());
     CHECK(rt.cuda_status != "ok");
-    try {
-      fpm::Engine e(g, on(fpm::Backend::Cuda));
-      FAIL("Backend::Cuda without a device");
-    } catch (const fpm::Error& e) {
-      CHECK(e.code() == fpm::ErrorCode::Unavailable);
-    }
+    CHECK(error_of([&] { fpm::Engine e(g, on(fpm::Backend::Cuda)); }, "Backend::Cuda without a device").code() ==
+          fpm::ErrorCode::Unavailable);
     fpm::Engine automatic(g, on(fpm::Backend::Auto));
     CHECK(automatic.backend() == fpm::Backend::Cpu);
   }
@@ -268,12 +256,7 @@ TEST_CASE("simulated devices: no device, a missing device, a device listed twice
     fpm::EngineOptions o = cuda_on({0, 5});
     CHECK_THROWS_AS(fpm::Engine(g, o), fpm::Error);
     o.devices = {1, 1};
-    try {
-      fpm::Engine e(g, o);
-      FAIL("a device listed twice");
-    } catch (const fpm::Error& e) {
-      CHECK(e.code() == fpm::ErrorCode::InvalidArgument);
-    }
+    CHECK(error_of([&] { fpm::Engine e(g, o); }, "a device listed twice").code() == fpm::ErrorCode::InvalidArgument);
     o.backend = fpm::Backend::Auto;
     o.devices = {7};
     CHECK(fpm::Engine(g, o).backend() == fpm::Backend::Cpu);

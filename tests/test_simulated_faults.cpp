@@ -20,6 +20,7 @@
 using fpm_simcuda::Call;
 using fpm_test::cuda_on;
 using fpm_test::Devices;
+using fpm_test::error_of;
 using fpm_test::GiB;
 using fpm_test::nothing_left;
 using fpm_test::on;
@@ -38,18 +39,6 @@ fpm::EngineOptions with(fpm::Backend backend, std::vector<int> devices) {
   fpm::EngineOptions o = cuda_on(std::move(devices));
   o.backend = backend;
   return o;
-}
-
-// The error a call throws (fails the test when it throws none).
-template <class F>
-fpm::Error error_of(F&& f) {
-  try {
-    f();
-  } catch (const fpm::Error& e) {
-    return e;
-  }
-  FAIL("no fpm::Error thrown");
-  return fpm::Error(fpm::ErrorCode::Ok, "");
 }
 
 }  // namespace

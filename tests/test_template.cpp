@@ -46,36 +46,29 @@ TEST_CASE("Template: invalid values are refused with InvalidArgument", "[templat
   TemplateInfo info;
   CHECK_FALSE(refuses(info, {ok}));
 
-  Minutia m = ok;
-  m.x = std::numeric_limits<float>::quiet_NaN();
-  CHECK(refuses(info, {m}));
-  m = ok;
-  m.theta = std::numeric_limits<float>::infinity();
-  CHECK(refuses(info, {m}));
-  m = ok;
-  m.y = -1;
-  CHECK(refuses(info, {m}));
-  m = ok;
-  m.x = 20000;
-  CHECK(refuses(info, {m}));
-  m = ok;
-  m.type = static_cast<fpm::MinutiaType>(3);
-  CHECK(refuses(info, {m}));
-  m = ok;
-  m.quality = 150;
-  CHECK(refuses(info, {m}));
-  m.quality = 254;  // ISO 2011 "not computed" is a legal value
-  CHECK_FALSE(refuses(info, {m}));
+  // `ok` (or `info`) with one field changed by `edit`.
+  const auto refuses_minutia = [&](void (*edit)(Minutia&)) {
+    Minutia m = ok;
+    edit(m);
+    return refuses(info, {m});
+  };
+  const auto refuses_info = [&](void (*edit)(TemplateInfo&)) {
+    TemplateInfo bad = info;
+    edit(bad);
+    return refuses(bad, {ok});
+  };
+  CHECK(refuses_minutia([](Minutia& m) { m.x = std::numeric_limits<float>::quiet_NaN(); }));
+  CHECK(refuses_minutia([](Minutia& m) { m.theta = std::numeric_limits<float>::infinity(); }));
+  CHECK(refuses_minutia([](Minutia& m) { m.y = -1; }));
+  CHECK(refuses_minutia([](Minutia& m) { m.x = 20000; }));
+  CHECK(refuses_minutia([](Minutia& m) { m.type = static_cast<fpm::MinutiaType>(3); }));
+  CHECK(refuses_minutia([](Minutia& m) { m.quality = 150; }));
+  // ISO 2011 "not computed" is a legal value
+  CHECK_FALSE(refuses_minutia([](Minutia& m) { m.quality = 254; }));
 
-  TemplateInfo bad = info;
-  bad.position = static_cast<fpm::FingerPosition>(11);
-  CHECK(refuses(bad, {ok}));
-  bad = info;
-  bad.impression = static_cast<fpm::ImpressionType>(10);
-  CHECK(refuses(bad, {ok}));
-  bad = info;
-  bad.source_x_ppcm = 0;
-  CHECK(refuses(bad, {ok}));
+  CHECK(refuses_info([](TemplateInfo& i) { i.position = static_cast<fpm::FingerPosition>(11); }));
+  CHECK(refuses_info([](TemplateInfo& i) { i.impression = static_cast<fpm::ImpressionType>(10); }));
+  CHECK(refuses_info([](TemplateInfo& i) { i.source_x_ppcm = 0; }));
 }
 
 TEST_CASE("Template: equality compares info and minutiae exactly", "[template]") {

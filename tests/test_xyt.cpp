@@ -11,7 +11,6 @@ using fpm::XytConvention;
 using namespace fpm_test;
 
 namespace {
-constexpr double kPi = 3.14159265358979323846;
 std::vector<std::uint8_t> text(const std::string& s) { return {s.begin(), s.end()}; }
 fpm::DecodeOptions xyt(XytConvention c, std::uint16_t h = 0) {
   fpm::DecodeOptions o;

@@ -120,8 +120,8 @@ int run_bench(const BenchArgs& a) {
     // Device memory figures exist only where a device was used.
     j["device_memory_bytes"] = on_device ? nlohmann::json(device_bytes) : nlohmann::json(nullptr);
     j["device_free_bytes"] = on_device ? nlohmann::json(device_free) : nlohmann::json(nullptr);
-    if (!note.empty()) std::fprintf(stderr, "fpmatch: %s\n", note.c_str());
-    if (!backend.empty()) std::fprintf(stderr, "fpmatch: %s\n", backend.c_str());
+    print_note(note);
+    print_note(backend);
     print_json(j);
     return kOk;
   }
@@ -133,7 +133,7 @@ int run_bench(const BenchArgs& a) {
               static_cast<unsigned long long>(comparisons), secs, rate, rate / static_cast<double>(engine.threads()),
               load_s, setup_s);
   if (!note.empty()) std::printf("%s\n", note.c_str());
-  if (!backend.empty()) std::fprintf(stderr, "fpmatch: %s\n", backend.c_str());
+  print_note(backend);
   return kOk;
 }
 
@@ -141,7 +141,7 @@ int run_bench(const BenchArgs& a) {
 
 void add_bench(CLI::App& app, std::function<int()>* action) {
   auto [cmd, args] = subcommand<BenchArgs>(app, "bench", "Measure 1:N search throughput on a gallery file", action, run_bench);
-  cmd->add_option("--gallery", args->gallery, "Gallery file")->required()->check(CLI::ExistingFile);
+  add_existing(cmd, "--gallery", args->gallery, "Gallery file");
   args->engine.add_to(cmd);
   cmd->add_option("--batch", args->batch, "Probes per search batch")->capture_default_str();
   cmd->add_option("--seconds", args->seconds,

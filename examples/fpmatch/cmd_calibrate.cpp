@@ -86,7 +86,7 @@ void add_calibrate(CLI::App& app, std::function<int()>* action) {
 
   auto [cmd, args] = subcommand<CalibrateArgs>(
       app, "calibrate", "Write the impostor score table for the library's FMR calibration", action, run_calibrate);
-  cmd->add_option("dirs", args->dirs, "Folders of templates named FINGER_IMPRESSION.ext")->required()->check(CLI::ExistingDirectory);
+  add_existing(cmd, "dirs", args->dirs, "Folders of templates named FINGER_IMPRESSION.ext", CLI::ExistingDirectory);
   cmd->add_option("--out", args->out, "Output file (C++ include)")->required();
   cmd->add_option("--source", args->source, "Description of the data, written into the table");
 }

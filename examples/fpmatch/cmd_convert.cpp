@@ -50,9 +50,8 @@ int run_convert(const ConvertArgs& a) {
 }  // namespace
 
 void add_convert(CLI::App& app, std::function<int()>* action) {
-  auto [cmd, args] = subcommand<ConvertArgs>(app, "convert", "Convert a template record to another format", action, run_convert);
-  args->in.add_to(cmd);
-  cmd->add_option("input", args->input, "Input template file")->required()->check(CLI::ExistingFile);
+  auto [cmd, args] = reader_subcommand<ConvertArgs>(app, "convert", "Convert a template record to another format", action, run_convert);
+  add_existing(cmd, "input", args->input, "Input template file");
   cmd->add_option("output", args->output, "Output file (written atomically)")->required();
   cmd->add_option("--to", args->to, "Output format: iso2005, ansi2004 or xyt")->required();
   cmd->add_option("--out-xyt", args->out_xyt, "Convention of .xyt output: nist or m1")->capture_default_str();

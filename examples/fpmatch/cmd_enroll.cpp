@@ -166,8 +166,7 @@ int run_enroll(const EnrollArgs& a) {
 }  // namespace
 
 void add_enroll(CLI::App& app, std::function<int()>* action) {
-  auto [cmd, args] = subcommand<EnrollArgs>(app, "enroll", "Encode template files (or folders of them) into a gallery file", action, run_enroll);
-  args->in.add_to(cmd);
+  auto [cmd, args] = reader_subcommand<EnrollArgs>(app, "enroll", "Encode template files (or folders of them) into a gallery file", action, run_enroll);
   cmd->add_option("--gallery", args->gallery, "Gallery file to write")->required();
   cmd->add_flag("--append", args->append, "Add to an existing gallery");
   cmd->add_flag("--force", args->force, "Replace an existing gallery");
@@ -175,7 +174,7 @@ void add_enroll(CLI::App& app, std::function<int()>* action) {
   cmd->add_option("--subject-prefix", args->subject_prefix,
                   "Put this before every subject id (keeps sets whose file names repeat apart, e.g. db2/)");
   cmd->add_flag("--recursive", args->recursive, "Also read the files in sub-folders of the given folders");
-  cmd->add_option("paths", args->paths, "Template files or folders")->required()->check(CLI::ExistingPath);
+  add_existing(cmd, "paths", args->paths, "Template files or folders", CLI::ExistingPath);
   cmd->add_option("--threads", args->threads, "Threads for encoding (default: all cores)")->check(CLI::Range(0, fpm::kMaxEngineThreads));
   cmd->add_flag("--quiet", args->quiet, "No progress bar");
 }

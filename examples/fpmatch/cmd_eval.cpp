@@ -82,9 +82,8 @@ int run_eval(const EvalArgs& a) {
 }  // namespace
 
 void add_eval(CLI::App& app, std::function<int()>* action) {
-  auto [cmd, args] = subcommand<EvalArgs>(app, "eval", "All-pairs accuracy on folders of templates named FINGER_IMPRESSION.ext (genuine = same finger)", action, run_eval);
-  args->in.add_to(cmd);
-  cmd->add_option("dirs", args->dirs, "Folders of templates (any extension)")->required()->check(CLI::ExistingDirectory);
+  auto [cmd, args] = reader_subcommand<EvalArgs>(app, "eval", "All-pairs accuracy on folders of templates named FINGER_IMPRESSION.ext (genuine = same finger)", action, run_eval);
+  add_existing(cmd, "dirs", args->dirs, "Folders of templates (any extension)", CLI::ExistingDirectory);
   cmd->add_flag("--json", args->json, "Print one JSON object (fractions, not percent)");
   cmd->add_option("--csv", args->csv, "Where to write every pair's score")->capture_default_str();
   cmd->add_option("--det", args->det, "Where to write the DET curve (SVG)")->capture_default_str();

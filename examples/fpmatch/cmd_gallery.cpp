@@ -97,7 +97,7 @@ void add_gallery(CLI::App& app, std::function<int()>* action) {
   cmd->require_subcommand(1);
   auto [info, args] = subcommand<GalleryInfoArgs>(*cmd, "info", "Counts, memory, parameters; verifies every checksum",
                                                   action, run_gallery_info);
-  info->add_option("file", args->file, "Gallery file")->required()->check(CLI::ExistingFile);
+  add_existing(info, "file", args->file, "Gallery file");
   info->add_flag("--json", args->json, "Print a JSON object");
 }
 

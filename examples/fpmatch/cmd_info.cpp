@@ -92,9 +92,8 @@ int run_info(const InfoArgs& a) {
 }  // namespace
 
 void add_info(CLI::App& app, std::function<int()>* action) {
-  auto [cmd, args] = subcommand<InfoArgs>(app, "info", "Print format, header fields, views and minutiae counts of template files", action, run_info);
-  args->in.add_to(cmd);
-  cmd->add_option("files", args->files, "Template files")->required()->check(CLI::ExistingFile);
+  auto [cmd, args] = reader_subcommand<InfoArgs>(app, "info", "Print format, header fields, views and minutiae counts of template files", action, run_info);
+  add_existing(cmd, "files", args->files, "Template files");
   cmd->add_flag("--json", args->json, "Print one JSON array with an object per file");
   cmd->add_flag("--minutiae", args->minutiae, "List every minutia (canonical frame)");
 }

@@ -136,23 +136,22 @@ int run_search(const SearchArgs& a) {
   std::fprintf(stderr, "%zu probe(s) against %zu templates on the %s backend: %llu comparisons in %.3f s\n",
                out.size(), templates, fpm::backend_name(engine.backend()),
                static_cast<unsigned long long>(engine.comparisons()), secs);
-  if (!note.empty()) std::fprintf(stderr, "fpmatch: %s\n", note.c_str());
+  print_note(note);
   return kOk;
 }
 
 }  // namespace
 
 void add_search(CLI::App& app, std::function<int()>* action) {
-  auto [cmd, args] = subcommand<SearchArgs>(app, "search", "Search probe templates against a gallery file", action, run_search);
-  args->in.add_to(cmd);
-  cmd->add_option("--gallery", args->gallery, "Gallery file")->required()->check(CLI::ExistingFile);
+  auto [cmd, args] = reader_subcommand<SearchArgs>(app, "search", "Search probe templates against a gallery file", action, run_search);
+  add_existing(cmd, "--gallery", args->gallery, "Gallery file");
   args->engine.add_to(cmd);
   cmd->add_option("--top", args->top, "Candidates per probe")->capture_default_str();
   cmd->add_flag("--subjects", args->subjects,
                 "Per-subject search: each probe file is one probe of several fingers (its views)");
   cmd->add_option("--min-score", args->min_score, "Leave out candidates below this score");
   cmd->add_flag("--json", args->json, "Print JSON: one object per probe with its candidates, best first");
-  cmd->add_option("probes", args->probes, "Probe template files")->required()->check(CLI::ExistingFile);
+  add_existing(cmd, "probes", args->probes, "Probe template files");
 }
 
 }  // namespace cli

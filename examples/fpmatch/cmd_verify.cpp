@@ -54,10 +54,9 @@ int run_verify(const VerifyArgs& a) {
 }  // namespace
 
 void add_verify(CLI::App& app, std::function<int()>* action) {
-  auto [cmd, args] = subcommand<VerifyArgs>(app, "verify", "Compare two templates: score and the false match rate it corresponds to", action, run_verify);
-  args->in.add_to(cmd);
-  cmd->add_option("a", args->a, "First template file")->required()->check(CLI::ExistingFile);
-  cmd->add_option("b", args->b, "Second template file")->required()->check(CLI::ExistingFile);
+  auto [cmd, args] = reader_subcommand<VerifyArgs>(app, "verify", "Compare two templates: score and the false match rate it corresponds to", action, run_verify);
+  add_existing(cmd, "a", args->a, "First template file");
+  add_existing(cmd, "b", args->b, "Second template file");
   cmd->add_option("--view-a", args->view_a, "View of a multi-view record A (default 0)");
   cmd->add_option("--view-b", args->view_b, "View of a multi-view record B (default 0)");
   cmd->add_flag("--json", args->json, "Print a JSON object");

@@ -38,6 +38,10 @@ void print_json(const nlohmann::json& j) {
   std::printf("%s\n", j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
 }
 
+void print_note(const std::string& note) {
+  if (!note.empty()) std::fprintf(stderr, "fpmatch: %s\n", note.c_str());
+}
+
 nlohmann::json header_value(const std::string& name, const std::string& text) {
   const bool decimal = name.find("date") == std::string::npos && !text.empty() && text.size() < 16 && text.find_first_not_of("0123456789") == std::string::npos &&
                        (text.size() == 1 || text[0] != '0');

@@ -69,6 +69,8 @@ std::string backend_note(const fpm::Engine& engine);
 // names, subject ids and header text come from outside) are replaced by
 // U+FFFD instead of making the dump throw.
 void print_json(const nlohmann::json& j);
+// "fpmatch: <note>" on standard error; nothing for an empty note.
+void print_note(const std::string& note);
 // Header values for JSON: numbers where the text is a decimal integer
 // (counts, sizes, resolutions), strings otherwise (hex ids, versions with
 // leading zeros, dates, text).
@@ -91,6 +93,28 @@ std::pair<CLI::App*, std::shared_ptr<Args>> subcommand(CLI::App& parent, const c
   CLI::App* cmd = parent.add_subcommand(name, help);
   cmd->callback([args, action, run] { *action = [args, run] { return run(*args); }; });
   return {cmd, args};
+}
+
+// A required argument `name` (positional, or an option where it starts
+// with '-') whose paths must exist: `check` is CLI::ExistingFile,
+// ExistingDirectory or ExistingPath. CLI11 then reports a missing file by
+// name before the command runs.
+template <class T>
+CLI::Option* add_existing(CLI::App* cmd, const std::string& name, T& into, const std::string& help,
+                          const CLI::Validator& check = CLI::ExistingFile) {
+  return cmd->add_option(name, into, help)->required()->check(check);
+}
+
+// A subcommand that reads templates: subcommand() with the decode flags of
+// Args::in (an InputFlags) added first, so that every such command takes
+// the same --format, --strict, ... before its own options.
+template <class Args>
+std::pair<CLI::App*, std::shared_ptr<Args>> reader_subcommand(CLI::App& parent, const char* name, const char* help,
+                                                              std::function<int()>* action,
+                                                              int (*run)(const Args&)) {
+  auto made = subcommand<Args>(parent, name, help, action, run);
+  made.second->in.add_to(made.first);
+  return made;
 }
 
 }  // namespace cli

@@ -87,15 +87,14 @@ FPM_AVX2 inline __m256i plane_counts(const std::uint64_t* planes, __m256i v) {
 // FA, FB: whether each has the whole disc valid.
 struct RowCounts {
   alignas(32) std::int32_t a[mcc::kMaxCylinders], b[mcc::kMaxCylinders], x[mcc::kMaxCylinders];
-  std::int32_t col[mcc::kMaxCylinders];
+  std::int32_t col[mcc::kMaxCylinders + 8];  // + 8: a block's list is stored whole
   int n = 0;
 };
 
 template <bool FA, bool FB>
-FPM_AVX2 inline void cell(const mcc::CylinderSetView& A, int i, const SetSummary& sa, const mcc::CylinderSetView& B, int j,
+FPM_AVX2 inline void cell(const mcc::CylinderSetView& A, int i, const SetSummary& sa, const mcc::CylinderSetView& B, int q,
                           const SetSummary& sb, RowCounts& rc) {
-  const int q = rc.n++;
-  rc.col[q] = j;
+  const int j = rc.col[q];
   const std::uint64_t* va = A.valid + i * mcc::kValidityWords;
   const std::uint64_t* vb = B.valid + j * mcc::kValidityWords;
   int pm = mcc::kDiscCells;
@@ -156,7 +155,8 @@ FPM_AVX2 inline void row_lambdas(RowCounts& rc, float* out) {
   }
 }
 
-// Row i: zeros, then the columns that pass the direction test, by B's kind.
+// Row i: zeros, then the columns that pass the direction test, listed by
+// B's kind (whole disc first) and counted list by list.
 template <bool FA>
 FPM_AVX2 void row(const mcc::CylinderSetView& A, int i, const SetSummary& sa, const mcc::CylinderSetView& B, const SetSummary& sb,
                   float* out) {
@@ -164,6 +164,8 @@ FPM_AVX2 void row(const mcc::CylinderSetView& A, int i, const SetSummary& sa, co
   const __m256 gate = _mm256_set1_ps(mcc::kDeltaTheta);
   const __m256 abs_mask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
   RowCounts rc;
+  std::int32_t partial[mcc::kMaxCylinders + 8];
+  int nf = 0, np = 0;
   for (int j0 = 0; j0 < B.n; j0 += 8) {
     const int n = B.n - j0 < 8 ? B.n - j0 : 8;
     unsigned pass;
@@ -179,9 +181,16 @@ FPM_AVX2 void row(const mcc::CylinderSetView& A, int i, const SetSummary& sa, co
       }
     }
     const unsigned full = sb.full8(j0);
-    for (unsigned m = pass & full; m; m &= m - 1) cell<FA, true>(A, i, sa, B, j0 + __builtin_ctz(m), sb, rc);
-    for (unsigned m = pass & ~full; m; m &= m - 1) cell<FA, false>(A, i, sa, B, j0 + __builtin_ctz(m), sb, rc);
+    // The block's passing columns join their list without a branch per column.
+    VecAvx2::compress_index_bits(rc.col + nf, pass & full, j0);
+    VecAvx2::compress_index_bits(partial + np, pass & ~full & 0xffu, j0);
+    nf += __builtin_popcount(pass & full);
+    np += __builtin_popcount(pass & ~full & 0xffu);
   }
+  for (int q = 0; q < np; ++q) rc.col[nf + q] = partial[q];
+  rc.n = nf + np;
+  for (int q = 0; q < nf; ++q) cell<FA, true>(A, i, sa, B, q, sb, rc);
+  for (int q = nf; q < rc.n; ++q) cell<FA, false>(A, i, sa, B, q, sb, rc);
   row_lambdas(rc, out);
 }
 
@@ -191,11 +200,19 @@ FPM_AVX2 void summarise_avx2(const mcc::CylinderSetView& s, SetSummary& out) { s
 
 FPM_AVX2 void similarity_avx2(const mcc::CylinderSetView& A, const SetSummary& sa, const mcc::CylinderSetView& B,
                               const SetSummary& sb, float* out) {
-  for (int i = 0; i < A.n; ++i) {
-    if (mcc::whole_disc(sa.counts[i]))
+  // Rows with a whole-disc cylinder first, then the others: one loop each,
+  // no branch on the kind per row.
+  for (int i0 = 0; i0 < A.n; i0 += 8)
+    for (unsigned m = sa.full8(i0); m; m &= m - 1) {
+      const int i = i0 + __builtin_ctz(m);
       row<true>(A, i, sa, B, sb, out + i * B.n);
-    else
+    }
+  for (int i0 = 0; i0 < A.n; i0 += 8) {
+    const unsigned live = A.n - i0 >= 8 ? 0xffu : (1u << (A.n - i0)) - 1u;
+    for (unsigned m = live & ~sa.full8(i0); m; m &= m - 1) {
+      const int i = i0 + __builtin_ctz(m);
       row<false>(A, i, sa, B, sb, out + i * B.n);
+    }
   }
 }
 

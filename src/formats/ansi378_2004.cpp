@@ -34,22 +34,12 @@ DecodedRecord decode_ansi2004(const std::uint8_t* data, std::size_t size, const 
   check_record_length(r, length, size, header_bytes);
   const std::uint16_t cbeff_owner = r.u16("cbeff_product_owner");
   const std::uint16_t cbeff_type = r.u16("cbeff_product_type");
-  const std::uint16_t equipment = r.u16("capture_equipment");
-  Geometry g;
-  g.width = r.u16("image_width");
-  g.height = r.u16("image_height");
-  read_resolution(r, g, opt, diag);
-  std::size_t nviews_at = 0;
-  const unsigned nviews = read_view_count(r, diag, &nviews_at);
 
   DecodedRecord rec;
   rec.format = Format::Ansi378_2004;
   rec.header = {{"record_length", std::to_string(length) + (long_form ? " (6-byte form)" : "")},
                 {"cbeff_product_id", hex16(cbeff_owner) + "/" + hex16(cbeff_type)}};
-  add_equipment_fields(rec.header, equipment);
-  add_geometry_fields(rec.header, g);
-  rec.header.push_back({"number_of_views", std::to_string(nviews)});
-  rec.views = read_views_2005(r, g, nviews, nviews_at, AngleUnit::Ansi2Degree, diag);
+  read_body_2005(r, AngleUnit::Ansi2Degree, opt, diag, rec);
   check_record_end(r, length, size, diag);
   rec.warnings = diag.take();
   return rec;
@@ -71,14 +61,7 @@ std::vector<std::uint8_t> encode_ansi2004(const std::vector<Template>& views, co
   }
   w.u16(opt.cbeff_owner);
   w.u16(opt.cbeff_type);
-  w.u16(static_cast<std::uint16_t>(opt.capture_equipment_id & 0x0fff));
-  w.u16(g.width);
-  w.u16(g.height);
-  w.u16(kCanonicalPpcm);
-  w.u16(kCanonicalPpcm);
-  w.u8(static_cast<std::uint8_t>(views.size()));
-  w.u8(0);
-  write_views_2005(w, views, g, AngleUnit::Ansi2Degree, kFormat);
+  write_body_2005(w, views, g, opt.capture_equipment_id, AngleUnit::Ansi2Degree, kFormat);
   return w.take();
 }
 

@@ -295,22 +295,32 @@ void check_record_end(ByteReader& r, std::size_t declared_length, std::size_t ph
                          " bytes after the declared record end");
 }
 
-std::vector<Template> read_views_2005(ByteReader& r, const Geometry& g, unsigned nviews,
-                                      std::size_t nviews_at, AngleUnit unit, Diagnostics& diag) {
+namespace {
+// The view head of ISO 19794-2:2005 and ANSI 378-2004: position, view
+// number and impression sharing a byte, quality; the record's geometry.
+void read_view_head_2005(ByteReader& r, ViewFields& f, Geometry&, const DecodeOptions&, Diagnostics&) {
+  f.position_at = r.pos();
+  f.position = r.u8("finger_position");
+  f.impression_at = f.view_at = r.pos();
+  const std::uint8_t vi = r.u8("view_number_impression_type");
+  f.view = vi >> 4;
+  f.impression = vi & 0x0f;
+  f.quality_at = r.pos();
+  f.quality = r.u8("finger_quality");
+}
+}  // namespace
+
+std::vector<Template> read_views(ByteReader& r, unsigned nviews, std::size_t nviews_at, AngleUnit unit,
+                                 ViewHeadReader read_head, const Geometry& record_geometry,
+                                 const DecodeOptions& opt, Diagnostics& diag) {
   std::vector<Template> views;
   views.reserve(nviews);
   ViewNumbers numbers;
   for (unsigned v = 0; v < nviews; ++v) {
     begin_view(r, v, nviews, "number_of_views", nviews_at, "views");
     ViewFields f;
-    f.position_at = r.pos();
-    f.position = r.u8("finger_position");
-    f.impression_at = f.view_at = r.pos();
-    const std::uint8_t vi = r.u8("view_number_impression_type");
-    f.view = vi >> 4;
-    f.impression = vi & 0x0f;
-    f.quality_at = r.pos();
-    f.quality = r.u8("finger_quality");
+    Geometry g = record_geometry;
+    read_head(r, f, g, opt, diag);
     const unsigned count = r.u8("minutiae_count");
     const TemplateInfo info = make_info(r, g, f);
     numbers.add(r, f, v, "view_number", diag);
@@ -322,8 +332,29 @@ std::vector<Template> read_views_2005(ByteReader& r, const Geometry& g, unsigned
   return views;
 }
 
-void write_views_2005(ByteWriter& w, const std::vector<Template>& views, const Geometry& g,
-                      AngleUnit unit, const char* format) {
+void read_body_2005(ByteReader& r, AngleUnit unit, const DecodeOptions& opt, Diagnostics& diag, DecodedRecord& rec) {
+  const std::uint16_t equipment = r.u16("capture_equipment");
+  Geometry g;
+  g.width = r.u16("image_width");
+  g.height = r.u16("image_height");
+  read_resolution(r, g, opt, diag);
+  std::size_t nviews_at = 0;
+  const unsigned nviews = read_view_count(r, diag, &nviews_at);
+  add_equipment_fields(rec.header, equipment);
+  add_geometry_fields(rec.header, g);
+  rec.header.push_back({"number_of_views", std::to_string(nviews)});
+  rec.views = read_views(r, nviews, nviews_at, unit, read_view_head_2005, g, opt, diag);
+}
+
+void write_body_2005(ByteWriter& w, const std::vector<Template>& views, const Geometry& g,
+                     std::uint16_t equipment_id, AngleUnit unit, const char* format) {
+  w.u16(static_cast<std::uint16_t>(equipment_id & 0x0fff));
+  w.u16(g.width);
+  w.u16(g.height);
+  w.u16(kCanonicalPpcm);
+  w.u16(kCanonicalPpcm);
+  w.u8(static_cast<std::uint8_t>(views.size()));
+  w.u8(0);
   for (const Template& t : views) {
     const TemplateInfo& in = t.info();
     w.u8(static_cast<std::uint8_t>(in.position));
@@ -333,6 +364,22 @@ void write_views_2005(ByteWriter& w, const std::vector<Template>& views, const G
     for (const Minutia& m : t.minutiae()) write_minutia(w, m, unit, g, format);
     w.u16(0);  // no extended data
   }
+}
+
+DecodedRecord decode_record(const std::uint8_t* data, std::size_t size, const DecodeOptions& opt,
+                            const RecordLayout& layout, RecordBodyReader read_body) {
+  ByteReader r(data, size, layout.name);
+  Diagnostics diag(opt.strict, layout.name);
+  read_magic(r, layout.version);
+  const std::uint32_t length = r.u32("record_length");
+  check_record_length(r, length, size, layout.header_bytes);
+  DecodedRecord rec;
+  rec.format = layout.format;
+  rec.header = {{"record_length", std::to_string(length)}};
+  read_body(r, opt, diag, rec);
+  check_record_end(r, length, size, diag);
+  rec.warnings = diag.take();
+  return rec;
 }
 
 // ---- encoding -------------------------------------------------------------

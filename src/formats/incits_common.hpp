@@ -1,6 +1,8 @@
 // Pieces shared by the ISO/IEC 19794-2 and ANSI INCITS 378 codecs: the
-// 5/6-byte minutia item, the extended data area, view metadata checks and the
-// canonical-frame conversion. Each format's own layout lives in its own file.
+// record frame, the 2005 layout ISO 2005 and ANSI 2004 share, the run of
+// views, the 5/6-byte minutia item, the extended data area, view metadata
+// checks and the canonical-frame conversion. Each format's own layout lives
+// in its own file.
 #pragma once
 
 #include <cstdint>
@@ -103,13 +105,47 @@ void skip_extended_data(ByteReader& r, bool last_in_record, Diagnostics& diag);
 void check_record_end(ByteReader& r, std::size_t declared_length, std::size_t physical_size,
                       Diagnostics& diag);
 
-// The finger view layout of ISO 19794-2:2005 and ANSI 378-2004 (identical but
-// for the angle unit): position, view/impression, quality, count, minutiae,
-// extended data; `nviews` views in a row.
-std::vector<Template> read_views_2005(ByteReader& r, const Geometry& g, unsigned nviews,
-                                      std::size_t nviews_at, AngleUnit unit, Diagnostics& diag);
-void write_views_2005(ByteWriter& w, const std::vector<Template>& views, const Geometry& g,
-                      AngleUnit unit, const char* format);
+// Reads the fields of a view before its minutiae count: finger position,
+// view number, impression and quality into f and, where the format gives
+// each view its own image (ANSI 2009), that geometry into g, which comes in
+// as the record's.
+using ViewHeadReader = void (*)(ByteReader& r, ViewFields& f, Geometry& g, const DecodeOptions& opt,
+                                Diagnostics& diag);
+
+// `nviews` views in a row (ISO 2005, ANSI 2004 and ANSI 2009), each: its
+// head (`read_head`, starting from `record_geometry`), the minutiae count,
+// 6-byte minutiae with `unit` angles, the extended data.
+std::vector<Template> read_views(ByteReader& r, unsigned nviews, std::size_t nviews_at, AngleUnit unit,
+                                 ViewHeadReader read_head, const Geometry& record_geometry,
+                                 const DecodeOptions& opt, Diagnostics& diag);
+
+// From the capture equipment word on, ISO 19794-2:2005 and ANSI 378-2004
+// records are identical but for the angle unit: equipment, image size and
+// resolution, view count and reserved byte, then the views. Reads them into
+// rec, appending to the header fields already there.
+void read_body_2005(ByteReader& r, AngleUnit unit, const DecodeOptions& opt, Diagnostics& diag, DecodedRecord& rec);
+// The same part written: `equipment_id`, the geometry g at 500 ppi, the views.
+void write_body_2005(ByteWriter& w, const std::vector<Template>& views, const Geometry& g,
+                     std::uint16_t equipment_id, AngleUnit unit, const char* format);
+
+// ---- the record frame -----------------------------------------------------
+// What tells apart the records whose length is the 4-byte field at byte 8
+// (ISO 2005, ISO 2011, ANSI 2009): the format's name for errors, its
+// version string and its fixed header size. (ANSI 2004, with its 2- or
+// 6-byte length, frames its records itself.)
+struct RecordLayout {
+  const char* name;
+  Format format;
+  const char* version;
+  std::size_t header_bytes;
+};
+// Reads a record's own fields and views, after the record length, into rec.
+using RecordBodyReader = void (*)(ByteReader& r, const DecodeOptions& opt, Diagnostics& diag, DecodedRecord& rec);
+// Decodes such a record: magic, version and length (header field
+// "record_length" first), then `read_body`, then the record's end against
+// the length and the data; the warnings collected go into the result.
+DecodedRecord decode_record(const std::uint8_t* data, std::size_t size, const DecodeOptions& opt,
+                            const RecordLayout& layout, RecordBodyReader read_body);
 
 // ---- encoding -------------------------------------------------------------
 // Record-level geometry for a set of views at 500 ppi: the largest declared

@@ -23,34 +23,16 @@
 namespace fpm::detail {
 
 namespace {
-constexpr const char* kFormat = "ISO/IEC 19794-2:2005";
-constexpr std::size_t kHeaderBytes = 24;
+constexpr RecordLayout kLayout = {"ISO/IEC 19794-2:2005", Format::Iso19794_2_2005, " 20", 24};
+constexpr const char* kFormat = kLayout.name;
+
+void read_iso2005(ByteReader& r, const DecodeOptions& opt, Diagnostics& diag, DecodedRecord& rec) {
+  read_body_2005(r, AngleUnit::Iso256, opt, diag, rec);
+}
 }  // namespace
 
 DecodedRecord decode_iso2005(const std::uint8_t* data, std::size_t size, const DecodeOptions& opt) {
-  ByteReader r(data, size, kFormat);
-  Diagnostics diag(opt.strict, kFormat);
-  read_magic(r, " 20");
-  const std::uint32_t length = r.u32("record_length");
-  check_record_length(r, length, size, kHeaderBytes);
-  const std::uint16_t equipment = r.u16("capture_equipment");
-  Geometry g;
-  g.width = r.u16("image_width");
-  g.height = r.u16("image_height");
-  read_resolution(r, g, opt, diag);
-  std::size_t nviews_at = 0;
-  const unsigned nviews = read_view_count(r, diag, &nviews_at);
-
-  DecodedRecord rec;
-  rec.format = Format::Iso19794_2_2005;
-  rec.header = {{"record_length", std::to_string(length)}};
-  add_equipment_fields(rec.header, equipment);
-  add_geometry_fields(rec.header, g);
-  rec.header.push_back({"number_of_views", std::to_string(nviews)});
-  rec.views = read_views_2005(r, g, nviews, nviews_at, AngleUnit::Iso256, diag);
-  check_record_end(r, length, size, diag);
-  rec.warnings = diag.take();
-  return rec;
+  return decode_record(data, size, opt, kLayout, read_iso2005);
 }
 
 std::vector<std::uint8_t> encode_iso2005(const std::vector<Template>& views, const EncodeOptions& opt) {
@@ -59,14 +41,7 @@ std::vector<std::uint8_t> encode_iso2005(const std::vector<Template>& views, con
   ByteWriter w;
   w.bytes("FMR\0 20\0", 8);
   w.u32(0);  // record length, patched below
-  w.u16(static_cast<std::uint16_t>(opt.capture_equipment_id & 0x0fff));
-  w.u16(g.width);
-  w.u16(g.height);
-  w.u16(kCanonicalPpcm);
-  w.u16(kCanonicalPpcm);
-  w.u8(static_cast<std::uint8_t>(views.size()));
-  w.u8(0);
-  write_views_2005(w, views, g, AngleUnit::Iso256, kFormat);
+  write_body_2005(w, views, g, opt.capture_equipment_id, AngleUnit::Iso256, kFormat);
   w.patch_u32(8, static_cast<std::uint32_t>(w.size()));
   return w.take();
 }

@@ -24,17 +24,10 @@
 namespace fpm::detail {
 
 namespace {
-constexpr const char* kFormat = "ISO/IEC 19794-2:2011";
-constexpr std::size_t kHeaderBytes = 15;
+constexpr RecordLayout kLayout = {"ISO/IEC 19794-2:2011", Format::Iso19794_2_2011, "030", 15};
 constexpr std::size_t kMinRepresentationBytes = 4 + 9 + 5 + 1 + 2 + 4 + 1 + 4 + 2 + 2;
-}  // namespace
 
-DecodedRecord decode_iso2011(const std::uint8_t* data, std::size_t size, const DecodeOptions& opt) {
-  ByteReader r(data, size, kFormat);
-  Diagnostics diag(opt.strict, kFormat);
-  read_magic(r, "030");
-  const std::uint32_t length = r.u32("record_length");
-  check_record_length(r, length, size, kHeaderBytes);
+void read_iso2011(ByteReader& r, const DecodeOptions& opt, Diagnostics& diag, DecodedRecord& rec) {
   const std::size_t nreps_at = r.pos();
   const unsigned nreps = r.u16("number_of_representations");
   const std::size_t cert_at = r.pos();
@@ -44,14 +37,8 @@ DecodedRecord decode_iso2011(const std::uint8_t* data, std::size_t size, const D
            "certification flag " + std::to_string(cert_flag) + " (valid: 0 or 1)");
   if (nreps == 0) r.fail(ErrorCode::NoViews, "number_of_representations", nreps_at,
                          "the record declares zero finger representations");
-
-  DecodedRecord rec;
-  rec.format = Format::Iso19794_2_2011;
-  rec.header = {
-      {"record_length", std::to_string(length)},
-      {"number_of_representations", std::to_string(nreps)},
-      {"certification_flag", std::to_string(cert_flag)},
-  };
+  rec.header.push_back({"number_of_representations", std::to_string(nreps)});
+  rec.header.push_back({"certification_flag", std::to_string(cert_flag)});
   const std::size_t record_end = r.end();
   ViewNumbers numbers;
   for (unsigned v = 0; v < nreps; ++v) {
@@ -110,9 +97,11 @@ DecodedRecord decode_iso2011(const std::uint8_t* data, std::size_t size, const D
     rec.views.emplace_back(info, std::move(minutiae));
   }
   r.set_end(record_end);
-  check_record_end(r, length, size, diag);
-  rec.warnings = diag.take();
-  return rec;
+}
+}  // namespace
+
+DecodedRecord decode_iso2011(const std::uint8_t* data, std::size_t size, const DecodeOptions& opt) {
+  return decode_record(data, size, opt, kLayout, read_iso2011);
 }
 
 }  // namespace fpm::detail
