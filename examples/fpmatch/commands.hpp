@@ -13,6 +13,7 @@ void add_convert(CLI::App& app, std::function<int()>* action);
 void add_version(CLI::App& app, std::function<int()>* action);
 void add_verify(CLI::App& app, std::function<int()>* action);
 void add_eval(CLI::App& app, std::function<int()>* action);
+void add_penetration(CLI::App& app, std::function<int()>* action);
 void add_calibrate(CLI::App& app, std::function<int()>* action);
 void add_synth(CLI::App& app, std::function<int()>* action);
 void add_enroll(CLI::App& app, std::function<int()>* action);

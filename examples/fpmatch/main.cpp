@@ -120,6 +120,7 @@ int main(int argc, char** argv) {
   cli::add_search(app, &action);
   cli::add_verify(app, &action);
   cli::add_eval(app, &action);
+  cli::add_penetration(app, &action);
   cli::add_synth(app, &action);
   cli::add_bench(app, &action);
   cli::add_gallery(app, &action);

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "fpmatch/export.h"
@@ -65,5 +66,65 @@ FPM_API Evaluation evaluate_folders(const std::vector<std::string>& dirs, const 
 inline Evaluation evaluate_folder(const std::string& dir, const DecodeOptions& options = {}, int threads = 0) {
   return evaluate_folders({dir}, options, threads);
 }
+
+// ---- the first stage of a two-stage search (first_stage.hpp) ----
+//
+// How often the first stage keeps a probe's mate in a shortlist of a given
+// share of the gallery. The gallery is the first file (in name order) of
+// every finger of the folders (FVC naming as for evaluate_folders; fingers
+// of different folders are different fingers), the probes are all the other
+// files, and a probe's mate is the gallery entry of its folder and finger.
+// Each probe ranks the gallery entries (and the background's) by
+// first_stage_score, higher first, equal scores by smaller entry index
+// (folder entries first, then the background's); the mate's rank r is a hit
+// at penetration p when r <= max(1, ceil(p * G)), G the number of entries
+// the probe ranks. The full matcher ranks the folders' entries too, for the
+// share of probes it places at rank 1 and the hit rate among those.
+struct PenetrationOptions {
+  std::vector<double> penetrations = {0.005, 0.01, 0.02, 0.05, 0.10, 0.20};  // each in (0, 1]
+  // Pairs of folder indices (into the folders given) that hold the same
+  // fingers under the same names, e.g. two extractions of one image set: a
+  // probe's same-named entry in the other folder is neither its mate nor an
+  // impostor, and is left out of its ranking.
+  std::vector<std::pair<std::size_t, std::size_t>> same_fingers;
+  // A gallery file whose live entries are ranked too, as impostors of every
+  // probe (for example `fpmatch synth` output: the penetration inside a
+  // large gallery). Empty: none.
+  std::string background;
+  int threads = 0;  // 0: all cores
+};
+
+struct PenetrationPoint {
+  double penetration = 0;
+  std::size_t hits = 0;        // probes whose mate the stage-1 shortlist keeps
+  std::size_t rank1_hits = 0;  // ... among the probes the full matcher ranks correctly
+  double hit_rate = 0;         // hits / probes
+  double rank1_hit_rate = 0;   // rank1_hits / rank1_correct (0 when none)
+};
+
+struct PenetrationCounts {
+  std::size_t probes = 0;
+  std::size_t rank1_correct = 0;  // probes whose mate is the full matcher's rank 1 (folder entries only)
+  std::vector<PenetrationPoint> points;  // in PenetrationOptions::penetrations order
+};
+
+struct PenetrationEvaluation {
+  std::size_t gallery = 0;     // folder entries (first impressions)
+  std::size_t background = 0;  // background entries ranked
+  std::size_t excluded = 0;    // probe-entry pairs left out (same_fingers)
+  PenetrationCounts all;
+  std::vector<PenetrationCounts> folders;  // per folder, its probes
+  std::vector<std::size_t> mate_rank;      // per probe (in probe_files order): the stage-1 rank of its mate, from 1
+  std::vector<std::string> probe_files;
+};
+
+// Throws fpm::Error(InvalidArgument) for a penetration outside (0, 1], a
+// same_fingers index outside the folders or a folder paired with itself, a
+// folder without probes (a finger seen once gives none) or with no probe at
+// all; the errors of evaluate_folders; those of Gallery::load for the
+// background. Deterministic.
+FPM_API PenetrationEvaluation evaluate_penetration(const std::vector<std::string>& dirs,
+                                                   const DecodeOptions& options = {},
+                                                   const PenetrationOptions& penetration = {});
 
 }  // namespace fpm

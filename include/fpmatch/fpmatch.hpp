@@ -5,6 +5,7 @@
 #include "fpmatch/engine.hpp"
 #include "fpmatch/error.hpp"
 #include "fpmatch/evaluation.hpp"
+#include "fpmatch/first_stage.hpp"
 #include "fpmatch/formats.hpp"
 #include "fpmatch/gallery.hpp"
 #include "fpmatch/matcher.hpp"
