@@ -78,9 +78,7 @@ PenetrationEvaluation evaluate_penetration(const std::vector<std::string>& dirs,
     const Gallery::Data& d = detail::Access::data(bg);
     for (std::size_t i = 0; i < d.size(); ++i) {
       if (d.removed(i)) continue;
-      FirstStageCode c;
-      c.ones = index::make_code(d.view(i), c.words.data());
-      codes.push_back(c);
+      codes.push_back(first_stage_code(d.view(i)));
       ++background;
     }
   }

@@ -67,11 +67,15 @@ std::uint32_t make_code(const mcc::CylinderSetView& s, std::uint64_t* words) {
 
 namespace fpm {
 
-FirstStageCode first_stage_code(const EncodedTemplate& t) {
+static_assert(FirstStageCode::kWords == static_cast<std::size_t>(index::kCodeWords), "one code size");
+
+FirstStageCode first_stage_code(const mcc::CylinderSetView& s) {
   FirstStageCode c;
-  c.ones = index::make_code(detail::Access::data(t).view(), c.words.data());
+  c.ones = index::make_code(s, c.words.data());
   return c;
 }
+
+FirstStageCode first_stage_code(const EncodedTemplate& t) { return first_stage_code(detail::Access::data(t).view()); }
 
 std::uint32_t first_stage_score(const FirstStageCode& a, const FirstStageCode& b) noexcept {
   return index::code_score(a.words.data(), a.ones, b.words.data(), b.ones);

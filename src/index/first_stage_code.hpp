@@ -60,3 +60,9 @@ FPM_HD_INLINE std::uint32_t code_score(const std::uint64_t* a, std::uint32_t one
 }
 
 }  // namespace fpm::index
+
+namespace fpm {
+struct FirstStageCode;
+// The public code of cylinders held in place (a gallery entry's view).
+FirstStageCode first_stage_code(const mcc::CylinderSetView& s);
+}  // namespace fpm
