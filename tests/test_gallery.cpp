@@ -49,9 +49,12 @@ fpm::ErrorCode load_error(const std::string& path) {
 }
 
 // Section table: offsets at 64 + 32 * i + 8 of the header.
+// The sections of a file this library writes (format version 2: twelve,
+// the first-stage codes last).
+constexpr int kSections = 12;
 std::vector<std::pair<std::uint64_t, std::uint64_t>> sections(const std::vector<char>& b) {
   std::vector<std::pair<std::uint64_t, std::uint64_t>> s;
-  for (int i = 0; i < 11; ++i) {
+  for (int i = 0; i < kSections; ++i) {
     std::uint64_t off, len;
     std::memcpy(&off, b.data() + 64 + 32 * i + 8, 8);
     std::memcpy(&len, b.data() + 64 + 32 * i + 16, 8);
@@ -120,7 +123,7 @@ TEST_CASE("gallery: the file's checksums are standard CRC-32C", "[gallery]") {
   REQUIRE(b.size() > 4096);
   CHECK(u32_at(b, 4092) == fpm_fuzz::reference_crc32c(b.data(), 4092));
   const auto secs = sections(b);
-  for (int i = 0; i < 11; ++i) {
+  for (int i = 0; i < kSections; ++i) {
     INFO("section " << i + 1);
     REQUIRE(secs[i].first + secs[i].second <= b.size());
     CHECK(u32_at(b, 64 + 32 * i + 4) ==
@@ -262,14 +265,14 @@ TEST_CASE("gallery: damaged files are refused, never half-loaded", "[gallery]") 
   }
   SECTION("another format version, another file type, a missing file") {
     std::vector<char> b = good;
-    b[8] = 2;  // version 2 (checked before the header checksum, so the message names it)
+    b[8] = 3;  // version 3 (checked before the header checksum, so the message names it)
     spit(path, b);
     try {
       fpm::Gallery::load(path);
-      FAIL("loaded a version-2 file");
+      FAIL("loaded a version-3 file");
     } catch (const fpm::Error& e) {
       CHECK(e.code() == fpm::ErrorCode::Corrupt);
-      CHECK(std::string(e.what()).find("version 2") != std::string::npos);
+      CHECK(std::string(e.what()).find("version 3") != std::string::npos);
     }
     spit(path, std::vector<char>(5000, 'x'));
     CHECK(load_error(path) == fpm::ErrorCode::Corrupt);
@@ -450,9 +453,9 @@ TEST_CASE("gallery: bytes the writer never writes are refused, naming the field"
   small_gallery(6, 2).save(path);
   const std::vector<char> good = slurp(path);
   const auto secs = sections(good);
-  const std::uint64_t names_end = secs[10].first + secs[10].second;
+  const std::uint64_t last_end = secs[kSections - 1].first + secs[kSections - 1].second;
   REQUIRE(good.size() % 4096 == 0);
-  REQUIRE(names_end < good.size());  // (there is padding after the last section)
+  REQUIRE(last_end < good.size());  // (there is padding after the last section)
   const auto refused_with = [&](const std::vector<char>& b, const std::string& words) {
     spit(path, b);
     const std::string m = load_message(path);
@@ -470,7 +473,7 @@ TEST_CASE("gallery: bytes the writer never writes are refused, naming the field"
   };
 
   SECTION("a cut inside the padding after the last section") {
-    for (std::uint64_t cut : {good.size() - 1, names_end + 1, names_end}) {
+    for (std::uint64_t cut : {good.size() - 1, last_end + 1, last_end}) {
       INFO("cut at " << cut);
       refused_with(std::vector<char>(good.begin(), good.begin() + static_cast<long>(cut)), "truncated");
     }
@@ -484,14 +487,14 @@ TEST_CASE("gallery: bytes the writer never writes are refused, naming the field"
     }
   }
   SECTION("non-zero reserved header bytes") {
-    for (std::size_t at : {std::size_t{56}, std::size_t{63}, std::size_t{64 + 32 * 11}, std::size_t{64 + 32 * 16 - 1},
+    for (std::size_t at : {std::size_t{56}, std::size_t{63}, std::size_t{64 + 32 * kSections}, std::size_t{64 + 32 * 16 - 1},
                            std::size_t{2000}, std::size_t{4091}}) {
       INFO("byte " << at);
       refused_with(with_byte(at, 1), "reserved header byte " + std::to_string(at) + " is 0x01, not zero");
     }
   }
   SECTION("non-zero reserved bytes of a section table entry") {
-    for (int i = 0; i < 11; ++i)
+    for (int i = 0; i < kSections; ++i)
       for (int k : {24, 31}) {
         INFO("entry " << i << " byte " << k);
         const std::vector<char> b = with_byte(64 + 32 * i + k, static_cast<char>(0x80));
@@ -500,7 +503,7 @@ TEST_CASE("gallery: bytes the writer never writes are refused, naming the field"
       }
   }
   SECTION("non-zero padding after a section") {
-    for (int i : {0, 4, 10}) {
+    for (int i : {0, 4, 10, kSections - 1}) {
       const std::uint64_t end = secs[i].first + secs[i].second;
       REQUIRE(end % 4096 != 0);
       for (std::uint64_t at : {end, (end + 4095) / 4096 * 4096 - 1}) {
@@ -516,6 +519,10 @@ TEST_CASE("gallery: bytes the writer never writes are refused, naming the field"
     b.insert(b.end(), good.begin() + static_cast<long>(secs[10].first), good.end());
     const std::uint64_t moved = secs[10].first + 4096;
     std::memcpy(b.data() + 64 + 32 * 10 + 8, &moved, 8);
+    for (int i = 11; i < kSections; ++i) {  // the sections after it move too
+      const std::uint64_t after = secs[i].first + 4096;
+      std::memcpy(b.data() + 64 + 32 * i + 8, &after, 8);
+    }
     refresh_checksums(b);
     refused_with(b, "section 'subject_names' starts at byte " + std::to_string(moved));
   }

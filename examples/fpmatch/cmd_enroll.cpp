@@ -103,7 +103,7 @@ int run_enroll(const EnrollArgs& a) {
                                                   (skipped.text().empty() ? "" : "; skipped " + skipped.text()) +
                                                   "; no gallery written");
   if (!skipped.text().empty() && !a.quiet) std::fprintf(stderr, "fpmatch: skipped %s\n", skipped.text().c_str());
-  fpm::Gallery g = (exists && a.append) ? fpm::Gallery::load(a.gallery) : fpm::Gallery();
+  fpm::Gallery g = (exists && a.append) ? load_gallery(a.gallery) : fpm::Gallery();
   const std::size_t before = g.live_size();
   const fpm::DecodeOptions opt = a.in.options();
   std::vector<fpm::Template> views;

@@ -31,7 +31,7 @@ const char* temporary_reason(fpm::GalleryTemporaryFile::State s) {
 
 int run_gallery_info(const GalleryInfoArgs& a) {
   const auto t0 = std::chrono::steady_clock::now();
-  const fpm::Gallery g = fpm::Gallery::load(a.file);
+  const fpm::Gallery g = load_gallery(a.file);
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   struct stat st;
   ::stat(a.file.c_str(), &st);
@@ -60,6 +60,10 @@ int run_gallery_info(const GalleryInfoArgs& a) {
                                              {"nd", fpm::Gallery::layout().directional_layers},
                                              {"bytes_per_cylinder", fpm::Gallery::layout().bytes_per_cylinder},
                                              {"max_cylinders", fpm::Gallery::layout().max_cylinders}}},
+                        {"first_stage", {{"code_version", fpm::Gallery::layout().first_stage_code_version},
+                                         {"bytes_per_template", fpm::Gallery::layout().first_stage_code_bytes},
+                                         {"memory_bytes", m.first_stage_bytes},
+                                         {"computed_on_load", !g.load_note().empty()}}},
                         {"load_seconds", secs},
                         {"load_gb_per_second", file_bytes / secs / 1e9},
                         {"stale_temporary_files", stale_json},
@@ -70,12 +74,15 @@ int run_gallery_info(const GalleryInfoArgs& a) {
   std::printf("%s\n  templates %zu (%zu removed), subjects %zu, cylinders %zu (%.1f per template)\n"
               "  memory %.1f MB (%.0f bytes per template), file %.1f MB\n"
               "  format version %u, cylinders %dx%dx%d (%d bytes), at most %d per template\n"
+              "  first-stage codes: version %u, %d bytes per template, %.1f MB%s\n"
               "  header and section checksums verified; loaded in %.3f s (%.2f GB/s)\n",
               a.file.c_str(), g.live_size(), g.size() - g.live_size(), g.subjects(), m.cylinders,
               g.live_size() ? static_cast<double>(m.cylinders) / g.live_size() : 0.0, m.bytes / 1e6, m.bytes_per_entry,
               file_bytes / 1e6, fpm::Gallery::layout().file_format_version, fpm::Gallery::layout().spatial_cells,
               fpm::Gallery::layout().spatial_cells, fpm::Gallery::layout().directional_layers,
-              fpm::Gallery::layout().bytes_per_cylinder, fpm::Gallery::layout().max_cylinders, secs,
+              fpm::Gallery::layout().bytes_per_cylinder, fpm::Gallery::layout().max_cylinders,
+              fpm::Gallery::layout().first_stage_code_version, fpm::Gallery::layout().first_stage_code_bytes,
+              static_cast<double>(m.first_stage_bytes) / 1e6, g.load_note().empty() ? "" : " (computed on load)", secs,
               file_bytes / secs / 1e9);
   if (!stale.empty()) {
     std::printf("  %zu stale temporary file(s) of saves that were killed (the next save removes them):\n", stale.size());

@@ -18,6 +18,7 @@ struct SearchArgs {
   bool json = false;
   float min_score = 0.0f;
   EngineFlags engine;
+  ShortlistFlag shortlist;
   std::vector<std::string> probes;
 };
 
@@ -63,10 +64,11 @@ void print_text(const nlohmann::json& probes, bool subjects) {
 
 int run_search(const SearchArgs& a) {
   const fpm::DecodeOptions opt = a.in.options();
-  fpm::Engine engine(fpm::Gallery::load(a.gallery), a.engine.options());
   fpm::SearchOptions so;
   so.top_k = a.top;
   so.min_score = a.min_score;
+  a.shortlist.apply(so);
+  fpm::Engine engine(load_gallery(a.gallery), a.engine.options());
   nlohmann::json out = nlohmann::json::array();
   const auto t0 = std::chrono::steady_clock::now();
   if (a.subjects) {
@@ -126,6 +128,8 @@ int run_search(const SearchArgs& a) {
                               {"backend", fpm::backend_name(engine.backend())},
                               {"fallback_reason", engine.fallback_reason()},
                               {"per_subject", a.subjects},
+                              {"shortlist", so.shortlist},
+                              {"shortlist_fraction", so.shortlist_fraction},
                               {"comparisons", engine.comparisons()},
                               {"seconds", secs},
                               {"probes", out}};
@@ -146,6 +150,7 @@ void add_search(CLI::App& app, std::function<int()>* action) {
   auto [cmd, args] = reader_subcommand<SearchArgs>(app, "search", "Search probe templates against a gallery file", action, run_search);
   add_existing(cmd, "--gallery", args->gallery, "Gallery file");
   args->engine.add_to(cmd);
+  args->shortlist.add_to(cmd);
   cmd->add_option("--top", args->top, "Candidates per probe")->capture_default_str();
   cmd->add_flag("--subjects", args->subjects,
                 "Per-subject search: each probe file is one probe of several fingers (its views)");

@@ -42,6 +42,54 @@ void print_note(const std::string& note) {
   if (!note.empty()) std::fprintf(stderr, "fpmatch: %s\n", note.c_str());
 }
 
+void ShortlistFlag::add_to(CLI::App* app) {
+  app->add_option("--shortlist", text,
+                  "Two-stage search: the full matcher only for the entries (subjects) stage 1 ranks best: "
+                  "a count (500), a fraction (0.02) or a percentage (2%); 0 = exhaustive (the default)");
+}
+
+void ShortlistFlag::apply(fpm::SearchOptions& so) const {
+  so.shortlist = 0;
+  so.shortlist_fraction = 0.0;
+  if (text.empty() || text == "0") return;
+  const auto bad = [&] {
+    return fpm::Error(fpm::ErrorCode::InvalidArgument,
+                      "--shortlist '" + text + "': give a count (500), a fraction in (0, 1] (0.02) or a percentage (2%)");
+  };
+  std::string t = text;
+  const bool percent = t.back() == '%';
+  if (percent) t.pop_back();
+  if (t.empty() || t.find_first_not_of("0123456789.eE+-") != std::string::npos || t[0] == '-' || t[0] == '+') throw bad();
+  std::size_t used = 0;
+  if (!percent && t.find_first_of(".eE") == std::string::npos) {
+    unsigned long long n = 0;
+    try {
+      n = std::stoull(t, &used);
+    } catch (const std::exception&) {
+      throw bad();
+    }
+    if (used != t.size()) throw bad();
+    so.shortlist = static_cast<std::size_t>(n);
+    return;
+  }
+  double f = 0;
+  try {
+    f = std::stod(t, &used);
+  } catch (const std::exception&) {
+    throw bad();
+  }
+  if (used != t.size()) throw bad();
+  if (percent) f /= 100.0;
+  if (!(f > 0.0 && f <= 1.0)) throw bad();
+  so.shortlist_fraction = f;
+}
+
+fpm::Gallery load_gallery(const std::string& path) {
+  fpm::Gallery g = fpm::Gallery::load(path);
+  print_note(g.load_note());
+  return g;
+}
+
 nlohmann::json header_value(const std::string& name, const std::string& text) {
   const bool decimal = name.find("date") == std::string::npos && !text.empty() && text.size() < 16 && text.find_first_not_of("0123456789") == std::string::npos &&
                        (text.size() == 1 || text[0] != '0');

@@ -51,6 +51,19 @@ struct EngineFlags {
   fpm::EngineOptions options() const;  // throws fpm::Error(InvalidArgument)
 };
 
+// --shortlist: the two-stage search's shortlist (docs/two-stage.md) as a
+// count ("500"), a fraction ("0.02") or a percentage ("2%"); "0" or empty
+// is an exhaustive search.
+struct ShortlistFlag {
+  std::string text;
+  void add_to(CLI::App* app);
+  void apply(fpm::SearchOptions& so) const;  // throws fpm::Error(InvalidArgument)
+};
+
+// Gallery::load, then the gallery's load note (codes computed from an
+// older file...) on standard error.
+fpm::Gallery load_gallery(const std::string& path);
+
 fpm::XytConvention parse_convention(const std::string& s);
 
 // The FMR of a score as text: "2.47e-03", or "< 8.22e-05" where no

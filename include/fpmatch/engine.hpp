@@ -42,6 +42,18 @@ struct EngineOptions {
 struct SearchOptions {
   std::size_t top_k = 10;  // candidates per probe (at most); 0 is refused
   float min_score = 0.0f;  // candidates must score at least this; NaN is refused
+  // Two-stage search (docs/two-stage.md). With both 0 (the default) the
+  // search is exhaustive: every live entry gets the full matcher. Otherwise
+  // stage 1 ranks every live entry (per-subject search: every subject) by
+  // its first-stage code, and only the best M of them, the shortlist, get
+  // the full matcher: M = shortlist, or ceil(shortlist_fraction * N) with
+  // N the live entries (subjects); M is raised to top_k when smaller. An M
+  // of N or more shortlists everything: the exhaustive answer. Setting
+  // both, a fraction outside [0, 1] or NaN is refused (InvalidArgument).
+  // Stage 1 misses mates the full matcher would find; docs/two-stage.md
+  // has the measured share of mates kept against the fraction.
+  std::size_t shortlist = 0;
+  double shortlist_fraction = 0.0;
 };
 
 // One gallery entry found for a probe.

@@ -31,6 +31,7 @@ struct GalleryMemory {
   std::size_t cylinders = 0;        // cylinders of live entries
   std::size_t bytes = 0;            // bytes held in memory for all entries, removed ones included
   double bytes_per_entry = 0;       // bytes / live entries
+  std::size_t first_stage_bytes = 0;  // of `bytes`, the first-stage codes (docs/two-stage.md)
 };
 
 // A temporary file of a save of a gallery file, found next to it: a save in
@@ -101,6 +102,11 @@ class FPM_API Gallery {
   // fpm::Error(Corrupt) naming what is wrong; nothing is half-loaded.
   // Unreadable files give fpm::Error(Io).
   static Gallery load(const std::string& path, const ProgressFn& progress = {});
+  // What load() did beyond reading the file, in one sentence for the user,
+  // or empty: e.g. that the file (format version 1, or another definition
+  // of the code) held no usable first-stage codes, so they were computed
+  // from the cylinders, and saving the gallery stores them.
+  const std::string& load_note() const noexcept;
 
   // The layout this library writes and reads.
   struct Layout {
@@ -109,6 +115,8 @@ class FPM_API Gallery {
     int directional_layers;  // Nd
     int bytes_per_cylinder;
     int max_cylinders;       // per template
+    int first_stage_code_bytes;               // per template (docs/two-stage.md)
+    std::uint32_t first_stage_code_version;   // the code's definition
   };
   static Layout layout() noexcept;
 

@@ -6,10 +6,14 @@
 #include <map>
 
 #include "access.hpp"
+#include "index/first_stage_code.hpp"
+#include "cpu/first_stage_scores.hpp"
 #include "cpu/prepared_probe.hpp"
 #include "cpu/thread_pool.hpp"
 
 namespace fpm::detail {
+
+using cpu::Shortlist;
 
 Matcher& thread_matcher(SimdLevel level) {
   thread_local std::map<SimdLevel, Matcher> matchers;
@@ -19,6 +23,10 @@ Matcher& thread_matcher(SimdLevel level) {
 }
 
 namespace {
+
+// Entries scored per call of the stage-1 scores (their codes stay in cache
+// across the batch's probes).
+constexpr std::size_t kStageOneBlock = 256;
 
 // Splits `items` into tiles (several per thread, so that uneven tiles even
 // out), runs tile(first, last, best) on the pool with one top-K list per
@@ -44,8 +52,69 @@ std::vector<TopK> tiled(ThreadPool& pool, unsigned threads, std::size_t items, s
 
 }  // namespace
 
+namespace {
+
+// The first-stage codes of a search's probes (computed once per search).
+struct ProbeCodes {
+  std::vector<std::uint64_t> words;  // index::kCodeWords per probe (finger)
+  std::vector<std::uint32_t> aux;
+  void add(const mcc::CylinderSetView& v) {
+    const std::size_t at = words.size();
+    words.resize(at + index::kCodeWords);
+    aux.push_back(index::make_code(v, words.data() + at));
+  }
+  const std::uint64_t* code(std::size_t i) const { return words.data() + i * index::kCodeWords; }
+};
+
+// Merges per-tile shortlists into one per probe.
+std::vector<Shortlist> merge_shortlists(std::vector<std::vector<Shortlist>>& partial, std::size_t probes,
+                                        std::size_t m) {
+  std::vector<Shortlist> out(probes, Shortlist(m));
+  for (std::size_t p = 0; p < probes; ++p)
+    for (auto& t : partial)
+      if (!t.empty()) out[p].merge(t[p]);
+  return out;
+}
+
+// Stage 2: for each probe, score(p, i) over its shortlisted items (entries
+// or subjects), spread over the pool in chunks; the top k by score, then
+// smaller key.
+std::vector<TopK> rerank(ThreadPool& pool, unsigned threads, const std::vector<std::vector<std::uint32_t>>& lists,
+                         std::size_t k, float min_score, std::atomic<std::uint64_t>& comparisons,
+                         const std::function<float(std::size_t, std::uint32_t, std::uint64_t&)>& score) {
+  const std::size_t P = lists.size();
+  std::size_t total = 0;
+  for (const auto& l : lists) total += l.size();
+  const std::size_t chunk =
+      std::max<std::size_t>(1, (total + std::size_t(threads) * 8 - 1) / (std::size_t(threads) * 8));
+  struct Task {
+    std::size_t probe, first, last;
+  };
+  std::vector<Task> tasks;
+  for (std::size_t p = 0; p < P; ++p)
+    for (std::size_t i = 0; i < lists[p].size(); i += chunk) tasks.push_back({p, i, std::min(lists[p].size(), i + chunk)});
+  std::vector<TopK> partial(tasks.size());
+  pool.parallel_for(tasks.size(), [&](std::size_t t) {
+    const Task& task = tasks[t];
+    TopK best(k);
+    std::uint64_t count = 0;
+    for (std::size_t i = task.first; i < task.last; ++i) {
+      const std::uint32_t item = lists[task.probe][i];
+      const float s = score(task.probe, item, count);
+      if (s >= min_score) best.offer({s, item});
+    }
+    comparisons += count;
+    partial[t] = std::move(best);
+  });
+  std::vector<TopK> out(P, TopK(k));
+  for (std::size_t t = 0; t < tasks.size(); ++t) out[tasks[t].probe].merge(partial[t]);
+  return out;
+}
+
+}  // namespace
+
 std::vector<TopK> CpuSearch::search(const std::vector<mcc::CylinderSetView>& probes, std::size_t k, float min_score,
-                                    std::uint64_t* comparisons) {
+                                    std::size_t shortlist, std::uint64_t* comparisons) {
   const std::size_t E = g_.size(), P = probes.size();
   if (P == 0 || E == 0) return std::vector<TopK>(P, TopK(k));
   const cpu::ScoreStages& stages = cpu::score_stages(level_);
@@ -53,6 +122,41 @@ std::vector<TopK> CpuSearch::search(const std::vector<mcc::CylinderSetView>& pro
   prepared.reserve(P);
   for (const auto& p : probes) prepared.emplace_back(stages, p);
   std::atomic<std::uint64_t> n{0};
+  if (shortlist != 0) {
+    // Stage 1: every live entry's code against every probe's, the gallery
+    // codes read once per batch; the best `shortlist` per probe.
+    ProbeCodes codes;
+    for (const auto& p : probes) codes.add(p);
+    const std::size_t tiles = std::min<std::size_t>(E, std::size_t(threads_) * 8);
+    const std::size_t per_tile = (E + tiles - 1) / tiles;
+    std::vector<std::vector<Shortlist>> partial(tiles);
+    pool_.parallel_for(tiles, [&](std::size_t t) {
+      const std::size_t e0 = t * per_tile, e1 = std::min(E, e0 + per_tile);
+      if (e0 >= e1) return;
+      std::vector<Shortlist> best(P, Shortlist(shortlist));
+      std::vector<std::uint32_t> s(kStageOneBlock);
+      for (std::size_t b0 = e0; b0 < e1; b0 += kStageOneBlock) {
+        const std::size_t nb = std::min(kStageOneBlock, e1 - b0);
+        for (std::size_t p = 0; p < P; ++p) {
+          cpu::first_stage_scores(level_, codes.code(p), codes.aux[p], g_.code.data() + b0 * index::kCodeWords,
+                                  g_.code_aux.data() + b0, nb, s.data());
+          for (std::size_t i = 0; i < nb; ++i)
+            if (!g_.removed(b0 + i)) best[p].offer(cpu::shortlist_key(s[i], static_cast<std::uint32_t>(b0 + i)));
+        }
+      }
+      partial[t] = std::move(best);
+    });
+    const std::vector<Shortlist> lists = merge_shortlists(partial, P, shortlist);
+    std::vector<std::vector<std::uint32_t>> entries(P);
+    for (std::size_t p = 0; p < P; ++p) entries[p] = lists[p].indices();
+    // Stage 2: the full matcher on the shortlisted entries.
+    auto out = rerank(pool_, threads_, entries, k, min_score, n, [&](std::size_t p, std::uint32_t e, std::uint64_t& count) {
+      ++count;
+      return Access::match(thread_matcher(level_), prepared[p], g_.view(e));
+    });
+    *comparisons += n.load();
+    return out;
+  }
   // Each tile compares all probes of the batch with its entries, so an
   // entry's cylinders are read once per batch.
   auto out = tiled(pool_, threads_, E, P, k, n, [&](std::size_t e0, std::size_t e1, std::vector<TopK>& best) {
@@ -74,7 +178,7 @@ std::vector<TopK> CpuSearch::search(const std::vector<mcc::CylinderSetView>& pro
 }
 
 std::vector<TopK> CpuSearch::search_subjects(const std::vector<std::vector<FingerView>>& probes, std::size_t k,
-                                             float min_score, std::uint64_t* comparisons) {
+                                             float min_score, std::size_t shortlist, std::uint64_t* comparisons) {
   const std::size_t S = index_.subject_list.size(), P = probes.size();
   if (P == 0 || S == 0) return std::vector<TopK>(P, TopK(k));
   const cpu::ScoreStages& stages = cpu::score_stages(level_);
@@ -83,28 +187,78 @@ std::vector<TopK> CpuSearch::search_subjects(const std::vector<std::vector<Finge
     prepared[p].reserve(probes[p].size());
     for (const FingerView& f : probes[p]) prepared[p].emplace_back(stages, f.view);
   }
+  // The fused full score of probe p against subject si: the mean over the
+  // probe's fingers of each finger's best score among the compatible entries.
+  const auto fused = [&](Matcher& m, std::size_t p, std::size_t si, std::uint64_t& count) {
+    const std::uint32_t* ent = index_.subject_entries.data() + index_.subject_offset[si];
+    const std::size_t ne = index_.subject_offset[si + 1] - index_.subject_offset[si];
+    float sum = 0.0f;
+    for (std::size_t f = 0; f < probes[p].size(); ++f) {
+      float finger_best = 0.0f;
+      for (std::size_t j = 0; j < ne; ++j) {
+        if (!positions_compatible(probes[p][f].position, g_.position[ent[j]])) continue;
+        finger_best = std::max(finger_best, Access::match(m, prepared[p][f], g_.view(ent[j])));
+        ++count;
+      }
+      sum += finger_best;
+    }
+    return sum / static_cast<float>(probes[p].size());
+  };
   std::atomic<std::uint64_t> n{0};
+  if (shortlist != 0) {
+    // Stage 1: per subject, the sum over the probe's fingers of each
+    // finger's best stage-1 score among the compatible entries.
+    std::vector<ProbeCodes> codes(P);
+    for (std::size_t p = 0; p < P; ++p)
+      for (const FingerView& f : probes[p]) codes[p].add(f.view);
+    const std::size_t tiles = std::min<std::size_t>(S, std::size_t(threads_) * 8);
+    const std::size_t per_tile = (S + tiles - 1) / tiles;
+    std::vector<std::vector<Shortlist>> partial(tiles);
+    pool_.parallel_for(tiles, [&](std::size_t t) {
+      const std::size_t s0 = t * per_tile, s1 = std::min(S, s0 + per_tile);
+      if (s0 >= s1) return;
+      std::vector<Shortlist> best(P, Shortlist(shortlist));
+      std::uint32_t score = 0;
+      for (std::size_t si = s0; si < s1; ++si) {
+        const std::uint32_t* ent = index_.subject_entries.data() + index_.subject_offset[si];
+        const std::size_t ne = index_.subject_offset[si + 1] - index_.subject_offset[si];
+        for (std::size_t p = 0; p < P; ++p) {
+          std::uint64_t sum = 0;
+          for (std::size_t f = 0; f < probes[p].size(); ++f) {
+            std::uint32_t finger_best = 0;
+            for (std::size_t j = 0; j < ne; ++j) {
+              if (!positions_compatible(probes[p][f].position, g_.position[ent[j]])) continue;
+              cpu::first_stage_scores(level_, codes[p].code(f), codes[p].aux[f],
+                                      g_.code.data() + std::size_t(ent[j]) * index::kCodeWords,
+                                      g_.code_aux.data() + ent[j], 1, &score);
+              finger_best = std::max(finger_best, score);
+            }
+            sum += finger_best;
+          }
+          // At most 640 fingers of at most 2^16 each: the sum fits 32 bits.
+          best[p].offer(cpu::shortlist_key(static_cast<std::uint32_t>(sum), static_cast<std::uint32_t>(si)));
+        }
+      }
+      partial[t] = std::move(best);
+    });
+    const std::vector<Shortlist> lists = merge_shortlists(partial, P, shortlist);
+    std::vector<std::vector<std::uint32_t>> subjects(P);
+    for (std::size_t p = 0; p < P; ++p) subjects[p] = lists[p].indices();
+    // Stage 2: the fused full score of the shortlisted subjects.
+    auto out = rerank(pool_, threads_, subjects, k, min_score, n, [&](std::size_t p, std::uint32_t si, std::uint64_t& count) {
+      return fused(thread_matcher(level_), p, si, count);
+    });
+    *comparisons += n.load();
+    return out;
+  }
   auto out = tiled(pool_, threads_, S, P, k, n, [&](std::size_t s0, std::size_t s1, std::vector<TopK>& best) {
     Matcher& m = thread_matcher(level_);
     std::uint64_t count = 0;
-    for (std::size_t si = s0; si < s1; ++si) {
-      const std::uint32_t* ent = index_.subject_entries.data() + index_.subject_offset[si];
-      const std::size_t ne = index_.subject_offset[si + 1] - index_.subject_offset[si];
+    for (std::size_t si = s0; si < s1; ++si)
       for (std::size_t p = 0; p < P; ++p) {
-        float sum = 0.0f;
-        for (std::size_t f = 0; f < probes[p].size(); ++f) {
-          float finger_best = 0.0f;
-          for (std::size_t j = 0; j < ne; ++j) {
-            if (!positions_compatible(probes[p][f].position, g_.position[ent[j]])) continue;
-            finger_best = std::max(finger_best, Access::match(m, prepared[p][f], g_.view(ent[j])));
-            ++count;
-          }
-          sum += finger_best;
-        }
-        const float fused = sum / static_cast<float>(probes[p].size());
-        if (fused >= min_score) best[p].offer({fused, static_cast<std::uint32_t>(si)});
+        const float s = fused(m, p, si, count);
+        if (s >= min_score) best[p].offer({s, static_cast<std::uint32_t>(si)});
       }
-    }
     return count;
   });
   *comparisons += n.load();

@@ -1,6 +1,9 @@
 // The CPU backend: searches the gallery in host memory on the engine's
 // thread pool, each probe prepared once per search (cpu/prepared_probe.hpp),
-// gallery tiles spread over the threads, per-tile top-K lists merged.
+// gallery tiles spread over the threads, per-tile top-K lists merged. A
+// two-stage search ranks the gallery by first-stage codes the same way
+// (cpu/first_stage_scores.hpp) and re-ranks the shortlists with the full
+// matcher.
 #pragma once
 
 #include "engine/search_backend.hpp"
@@ -21,9 +24,9 @@ class CpuSearch final : public SearchBackend {
       : g_(gallery), index_(index), level_(level), pool_(pool), threads_(threads) {}
 
   std::vector<TopK> search(const std::vector<mcc::CylinderSetView>& probes, std::size_t k, float min_score,
-                           std::uint64_t* comparisons) override;
+                           std::size_t shortlist, std::uint64_t* comparisons) override;
   std::vector<TopK> search_subjects(const std::vector<std::vector<FingerView>>& probes, std::size_t k,
-                                    float min_score, std::uint64_t* comparisons) override;
+                                    float min_score, std::size_t shortlist, std::uint64_t* comparisons) override;
 
  private:
   const Gallery::Data& g_;

@@ -183,7 +183,8 @@ class CudaSearch final : public SearchBackend {
   }
 
   std::vector<TopK> search(const std::vector<mcc::CylinderSetView>& probes, std::size_t k, float min_score,
-                           std::uint64_t* comparisons) override {
+                           std::size_t shortlist, std::uint64_t* comparisons) override {
+    refuse_two_stage(shortlist);
     std::vector<TopK> out(probes.size(), TopK(k));
     for_each_device([&](Device& d) {
       std::vector<TopK> part(probes.size(), TopK(k));
@@ -211,7 +212,8 @@ class CudaSearch final : public SearchBackend {
   }
 
   std::vector<TopK> search_subjects(const std::vector<std::vector<FingerView>>& probes, std::size_t k, float min_score,
-                                    std::uint64_t* comparisons) override {
+                                    std::size_t shortlist, std::uint64_t* comparisons) override {
+    refuse_two_stage(shortlist);
     std::vector<TopK> out(probes.size(), TopK(k));
     for_each_device([&](Device& d) {
       std::vector<TopK> part(probes.size(), TopK(k));

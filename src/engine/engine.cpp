@@ -213,13 +213,23 @@ struct Engine::Impl {
     return device;
   }
   mutable std::mutex device_mutex;
+  mutable bool two_stage_noted = false;  // under device_mutex
 
   // f(backend, &comparisons) on the device backend when the engine uses
   // one, else (or after a device failure under Backend::Auto) on the CPU.
   // Called with the shared lock held.
+  // two_stage: the search has a shortlist, which the device backend does
+  // not run yet (detail::kNoDeviceTwoStage): Backend::Cuda refuses it,
+  // Backend::Auto runs it on the CPU and says so once in fallback_reason.
   template <class F>
-  std::vector<detail::TopK> run(F&& f) const {
-    if (const auto device = device_search()) {
+  std::vector<detail::TopK> run(bool two_stage, F&& f) const {
+    if (two_stage && backend.load() == Backend::Cuda) {
+      if (options.backend == Backend::Cuda)
+        throw Error(ErrorCode::Unavailable, std::string("search: ") + detail::kNoDeviceTwoStage);
+      std::lock_guard<std::mutex> guard(device_mutex);
+      if (!two_stage_noted) note_locked(std::string("two-stage searches run on the CPU: ") + detail::kNoDeviceTwoStage);
+      two_stage_noted = true;
+    } else if (const auto device = device_search()) {
       std::uint64_t n = 0;
       try {
         std::vector<detail::TopK> hits = f(*device, &n);
@@ -287,10 +297,35 @@ std::string Engine::fallback_reason() const {
 std::size_t Engine::threads() const noexcept { return impl_->threads; }
 std::uint64_t Engine::comparisons() const noexcept { return impl_->comparisons.load(); }
 
+namespace {
+
+void check_options(const SearchOptions& o, const char* what) {
+  const std::string w = what;
+  if (o.top_k == 0) throw Error(ErrorCode::InvalidArgument, w + ": top_k must be at least 1");
+  if (std::isnan(o.min_score)) throw Error(ErrorCode::InvalidArgument, w + ": min_score is NaN");
+  if (!(o.shortlist_fraction >= 0.0 && o.shortlist_fraction <= 1.0))
+    throw Error(ErrorCode::InvalidArgument,
+                w + ": shortlist_fraction must be in [0, 1] (0: no fraction), not " + std::to_string(o.shortlist_fraction));
+  if (o.shortlist != 0 && o.shortlist_fraction != 0.0)
+    throw Error(ErrorCode::InvalidArgument, w + ": give the shortlist as a count or as a fraction, not both");
+}
+
+// The shortlist M the backend gets for a gallery of n live entries
+// (subjects): 0 for an exhaustive search, including when M would cover
+// all n (the same answer); else M in [top_k, n).
+std::size_t shortlist_size(const SearchOptions& o, std::size_t n) {
+  std::size_t m = o.shortlist;
+  if (o.shortlist_fraction > 0.0) m = static_cast<std::size_t>(std::ceil(o.shortlist_fraction * static_cast<double>(n)));
+  if (m == 0) return 0;
+  m = std::max(m, o.top_k);
+  return m >= n ? 0 : m;
+}
+
+}  // namespace
+
 std::vector<std::vector<Candidate>> Engine::search(const std::vector<EncodedTemplate>& probes,
                                                    const SearchOptions& options) const {
-  if (options.top_k == 0) throw Error(ErrorCode::InvalidArgument, "search: top_k must be at least 1");
-  if (std::isnan(options.min_score)) throw Error(ErrorCode::InvalidArgument, "search: min_score is NaN");
+  check_options(options, "search");
   std::shared_lock<detail::WriterPreferringMutex> guard(impl_->lock);
   const Gallery::Data& d = detail::Access::data(impl_->gallery);
   const std::size_t E = d.size(), P = probes.size();
@@ -298,8 +333,9 @@ std::vector<std::vector<Candidate>> Engine::search(const std::vector<EncodedTemp
   if (P == 0 || E == 0) return out;
   std::vector<mcc::CylinderSetView> views(P);
   for (std::size_t p = 0; p < P; ++p) views[p] = detail::Access::data(probes[p]).view();
-  const std::vector<detail::TopK> hits = impl_->run([&](detail::SearchBackend& b, std::uint64_t* n) {
-    return b.search(views, options.top_k, options.min_score, n);
+  const std::size_t shortlist = shortlist_size(options, d.live);
+  const std::vector<detail::TopK> hits = impl_->run(shortlist != 0, [&](detail::SearchBackend& b, std::uint64_t* n) {
+    return b.search(views, options.top_k, options.min_score, shortlist, n);
   });
   for (std::size_t p = 0; p < P; ++p)
     for (const detail::Hit& h : hits[p].sorted())
@@ -309,8 +345,7 @@ std::vector<std::vector<Candidate>> Engine::search(const std::vector<EncodedTemp
 
 std::vector<std::vector<SubjectCandidate>> Engine::search_subjects(
     const std::vector<std::vector<FingerProbe>>& probes, const SearchOptions& options) const {
-  if (std::isnan(options.min_score)) throw Error(ErrorCode::InvalidArgument, "search_subjects: min_score is NaN");
-  if (options.top_k == 0) throw Error(ErrorCode::InvalidArgument, "search: top_k must be at least 1");
+  check_options(options, "search_subjects");
   for (const auto& p : probes) {
     if (p.empty()) throw Error(ErrorCode::InvalidArgument, "search_subjects: a probe without fingers");
     for (const FingerProbe& f : p)
@@ -326,8 +361,9 @@ std::vector<std::vector<SubjectCandidate>> Engine::search_subjects(
   std::vector<std::vector<detail::FingerView>> fv(P);
   for (std::size_t p = 0; p < P; ++p)
     for (const FingerProbe& f : probes[p]) fv[p].push_back({detail::Access::data(f.t).view(), f.position});
-  const std::vector<detail::TopK> hits = impl_->run([&](detail::SearchBackend& b, std::uint64_t* n) {
-    return b.search_subjects(fv, options.top_k, options.min_score, n);
+  const std::size_t shortlist = shortlist_size(options, S);
+  const std::vector<detail::TopK> hits = impl_->run(shortlist != 0, [&](detail::SearchBackend& b, std::uint64_t* n) {
+    return b.search_subjects(fv, options.top_k, options.min_score, shortlist, n);
   });
   // The per-finger details of the winners, recomputed on the CPU (a few
   // comparisons; every backend's scores are the CPU's).

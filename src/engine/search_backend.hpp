@@ -38,15 +38,24 @@ class SearchBackend {
  public:
   virtual ~SearchBackend() = default;
   // Per template: hits keyed by gallery entry index; scores below
-  // min_score are left out. Adds the comparisons made to *comparisons.
+  // min_score are left out. Adds the full comparisons made to *comparisons.
+  // shortlist == 0: every live entry gets the full matcher. shortlist = M
+  // >= 1 (two-stage search, docs/two-stage.md): stage 1 scores every live
+  // entry by its first-stage code (index/first_stage_code.hpp), keeps the
+  // M best by (stage-1 score, then smaller index), and only those get the
+  // full matcher. The engine passes 0 < M < live entries, M >= k.
   virtual std::vector<TopK> search(const std::vector<mcc::CylinderSetView>& probes, std::size_t k, float min_score,
-                                   std::uint64_t* comparisons) = 0;
+                                   std::size_t shortlist, std::uint64_t* comparisons) = 0;
   // Per subject: a probe's score against a subject is the mean over the
   // probe's fingers of each finger's best score against the subject's
   // compatible entries (0 when none); hits keyed by position in
-  // SubjectIndex::subject_list.
+  // SubjectIndex::subject_list. shortlist = M >= 1: stage 1 scores every
+  // subject by the sum over the probe's fingers of each finger's best
+  // stage-1 score among the subject's compatible entries (0 when none),
+  // keeps the M best subjects by (that sum, then subject rank), and only
+  // their entries get the full matcher. The engine passes 0 < M < subjects.
   virtual std::vector<TopK> search_subjects(const std::vector<std::vector<FingerView>>& probes, std::size_t k,
-                                            float min_score, std::uint64_t* comparisons) = 0;
+                                            float min_score, std::size_t shortlist, std::uint64_t* comparisons) = 0;
 };
 
 }  // namespace fpm::detail

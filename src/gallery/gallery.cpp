@@ -5,6 +5,7 @@
 #include <numeric>
 
 #include "fpmatch/error.hpp"
+#include "index/first_stage_code.hpp"
 #include "mcc/encoded.hpp"
 
 namespace fpm {
@@ -17,6 +18,12 @@ std::uint32_t Gallery::Data::intern_subject(const std::string& s) {
   subject_live.push_back(0);
   subject_index.emplace(s, id);
   return id;
+}
+
+void Gallery::Data::append_code(std::size_t i) {
+  const std::size_t at = code.size();
+  code.resize(at + index::kCodeWords);
+  code_aux.push_back(index::make_code(view(i), code.data() + at));
 }
 
 void Gallery::Data::rebuild_subject_index() {
@@ -51,6 +58,8 @@ void Gallery::reserve(std::size_t entries, std::size_t cylinders) {
   d.position.reserve(e);
   d.flags.reserve(e);
   d.hash.reserve(e);
+  d.code.reserve(e * index::kCodeWords);
+  d.code_aux.reserve(e);
   d.bits.reserve(c * mcc::kCylinderWords);
   d.valid.reserve(c * mcc::kValidityWords);
   d.x.reserve(c);
@@ -82,6 +91,7 @@ std::size_t Gallery::add(const std::string& subject, std::uint8_t position, cons
   d.y.insert(d.y.end(), e.y.begin(), e.y.end());
   d.theta.insert(d.theta.end(), e.theta.begin(), e.theta.end());
   d.offset.push_back(d.offset.back() + e.x.size());
+  d.append_code(d.size() - 1);
   if (d.subject_live[sid]++ == 0) ++d.live_subjects;
   ++d.live;
   return d.size() - 1;
@@ -132,11 +142,15 @@ void Gallery::compact() {
     out->y.insert(out->y.end(), d.y.begin() + static_cast<long>(c0), d.y.begin() + static_cast<long>(c1));
     out->theta.insert(out->theta.end(), d.theta.begin() + static_cast<long>(c0), d.theta.begin() + static_cast<long>(c1));
     out->offset.push_back(out->offset.back() + (c1 - c0));
+    out->code.insert(out->code.end(), d.code.begin() + static_cast<long>(i * index::kCodeWords),
+                     d.code.begin() + static_cast<long>((i + 1) * index::kCodeWords));
+    out->code_aux.push_back(d.code_aux[i]);
   }
   out->rebuild_subject_index();
   d_ = std::move(out);
 }
 
+const std::string& Gallery::load_note() const noexcept { return d_->load_note; }
 std::size_t Gallery::size() const noexcept { return d_->size(); }
 std::size_t Gallery::live_size() const noexcept { return d_->live; }
 std::size_t Gallery::subjects() const noexcept { return d_->live_subjects; }
@@ -177,7 +191,8 @@ GalleryMemory Gallery::memory() const noexcept {
   for (std::size_t i = 0; i < d.size(); ++i)
     if (!d.removed(i)) m.cylinders += d.offset[i + 1] - d.offset[i];
   m.bytes = d.offset.size() * 8 + d.subject.size() * (4 + 1 + 1 + 8) + d.bits.size() * 8 + d.valid.size() * 8 +
-            (d.x.size() + d.y.size() + d.theta.size()) * 4;
+            (d.x.size() + d.y.size() + d.theta.size()) * 4 + d.code.size() * 8 + d.code_aux.size() * 4;
+  m.first_stage_bytes = d.code.size() * 8 + d.code_aux.size() * 4;
   for (const auto& s : d.subject_names) m.bytes += s.size() + 1 + 4;
   m.bytes_per_entry = d.live ? static_cast<double>(m.bytes) / static_cast<double>(d.live) : 0.0;
   return m;

@@ -24,6 +24,11 @@ struct Gallery::Data {
   detail::PodArray<std::uint8_t> position;    // finger position code
   detail::PodArray<std::uint8_t> flags;       // kRemoved
   detail::PodArray<std::uint64_t> hash;       // content hash of the entry's cylinders
+  // The entry's first-stage code (index/first_stage_code.hpp): kCodeWords
+  // words and the code's auxiliary value, computed from its cylinders at
+  // add(), stored with the gallery (docs/gallery-format.md).
+  detail::PodArray<std::uint64_t> code;
+  detail::PodArray<std::uint32_t> code_aux;
   // Per cylinder.
   detail::PodArray<std::uint64_t> bits;   // kCylinderWords each
   detail::PodArray<std::uint64_t> valid;  // kValidityWords each
@@ -33,6 +38,7 @@ struct Gallery::Data {
   std::unordered_map<std::string, std::uint32_t> subject_index;
   std::vector<std::uint32_t> subject_live;  // live entries per subject
   std::size_t live = 0;
+  std::string load_note;  // Gallery::load_note
   std::size_t live_subjects = 0;
 
   std::size_t size() const { return subject.size(); }
@@ -48,10 +54,15 @@ struct Gallery::Data {
     v.x = x.data();
     v.y = y.data();
     v.theta = theta.data();
+    v.code = code.data();
+    v.code_aux = code_aux.data();
     v.count = static_cast<std::uint32_t>(size());
     return v;
   }
   mcc::CylinderSetView view(std::size_t i) const { return packed().set(i); }
+  // Appends the first-stage code of the cylinders of entry i (the last
+  // entry added, i == code_aux.size()).
+  void append_code(std::size_t i);
   std::uint32_t intern_subject(const std::string& s);
   void rebuild_subject_index();
 

@@ -22,6 +22,7 @@
 
 #include "fpmatch/error.hpp"
 #include "gallery/gallery_data.hpp"
+#include "index/first_stage_code.hpp"
 #include "mcc/content_hash.hpp"
 #include "cpu/thread_pool.hpp"
 #include "util/atomic_file.hpp"
@@ -36,7 +37,10 @@ namespace fpm {
 namespace {
 
 constexpr char kMagic[8] = {'F', 'P', 'M', 'G', 'A', 'L', 'R', 'Y'};
-constexpr std::uint32_t kFormatVersion = 1;
+// Version 2 added the first-stage codes (section 12); version 1 files still
+// load, their codes computed from the cylinders (Gallery::load_note).
+constexpr std::uint32_t kFormatVersion = 2;
+constexpr std::uint32_t kOldestFormatVersion = 1;
 constexpr std::uint32_t kHeaderBytes = 4096;
 constexpr std::uint64_t kAlign = 4096;
 constexpr std::size_t kMaxSections = 16;
@@ -45,13 +49,20 @@ constexpr std::size_t kLoadPiece = 4u << 20;   // load: bytes per checksum task
 
 enum SectionId : std::uint32_t {
   kEntryOffsets = 1, kEntrySubject, kEntryPosition, kEntryFlags, kEntryHash,
-  kCylBits, kCylValid, kCylX, kCylY, kCylTheta, kSubjectNames,
+  kCylBits, kCylValid, kCylX, kCylY, kCylTheta, kSubjectNames, kFirstStageCodes,
 };
+// The first-stage code section: this prefix (code version, words per code,
+// 8 zero bytes), then every entry's code words, then every entry's
+// auxiliary value.
+constexpr std::uint64_t kCodePrefixBytes = 16;
+std::uint64_t code_section_bytes(std::uint64_t entries) {
+  return kCodePrefixBytes + entries * (index::kCodeWords * 8 + 4);
+}
 const char* section_name(std::uint32_t id) {
   static const char* names[] = {"?", "entry_offsets", "entry_subject", "entry_position", "entry_flags", "entry_hash",
                                 "cylinder_bits", "cylinder_validity", "cylinder_x", "cylinder_y", "cylinder_theta",
-                                "subject_names"};
-  return id >= 1 && id <= kSubjectNames ? names[id] : "unknown";
+                                "subject_names", "first_stage_codes"};
+  return id >= 1 && id <= kFirstStageCodes ? names[id] : "unknown";
 }
 
 struct SectionRef {
@@ -59,6 +70,7 @@ struct SectionRef {
   const void* data;  // for saving
   std::uint64_t bytes;
 };
+
 
 void put32(unsigned char* p, std::uint32_t v) { std::memcpy(p, &v, 4); }
 void put64(unsigned char* p, std::uint64_t v) { std::memcpy(p, &v, 8); }
@@ -80,6 +92,20 @@ std::vector<unsigned char> names_blob(const std::vector<std::string>& names) {
   for (const auto& n : names) {
     b.push_back(static_cast<unsigned char>(n.size()));
     b.insert(b.end(), n.begin(), n.end());
+  }
+  return b;
+}
+
+// The first-stage code section of d, in one buffer (a few hundred bytes
+// per entry; written like the other sections).
+std::vector<unsigned char> codes_blob(const Gallery::Data& d) {
+  const std::uint64_t E = d.size();
+  std::vector<unsigned char> b(code_section_bytes(E), 0);
+  put32(b.data(), index::kCodeVersion);
+  put32(b.data() + 4, index::kCodeWords);
+  if (E) {
+    std::memcpy(b.data() + kCodePrefixBytes, d.code.data(), E * index::kCodeWords * 8);
+    std::memcpy(b.data() + kCodePrefixBytes + E * index::kCodeWords * 8, d.code_aux.data(), E * 4);
   }
   return b;
 }
@@ -118,12 +144,14 @@ std::vector<GalleryTemporaryFile> Gallery::temporary_files(const std::string& pa
 }
 
 Gallery::Layout Gallery::layout() noexcept {
-  return {kFormatVersion, mcc::kNs, mcc::kNd, mcc::kBytesPerCylinder, mcc::kMaxCylinders};
+  return {kFormatVersion, mcc::kNs, mcc::kNd, mcc::kBytesPerCylinder, mcc::kMaxCylinders,
+          index::kCodeWords * 8 + 4, index::kCodeVersion};
 }
 
 void Gallery::save(const std::string& path, const ProgressFn& progress) const {
   const Data& d = *d_;
   const std::vector<unsigned char> names = names_blob(d.subject_names);
+  const std::vector<unsigned char> codes = codes_blob(d);
   const std::uint64_t E = d.size(), C = d.x.size();
   const SectionRef sections[] = {
       {kEntryOffsets, d.offset.data(), (E + 1) * 8},
@@ -137,6 +165,7 @@ void Gallery::save(const std::string& path, const ProgressFn& progress) const {
       {kCylY, d.y.data(), C * 4},
       {kCylTheta, d.theta.data(), C * 4},
       {kSubjectNames, names.data(), names.size()},
+      {kFirstStageCodes, codes.data(), codes.size()},
   };
   const std::size_t count = sizeof(sections) / sizeof(sections[0]);
   std::uint64_t total = 0;
@@ -318,9 +347,10 @@ Gallery Gallery::load(const std::string& path, const ProgressFn& progress) {
   in.read(0, header, kHeaderBytes);
   if (std::memcmp(header, kMagic, 8) != 0) corrupt(path, "not an fpmatch gallery file (bad magic)");
   const std::uint32_t version = get32(header + 8);
-  if (version != kFormatVersion)
-    corrupt(path, "gallery format version " + std::to_string(version) + "; this library reads version " +
-                      std::to_string(kFormatVersion));
+  if (version < kOldestFormatVersion || version > kFormatVersion)
+    corrupt(path, "gallery format version " + std::to_string(version) + "; this library reads versions " +
+                      std::to_string(kOldestFormatVersion) + " to " + std::to_string(kFormatVersion));
+  const std::uint32_t sections_expected = version == 1 ? kSubjectNames : kFirstStageCodes;
   if (get32(header + kHeaderBytes - 4) != detail::crc32c(0, header, kHeaderBytes - 4))
     corrupt(path, "header checksum mismatch: the header is damaged");
   if (get32(header + 12) != kHeaderBytes) corrupt(path, "unexpected header size");
@@ -329,7 +359,9 @@ Gallery Gallery::load(const std::string& path, const ProgressFn& progress) {
   if (get32(header + 24) != mcc::kMaxCylinders) corrupt(path, "written with another cylinder limit");
   const std::uint32_t count = get32(header + 28);
   const std::uint64_t E = get64(header + 32), C = get64(header + 40), S = get64(header + 48);
-  if (count != kSubjectNames) corrupt(path, "unexpected section count " + std::to_string(count));
+  if (count != sections_expected)
+    corrupt(path, "unexpected section count " + std::to_string(count) + " (format version " + std::to_string(version) +
+                      " has " + std::to_string(sections_expected) + ")");
   // Sizes must follow from the counts; bound them by the file size first so
   // that absurd counts fail here rather than in an allocation.
   if (S > E) corrupt(path, "more subjects than entries in the header");
@@ -338,7 +370,7 @@ Gallery Gallery::load(const std::string& path, const ProgressFn& progress) {
     corrupt(path, "truncated: the header declares " + std::to_string(E) + " entries and " + std::to_string(C) +
                       " cylinders, more than the " + std::to_string(in.size()) + "-byte file can hold");
   const std::uint64_t expected[] = {0, (E + 1) * 8, E * 4, E, E, E * 8, C * mcc::kCylinderWords * 8,
-                                    C * mcc::kValidityWords * 8, C * 4, C * 4, C * 4, 0};
+                                    C * mcc::kValidityWords * 8, C * 4, C * 4, C * 4, 0, 0};
   std::vector<SectionEntry> secs(count);
   std::uint64_t prev_end = kHeaderBytes, total = 0;
   for (std::uint32_t i = 0; i < count; ++i) {
@@ -348,7 +380,20 @@ Gallery Gallery::load(const std::string& path, const ProgressFn& progress) {
     if (s.id != i + 1) corrupt(path, "section table entry " + std::to_string(i) + " has id " + std::to_string(s.id));
     if (s.offset % kAlign != 0 || s.offset < prev_end)
       corrupt(path, "section '" + name + "' starts at a bad offset " + std::to_string(s.offset));
-    if (s.id != kSubjectNames && s.bytes != expected[s.id])
+    if (s.id == kFirstStageCodes) {
+      // Its size follows from the words per code its prefix names (codes of
+      // another definition may have another size; they are recomputed).
+      if (s.bytes < kCodePrefixBytes || s.offset > in.size() || s.bytes > in.size() - s.offset)
+        corrupt(path, "truncated or impossible section 'first_stage_codes' (" + std::to_string(s.bytes) + " bytes)");
+      unsigned char prefix[kCodePrefixBytes];
+      in.read(s.offset, prefix, sizeof prefix);
+      const std::uint64_t words = get32(prefix + 4);
+      if (words == 0 || words > 4096)
+        corrupt(path, "section 'first_stage_codes' names " + std::to_string(words) + " words per code");
+      if (s.bytes != kCodePrefixBytes + E * (words * 8 + 4))
+        corrupt(path, "section 'first_stage_codes' holds " + std::to_string(s.bytes) + " bytes where the counts need " +
+                          std::to_string(kCodePrefixBytes + E * (words * 8 + 4)));
+    } else if (s.id != kSubjectNames && s.bytes != expected[s.id])
       corrupt(path, "section '" + name + "' holds " + std::to_string(s.bytes) + " bytes where the counts need " +
                         std::to_string(expected[s.id]));
     if (s.id == kSubjectNames && (s.bytes < 4 || s.bytes > 4 + S * 256))
@@ -408,6 +453,31 @@ Gallery Gallery::load(const std::string& path, const ProgressFn& progress) {
   d.x.adopt(reinterpret_cast<float*>(at(kCylX)), C, mapping);
   d.y.adopt(reinterpret_cast<float*>(at(kCylY)), C, mapping);
   d.theta.adopt(reinterpret_cast<float*>(at(kCylTheta)), C, mapping);
+  // First-stage codes: used in place when the file holds this library's
+  // code definition, else computed from the cylinders once they are checked.
+  bool compute_codes = true;
+  std::uint32_t file_code_version = 0;
+  if (count >= kFirstStageCodes) {
+    const unsigned char* const c = at(kFirstStageCodes);
+    file_code_version = get32(c);
+    if (get32(c + 8) != 0 || get32(c + 12) != 0) corrupt(path, "section 'first_stage_codes': reserved bytes are not zero");
+    if (file_code_version == index::kCodeVersion) {
+      if (get32(c + 4) != static_cast<std::uint32_t>(index::kCodeWords))
+        corrupt(path, "section 'first_stage_codes': " + std::to_string(get32(c + 4)) + " words per code, code version " +
+                          std::to_string(index::kCodeVersion) + " has " + std::to_string(index::kCodeWords));
+      d.code.adopt(reinterpret_cast<std::uint64_t*>(const_cast<unsigned char*>(c) + kCodePrefixBytes),
+                   E * index::kCodeWords, mapping);
+      d.code_aux.adopt(
+          reinterpret_cast<std::uint32_t*>(const_cast<unsigned char*>(c) + kCodePrefixBytes + E * index::kCodeWords * 8),
+          E, mapping);
+      compute_codes = false;
+      for (std::uint64_t e = 0; e < E; ++e)
+        if (!index::code_consistent(d.code.data() + e * index::kCodeWords, d.code_aux[e]))
+          corrupt(path, "section 'first_stage_codes': the code of entry " + std::to_string(e) + " is inconsistent");
+    } else if (file_code_version == 0) {
+      corrupt(path, "section 'first_stage_codes': code version 0");
+    }
+  }
   const unsigned char* const names = at(kSubjectNames);
   const std::uint64_t names_bytes = secs[kSubjectNames - 1].bytes;
 
@@ -467,6 +537,23 @@ Gallery Gallery::load(const std::string& path, const ProgressFn& progress) {
   if (p != names_bytes) corrupt(path, "bytes after the last subject name");
   d.rebuild_subject_index();
   if (d.subject_index.size() != d.subject_names.size()) corrupt(path, "a subject id appears twice");
+  if (compute_codes) {
+    // The cylinders are checked: their codes can be computed (in blocks
+    // over all cores; the same codes as add() makes).
+    d.code.resize(E * index::kCodeWords);
+    d.code_aux.resize(E);
+    pool.parallel_for(blocks, [&](std::size_t blk) {
+      const std::uint64_t e0 = blk * kBlock, e1 = std::min(E, e0 + kBlock);
+      for (std::uint64_t e = e0; e < e1; ++e)
+        d.code_aux[e] = index::make_code(d.view(e), d.code.data() + e * index::kCodeWords);
+    });
+    d.load_note = count < kFirstStageCodes
+                      ? "first-stage codes computed on load: the file (format version " + std::to_string(version) +
+                            ") holds none; save the gallery to store them"
+                      : "first-stage codes computed on load: the file holds code version " +
+                            std::to_string(file_code_version) + ", this library uses version " +
+                            std::to_string(index::kCodeVersion) + "; save the gallery to store them";
+  }
   // Last, what the writer alone guarantees: nothing it leaves zero is set,
   // no gaps, no bytes beyond the end. (Checked after everything that makes
   // the content safe to use, so that a refusal here never hides a problem

@@ -59,6 +59,15 @@ FPM_HD_INLINE std::uint32_t code_score(const std::uint64_t* a, std::uint32_t one
   return static_cast<std::uint32_t>((static_cast<std::uint64_t>(common) << 16) / total);
 }
 
+// Whether `aux` is what make_code returns with these words (a loaded
+// code's structure check; a code that passes may still be damaged: the
+// file's checksums see to that).
+inline bool code_consistent(const std::uint64_t* words, std::uint32_t aux) {
+  std::uint32_t ones = 0;
+  for (int w = 0; w < kCodeWords; ++w) ones += static_cast<std::uint32_t>(mcc::popcount64(words[w]));
+  return ones == aux;
+}
+
 }  // namespace fpm::index
 
 namespace fpm {

@@ -21,6 +21,11 @@ struct PackedSetsView {
   const float* x = nullptr;                // per cylinder
   const float* y = nullptr;
   const float* theta = nullptr;
+  // Per set, where the arrays hold first-stage codes (a gallery and its
+  // device copy; null for probe batches): index::kCodeWords words each, and
+  // the code's auxiliary value (index/first_stage_code.hpp).
+  const std::uint64_t* code = nullptr;
+  const std::uint32_t* code_aux = nullptr;
   std::uint32_t count = 0;
   int max_cylinders = 0;  // largest set (sizes the device's shared memory); 0 where not tracked
 

@@ -1,0 +1,64 @@
+// Stage 1 of the two-stage search on the CPU: first-stage scores of one
+// probe code against a run of gallery codes, per SIMD level (the same
+// integers as index::code_score on every level: popcounts are exact), and
+// the shortlist's selection.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "fpmatch/matcher.hpp"
+
+namespace fpm::cpu {
+
+// out[i] = index::code_score(probe, probe_aux, codes + i * kCodeWords,
+// aux[i]) for i in [0, n). `level`: resolved and supported.
+void first_stage_scores(SimdLevel level, const std::uint64_t* probe, std::uint32_t probe_aux,
+                        const std::uint64_t* codes, const std::uint32_t* aux, std::size_t n, std::uint32_t* out);
+
+// A stage-1 candidate as one sortable key: a larger key is a higher score,
+// then a smaller index, so that the shortlist never depends on the order in
+// which threads saw the candidates.
+inline std::uint64_t shortlist_key(std::uint32_t score, std::uint32_t index) {
+  return (static_cast<std::uint64_t>(score) << 32) | (0xFFFFFFFFu - index);
+}
+inline std::uint32_t shortlist_index(std::uint64_t key) {
+  return 0xFFFFFFFFu - static_cast<std::uint32_t>(key & 0xFFFFFFFFu);
+}
+
+// The m largest keys offered (a min-heap of the kept ones).
+class Shortlist {
+ public:
+  explicit Shortlist(std::size_t m = 0) : m_(m) { keys_.reserve(m); }
+  void offer(std::uint64_t key) {
+    if (keys_.size() < m_) {
+      keys_.push_back(key);
+      std::push_heap(keys_.begin(), keys_.end(), std::greater<>());
+    } else if (m_ > 0 && key > keys_.front()) {
+      std::pop_heap(keys_.begin(), keys_.end(), std::greater<>());
+      keys_.back() = key;
+      std::push_heap(keys_.begin(), keys_.end(), std::greater<>());
+    }
+  }
+  void merge(const Shortlist& o) {
+    for (std::uint64_t k : o.keys_) offer(k);
+  }
+  // The kept candidates' indices, smallest first (the order stage 2 reads
+  // the gallery in).
+  std::vector<std::uint32_t> indices() const {
+    std::vector<std::uint32_t> v;
+    v.reserve(keys_.size());
+    for (std::uint64_t k : keys_) v.push_back(shortlist_index(k));
+    std::sort(v.begin(), v.end());
+    return v;
+  }
+
+ private:
+  std::size_t m_;
+  std::vector<std::uint64_t> keys_;
+};
+
+}  // namespace fpm::cpu
