@@ -255,7 +255,7 @@ int in_small_address_space(const std::function<int()>& body) {
 }
 #endif
 
-TEST_CASE("engine: thread counts beyond the cap are refused; threads that cannot start are an error", "[engine]") {
+TEST_CASE("engine: thread counts beyond the cap are refused, and threads that cannot start are an error", "[engine]") {
   Fixture fx(3, 1);
   fpm::EngineOptions eo;
   eo.backend = fpm::Backend::Cpu;

@@ -114,7 +114,7 @@ TEST_CASE("two-stage: the shortlist is re-ranked exactly as specified, on every 
   }
 }
 
-TEST_CASE("two-stage: removed entries are never shortlisted; a shortlist of the whole gallery is exhaustive",
+TEST_CASE("two-stage: removed entries are never shortlisted, and a shortlist of the whole gallery is exhaustive",
           "[two-stage]") {
   TwoStageFixture fx;
   fpm::Engine engine(fx.g, {fpm::Backend::Cpu, 2, fpm::SimdLevel::Auto, {}, {}});
@@ -224,7 +224,7 @@ TEST_CASE("two-stage: shortlist options outside their range are refused", "[two-
   CHECK_THROWS_AS(engine.search_subjects({{{fx.probes[0], 0}}}, both), fpm::Error);
 }
 
-TEST_CASE("two-stage: gallery files carry the codes; older files get them computed; damaged codes are refused",
+TEST_CASE("two-stage: gallery files carry the codes, older files get them computed, damaged codes are refused",
           "[two-stage][gallery]") {
   TwoStageFixture fx;
   const std::string path = "fpm_test_two_stage.fpg";

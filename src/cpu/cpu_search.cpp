@@ -76,38 +76,39 @@ std::vector<Shortlist> merge_shortlists(std::vector<std::vector<Shortlist>>& par
   return out;
 }
 
-// Stage 2: for each probe, score(p, i) over its shortlisted items (entries
-// or subjects), spread over the pool in chunks; the top k by score, then
-// smaller key.
+// Stage 2: score(p, i) for every probe p and item i (entry or subject) of
+// its shortlist; the top k per probe by score, then smaller key. The pairs
+// run in item order, spread over the pool in chunks, so that the gallery is
+// read in order and an item shortlisted by several probes of the batch is
+// read once for all of them.
 std::vector<TopK> rerank(ThreadPool& pool, unsigned threads, const std::vector<std::vector<std::uint32_t>>& lists,
                          std::size_t k, float min_score, std::atomic<std::uint64_t>& comparisons,
                          const std::function<float(std::size_t, std::uint32_t, std::uint64_t&)>& score) {
   const std::size_t P = lists.size();
-  std::size_t total = 0;
-  for (const auto& l : lists) total += l.size();
-  const std::size_t chunk =
-      std::max<std::size_t>(1, (total + std::size_t(threads) * 8 - 1) / (std::size_t(threads) * 8));
-  struct Task {
-    std::size_t probe, first, last;
-  };
-  std::vector<Task> tasks;
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> pairs;  // (item, probe)
   for (std::size_t p = 0; p < P; ++p)
-    for (std::size_t i = 0; i < lists[p].size(); i += chunk) tasks.push_back({p, i, std::min(lists[p].size(), i + chunk)});
-  std::vector<TopK> partial(tasks.size());
-  pool.parallel_for(tasks.size(), [&](std::size_t t) {
-    const Task& task = tasks[t];
-    TopK best(k);
+    for (std::uint32_t item : lists[p]) pairs.emplace_back(item, static_cast<std::uint32_t>(p));
+  std::sort(pairs.begin(), pairs.end());
+  const std::size_t parts = std::max<std::size_t>(1, std::min(pairs.size(), std::size_t(threads) * 8));
+  const std::size_t chunk = (pairs.size() + parts - 1) / parts;
+  std::vector<std::vector<TopK>> partial(parts);
+  pool.parallel_for(parts, [&](std::size_t t) {
+    const std::size_t first = t * chunk, last = std::min(pairs.size(), first + chunk);
+    if (first >= last) return;
+    std::vector<TopK> best(P, TopK(k));
     std::uint64_t count = 0;
-    for (std::size_t i = task.first; i < task.last; ++i) {
-      const std::uint32_t item = lists[task.probe][i];
-      const float s = score(task.probe, item, count);
-      if (s >= min_score) best.offer({s, item});
+    for (std::size_t i = first; i < last; ++i) {
+      const auto [item, p] = pairs[i];
+      const float s = score(p, item, count);
+      if (s >= min_score) best[p].offer({s, item});
     }
     comparisons += count;
     partial[t] = std::move(best);
   });
   std::vector<TopK> out(P, TopK(k));
-  for (std::size_t t = 0; t < tasks.size(); ++t) out[tasks[t].probe].merge(partial[t]);
+  for (auto& part : partial)
+    if (!part.empty())
+      for (std::size_t p = 0; p < P; ++p) out[p].merge(part[p]);
   return out;
 }
 
@@ -235,8 +236,10 @@ std::vector<TopK> CpuSearch::search_subjects(const std::vector<std::vector<Finge
             }
             sum += finger_best;
           }
-          // At most 640 fingers of at most 2^16 each: the sum fits 32 bits.
-          best[p].offer(cpu::shortlist_key(static_cast<std::uint32_t>(sum), static_cast<std::uint32_t>(si)));
+          // Scores are at most 2^15: the sum fits 32 bits up to 131072
+          // fingers; beyond, it saturates (the subject rank breaks ties).
+          const auto key_score = static_cast<std::uint32_t>(std::min<std::uint64_t>(sum, 0xFFFFFFFFu));
+          best[p].offer(cpu::shortlist_key(key_score, static_cast<std::uint32_t>(si)));
         }
       }
       partial[t] = std::move(best);

@@ -331,6 +331,50 @@ PY
   expect_exit 6 "$fpm" bench --gallery syn/gallery.fpg --replicate 1000000000000
   grep -q "far too large" err.txt || fail "bench --replicate: no clear error for an impossible size"
   ;;
+shortlist)
+  expect_exit 0 "$fpm" synth --subjects 60 --fingers 2 --probes 4 --seed 8 --out syn
+  # A shortlist of the whole gallery is the exhaustive answer; a small one
+  # makes only its full comparisons (4 probes x 12).
+  expect_exit 0 "$fpm" search --gallery syn/gallery.fpg --top 3 --threads 1 --json syn/probes/*.ist
+  mv out.txt exhaustive.json
+  expect_exit 0 "$fpm" search --gallery syn/gallery.fpg --top 3 --threads 1 --shortlist 100% --json syn/probes/*.ist
+  mv out.txt whole.json
+  expect_exit 0 "$fpm" search --gallery syn/gallery.fpg --top 3 --threads 2 --shortlist 12 --json syn/probes/*.ist
+  mv out.txt twelve.json
+  expect_exit 0 "$fpm" search --gallery syn/gallery.fpg --top 3 --threads 1 --shortlist 0.1 --json syn/probes/*.ist
+  python3 - <<'PY' || fail "search --shortlist is wrong"
+import json
+ex, whole, twelve, tenth = (json.load(open(f)) for f in ("exhaustive.json", "whole.json", "twelve.json", "out.txt"))
+assert [p["candidates"] for p in whole["probes"]] == [p["candidates"] for p in ex["probes"]]
+assert ex["shortlist"] == 0 and twelve["shortlist"] == 12 and tenth["shortlist_fraction"] == 0.1
+assert twelve["comparisons"] == 4 * 12, twelve["comparisons"]
+assert tenth["comparisons"] == 4 * 12, tenth["comparisons"]  # ceil(0.1 * 120)
+assert [p["candidates"] for p in tenth["probes"]] == [p["candidates"] for p in twelve["probes"]]
+PY
+  for bad in -1 1.5 150% abc 0.5x 2%% ""; do
+    [ -z "$bad" ] && continue
+    expect_exit 2 "$fpm" search --gallery syn/gallery.fpg --shortlist "$bad" syn/probes/probe_000001.ist
+    grep -q -- "--shortlist" err.txt || fail "--shortlist $bad: no clear error: $(cat err.txt)"
+  done
+  expect_exit 0 "$fpm" bench --gallery syn/gallery.fpg --batch 4 --seconds 0.2 --threads 1 --shortlist 5% --json
+  python3 - <<'PY' || fail "bench --shortlist --json is wrong"
+import json
+j = json.load(open("out.txt"))
+assert j["shortlist_fraction"] == 0.05, j
+# 5% of 120 = 6 entries, raised to top 10: 10 full comparisons per probe.
+assert j["comparisons"] == 10 * 4 * (j["batches"]), j
+assert abs(j["effective_comparisons_per_second"] - 120 * 4 * j["batches"] / j["seconds"]) < 1e-6 * j["effective_comparisons_per_second"]
+assert j["effective_comparisons_per_second"] > j["comparisons_per_second"], j
+PY
+  # gallery info reports the codes; a version 1 file gets them computed, and says so once.
+  expect_exit 0 "$fpm" gallery info --json syn/gallery.fpg
+  python3 - <<'PY' || fail "gallery info: no first-stage figures"
+import json
+j = json.load(open("out.txt"))["first_stage"]
+assert j["code_version"] == 1 and j["bytes_per_template"] == 260 and j["memory_bytes"] == 120 * 260, j
+assert j["computed_on_load"] is False, j
+PY
+  ;;
 gallery)
   expect_exit 0 "$fpm" synth --subjects 10 --fingers 1 --probes 1 --seed 6 --out syn
   expect_exit 0 "$fpm" gallery info syn/gallery.fpg
