@@ -453,31 +453,6 @@ Gallery Gallery::load(const std::string& path, const ProgressFn& progress) {
   d.x.adopt(reinterpret_cast<float*>(at(kCylX)), C, mapping);
   d.y.adopt(reinterpret_cast<float*>(at(kCylY)), C, mapping);
   d.theta.adopt(reinterpret_cast<float*>(at(kCylTheta)), C, mapping);
-  // First-stage codes: used in place when the file holds this library's
-  // code definition, else computed from the cylinders once they are checked.
-  bool compute_codes = true;
-  std::uint32_t file_code_version = 0;
-  if (count >= kFirstStageCodes) {
-    const unsigned char* const c = at(kFirstStageCodes);
-    file_code_version = get32(c);
-    if (get32(c + 8) != 0 || get32(c + 12) != 0) corrupt(path, "section 'first_stage_codes': reserved bytes are not zero");
-    if (file_code_version == index::kCodeVersion) {
-      if (get32(c + 4) != static_cast<std::uint32_t>(index::kCodeWords))
-        corrupt(path, "section 'first_stage_codes': " + std::to_string(get32(c + 4)) + " words per code, code version " +
-                          std::to_string(index::kCodeVersion) + " has " + std::to_string(index::kCodeWords));
-      d.code.adopt(reinterpret_cast<std::uint64_t*>(const_cast<unsigned char*>(c) + kCodePrefixBytes),
-                   E * index::kCodeWords, mapping);
-      d.code_aux.adopt(
-          reinterpret_cast<std::uint32_t*>(const_cast<unsigned char*>(c) + kCodePrefixBytes + E * index::kCodeWords * 8),
-          E, mapping);
-      compute_codes = false;
-      for (std::uint64_t e = 0; e < E; ++e)
-        if (!index::code_consistent(d.code.data() + e * index::kCodeWords, d.code_aux[e]))
-          corrupt(path, "section 'first_stage_codes': the code of entry " + std::to_string(e) + " is inconsistent");
-    } else if (file_code_version == 0) {
-      corrupt(path, "section 'first_stage_codes': code version 0");
-    }
-  }
   const unsigned char* const names = at(kSubjectNames);
   const std::uint64_t names_bytes = secs[kSubjectNames - 1].bytes;
 
@@ -519,6 +494,42 @@ Gallery Gallery::load(const std::string& path, const ProgressFn& progress) {
   for (std::uint64_t blk = 0; blk < blocks; ++blk)
     if (bad_entry[blk] != kNone)
       corrupt(path, "entry " + std::to_string(bad_entry[blk]) + " does not match its content hash");
+  // First-stage codes: used in place when the file holds this library's
+  // code definition, else computed from the cylinders once they are checked.
+  bool compute_codes = true;
+  std::uint32_t file_code_version = 0;
+  if (count >= kFirstStageCodes) {
+    const unsigned char* const c = at(kFirstStageCodes);
+    file_code_version = get32(c);
+    if (get32(c + 8) != 0 || get32(c + 12) != 0) corrupt(path, "section 'first_stage_codes': reserved bytes are not zero");
+    if (file_code_version == index::kCodeVersion) {
+      if (get32(c + 4) != static_cast<std::uint32_t>(index::kCodeWords))
+        corrupt(path, "section 'first_stage_codes': " + std::to_string(get32(c + 4)) + " words per code, code version " +
+                          std::to_string(index::kCodeVersion) + " has " + std::to_string(index::kCodeWords));
+      d.code.adopt(reinterpret_cast<std::uint64_t*>(const_cast<unsigned char*>(c) + kCodePrefixBytes),
+                   E * index::kCodeWords, mapping);
+      d.code_aux.adopt(
+          reinterpret_cast<std::uint32_t*>(const_cast<unsigned char*>(c) + kCodePrefixBytes + E * index::kCodeWords * 8),
+          E, mapping);
+      compute_codes = false;
+      // Each code against its set-bit count, in blocks over all cores; the
+      // first inconsistent entry in file order is reported.
+      std::vector<std::uint64_t> bad_code(blocks, kNone);
+      pool.parallel_for(blocks, [&](std::size_t blk) {
+        for (std::uint64_t e = blk * kBlock, e1 = std::min(E, e + kBlock); e < e1; ++e)
+          if (!index::code_consistent(d.code.data() + e * index::kCodeWords, d.code_aux[e])) {
+            bad_code[blk] = e;
+            return;
+          }
+      });
+      for (std::uint64_t blk = 0; blk < blocks; ++blk)
+        if (bad_code[blk] != kNone)
+          corrupt(path, "section 'first_stage_codes': the code of entry " + std::to_string(bad_code[blk]) +
+                            " is inconsistent");
+    } else if (file_code_version == 0) {
+      corrupt(path, "section 'first_stage_codes': code version 0");
+    }
+  }
   // Subject names.
   if (get32(names) != S) corrupt(path, "subject name count disagrees with the header");
   std::size_t p = 4;
@@ -547,12 +558,13 @@ Gallery Gallery::load(const std::string& path, const ProgressFn& progress) {
       for (std::uint64_t e = e0; e < e1; ++e)
         d.code_aux[e] = index::make_code(d.view(e), d.code.data() + e * index::kCodeWords);
     });
-    d.load_note = count < kFirstStageCodes
-                      ? "first-stage codes computed on load: the file (format version " + std::to_string(version) +
-                            ") holds none; save the gallery to store them"
-                      : "first-stage codes computed on load: the file holds code version " +
-                            std::to_string(file_code_version) + ", this library uses version " +
-                            std::to_string(index::kCodeVersion) + "; save the gallery to store them";
+    if (E > 0)
+      d.load_note = count < kFirstStageCodes
+                        ? "first-stage codes computed on load: the file (format version " + std::to_string(version) +
+                              ") holds none; save the gallery to store them"
+                        : "first-stage codes computed on load: the file holds code version " +
+                              std::to_string(file_code_version) + ", this library uses version " +
+                              std::to_string(index::kCodeVersion) + "; save the gallery to store them";
   }
   // Last, what the writer alone guarantees: nothing it leaves zero is set,
   // no gaps, no bytes beyond the end. (Checked after everything that makes
