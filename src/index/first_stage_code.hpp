@@ -29,10 +29,11 @@
 // the kCandidates best such pairs of each side (at most twice that many
 // distinct pairs) are the candidates. Two candidates (i, j), (i', j') with
 // i != i', j != j' agree when the distances |a_i a_i'| and |b_j b_j'| differ
-// by at most kDistanceTolerance pixels and the rotations they imply
+// by at most kDistanceTolerance units and the rotations they imply
 // (direction of a_i minus that of b_j) by at most kAngleTolerance steps. The
 // score is the largest, over the candidates, of its similarity plus those of
-// the candidates that agree with it, scaled to [0, 32768]. Distances and
+// the candidates that agree with it (each counted above kChanceSimilarity,
+// the level of chance matches), scaled to [0, 32768]. Distances and
 // direction differences do not change when a template is rotated or
 // translated, and cylinders do not either: the score is invariant.
 #pragma once
@@ -57,6 +58,11 @@ constexpr int kAngleSteps = 64;      // direction steps per turn
 constexpr int kCandidates = 12;      // best pairs per side (MCC's n_P range is 4-12)
 constexpr int kDistanceTolerance = 12 / kPosStep;  // position units (12 px: about 1.4 cylinder cells)
 constexpr int kAngleTolerance = kAngleSteps / 16;  // steps (pi/8)
+// What a candidate contributes is its similarity above this: the expected
+// best similarity of a cylinder among kCodeCylinders unrelated ones (half
+// the bits, 52, plus about two standard deviations, 2 * sqrt(104) / 2), so
+// that chance matches add about nothing.
+constexpr int kChanceSimilarity = 62;
 constexpr std::uint32_t kMaxCodeScore = 32768;
 // Which code this is; stored with codes so that a code of another
 // definition is recognised (and recomputed) rather than compared.
@@ -106,6 +112,11 @@ FPM_HD_INLINE bool distances_agree(std::int64_t d1, std::int64_t d2, std::int64_
   return 4 * d1 * d2 >= s * s;
 }
 
+// A similarity's excess over kChanceSimilarity (0 when below).
+FPM_HD_INLINE std::uint32_t excess(std::uint32_t sim) {
+  return sim > static_cast<std::uint32_t>(kChanceSimilarity) ? sim - static_cast<std::uint32_t>(kChanceSimilarity) : 0u;
+}
+
 // The stage-1 score of codes with `na`, `nb` slots (the header above has
 // the definition); 0 when either is empty. Symmetric: swapping the codes
 // swaps rows and columns and gives the same candidates. Higher is more
@@ -147,7 +158,7 @@ FPM_HD_INLINE std::uint32_t code_score(const std::uint64_t* a, std::uint32_t na,
     if (rank >= static_cast<std::uint32_t>(kCandidates)) continue;
     ci[m] = i;
     cj[m] = 255u - (row[i] & 0xFFu);
-    cs[m] = (row[i] >> 8) - 1u;
+    cs[m] = excess((row[i] >> 8) - 1u);
     rows_in |= 1u << i;
     ++m;
   }
@@ -160,7 +171,7 @@ FPM_HD_INLINE std::uint32_t code_score(const std::uint64_t* a, std::uint32_t na,
     if (((rows_in >> i) & 1u) != 0 && 255u - (row[i] & 0xFFu) == j) continue;
     ci[m] = i;
     cj[m] = j;
-    cs[m] = (col[j] >> 8) - 1u;
+    cs[m] = excess((col[j] >> 8) - 1u);
     ++m;
   }
   // Each candidate's similarity plus those of the candidates that agree with it.
@@ -198,7 +209,7 @@ FPM_HD_INLINE std::uint32_t code_score(const std::uint64_t* a, std::uint32_t na,
   std::uint32_t best = 0;
   for (int p = 0; p < m; ++p) best = value[p] > best ? value[p] : best;
   return static_cast<std::uint32_t>((static_cast<std::uint64_t>(best) * kMaxCodeScore) /
-                                    (2u * kCandidates * kSignatureBits));
+                                    (2u * kCandidates * (kSignatureBits - kChanceSimilarity)));
 }
 
 }  // namespace fpm::index
