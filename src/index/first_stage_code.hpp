@@ -1,18 +1,41 @@
 // The first-stage code of a two-stage search (docs/two-stage.md): a fixed
-// 2048-bit summary of one template's cylinders, compared by popcounts. It
-// ranks a gallery cheaply so that the full matcher (mcc/score.hpp) runs only
-// on a shortlist. Integer arithmetic only: every backend gives the same
-// stage-1 score, bit for bit, by construction.
+// 512-byte summary of one template's cylinders, compared by popcounts and a
+// little integer geometry. It ranks a gallery cheaply so that the full
+// matcher (mcc/score.hpp) runs only on a shortlist. Integer arithmetic
+// only: every backend gives the same stage-1 score, bit for bit, by
+// construction.
 //
-// The code (MCC bit-sampling hashing folded into a Bloom-filter-like array,
-// after the MCC indexing idea of Cappelli, Ferrara and Maltoni, IEEE TPAMI
-// 2011): L fixed random subsets of h cylinder bits (cells inside the disc,
-// all layers) are drawn once from a fixed seed; for each cylinder and each
-// subset, the h sampled bits form a value, which (when at least two of its
-// bits are set) is hashed with the subset's index to one of the 2048
-// positions of the code, and that bit is set. Two templates sharing local
-// structures share sampled values and so set bits. Cylinders are invariant
-// to rotation and translation, and so is the code.
+// The code (version 2) is a reduced MCC comparison (Cappelli, Ferrara,
+// Maltoni, TPAMI 2010): local similarities of cylinder signatures, then a
+// check that the best-matching pairs agree on the geometry.
+//
+// - Up to kCodeCylinders cylinders are kept: those with the most valid cells
+//   first (the ones least cut by the template's border, so the likeliest to
+//   lie inside another impression's area too); equal counts, the one nearest
+//   the centroid of the template's cylinders first, then the earlier one.
+// - Each kept cylinder gets a kSignatureBits-bit signature, a sparse random
+//   projection of its 1536 cell bits thresholded at zero (random-hyperplane
+//   hashing, Charikar's SimHash, with weights +1, -1 and 0): bit k is set
+//   when more of the cylinder's set cells lie in a fixed random set P_k than
+//   in a disjoint one Q_k, each about 1/8 of the cells inside the disc. The
+//   Hamming distance of two signatures estimates the angle between the two
+//   cylinders' cell vectors.
+// - With it, the minutia's position relative to that centroid (kPosStep-pixel
+//   units, 9 bits each, clamped) and its direction (64 steps): 24 bits, so
+//   that a cylinder takes two words.
+//
+// The score: sim(i, j) = kSignatureBits - Hamming(a_i, b_j). Every cylinder
+// of either side is paired with its most similar cylinder on the other side;
+// the kCandidates best such pairs of each side (at most twice that many
+// distinct pairs) are the candidates. Two candidates (i, j), (i', j') with
+// i != i', j != j' agree when the distances |a_i a_i'| and |b_j b_j'| differ
+// by at most kDistanceTolerance units and the rotations they imply
+// (direction of a_i minus that of b_j) by at most kAngleTolerance steps. The
+// score is the largest, over the candidates, of its similarity plus those of
+// the candidates that agree with it (each counted above kChanceSimilarity,
+// the level of chance matches), scaled to [0, 32768]. Distances and
+// direction differences do not change when a template is rotated or
+// translated, and cylinders do not either: the score is invariant.
 #pragma once
 
 #include <cstdint>
@@ -23,16 +46,35 @@
 
 namespace fpm::index {
 
-constexpr int kCodeBits = 2048;
-constexpr int kCodeWords = kCodeBits / 64;  // 256 bytes
+constexpr int kCodeCylinders = 32;  // K: cylinders kept
+constexpr int kSlotWords = 2;       // words per kept cylinder
+constexpr int kCodeWords = kCodeCylinders * kSlotWords;  // 64 words: 512 bytes
+constexpr int kSignatureBits = 104;                      // word 0, and bits 0-39 of word 1
+constexpr std::uint64_t kSignatureMask1 = (std::uint64_t{1} << (kSignatureBits - 64)) - 1;
+constexpr int kPosShiftX = 40, kPosShiftY = 49, kAngleShift = 58;  // 9, 9 and 6 bits of word 1
+constexpr int kPosBits = 9;
+constexpr int kPosStep = 2;          // pixels per position unit
+constexpr int kAngleSteps = 64;      // direction steps per turn
+constexpr int kCandidates = 12;      // best pairs per side (MCC's n_P range is 4-12)
+constexpr int kDistanceTolerance = 12 / kPosStep;  // position units (12 px: about 1.4 cylinder cells)
+constexpr int kAngleTolerance = kAngleSteps / 16;  // steps (pi/8)
+// What a candidate contributes is its similarity above this: the expected
+// best similarity of a cylinder among kCodeCylinders unrelated ones (half
+// the bits, 52, plus about two standard deviations, 2 * sqrt(104) / 2), so
+// that chance matches add about nothing.
+constexpr int kChanceSimilarity = 62;
+constexpr std::uint32_t kMaxCodeScore = 32768;
 // Which code this is; stored with codes so that a code of another
 // definition is recognised (and recomputed) rather than compared.
-constexpr std::uint32_t kCodeVersion = 1;
+constexpr std::uint32_t kCodeVersion = 2;
 
-constexpr int kSampledBits = 12;   // h
-constexpr int kSubsets = 24;       // L
-constexpr int kMinSampledOnes = 2; // values with fewer set bits carry little and are skipped
 constexpr std::uint64_t kSeed = 0x5EEDF00Dull;
+
+static_assert(kSignatureBits > 64 && kSignatureBits - 64 <= kPosShiftX, "signature in word 0 and the low bits of word 1");
+static_assert(kPosShiftY == kPosShiftX + kPosBits && kAngleShift == kPosShiftY + kPosBits && kAngleShift + 6 == 64,
+              "geometry fills word 1");
+static_assert(kAngleSteps == 64, "6-bit directions");
+static_assert(kCodeCylinders <= 32, "candidate keys hold 8-bit indices and a 32-bit set of rows");
 
 // The stateless 64-bit mixer of SplitMix64 (Steele, Lea, Flood 2014).
 FPM_HD_INLINE std::uint64_t mix64(std::uint64_t x) {
@@ -42,30 +84,142 @@ FPM_HD_INLINE std::uint64_t mix64(std::uint64_t x) {
   return x ^ (x >> 31);
 }
 
-// The code of one cylinder set into words[0, kCodeWords); returns its
-// number of set bits.
+// The code of one cylinder set into words[0, kCodeWords): the kept
+// cylinders' slots, in selection order, then zero words. Returns the number
+// of slots filled (min(n, kCodeCylinders)).
 std::uint32_t make_code(const mcc::CylinderSetView& s, std::uint64_t* words);
 
-// The stage-1 score of two codes with `ones_a`, `ones_b` set bits:
-// floor(2^16 * |a AND b| / (|a| + |b|)), 0 when both are empty: the Dice
-// overlap in [0, 32768], which does not favour templates with many
-// cylinders as a plain overlap count would. Higher is more alike.
-FPM_HD_INLINE std::uint32_t code_score(const std::uint64_t* a, std::uint32_t ones_a, const std::uint64_t* b,
-                                       std::uint32_t ones_b) {
-  const std::uint32_t total = ones_a + ones_b;
-  if (total == 0) return 0;
-  std::uint32_t common = 0;
-  for (int w = 0; w < kCodeWords; ++w) common += static_cast<std::uint32_t>(mcc::popcount64(a[w] & b[w]));
-  return static_cast<std::uint32_t>((static_cast<std::uint64_t>(common) << 16) / total);
+// Whether this CPU has a popcount instruction (x86: the faster builds of
+// make_code and of the public score are used; the results are the same).
+bool cpu_has_popcnt();
+
+FPM_HD_INLINE int slot_x(std::uint64_t w1) {
+  const int v = static_cast<int>((w1 >> kPosShiftX) & ((1u << kPosBits) - 1));
+  return v >= (1 << (kPosBits - 1)) ? v - (1 << kPosBits) : v;
+}
+FPM_HD_INLINE int slot_y(std::uint64_t w1) {
+  const int v = static_cast<int>((w1 >> kPosShiftY) & ((1u << kPosBits) - 1));
+  return v >= (1 << (kPosBits - 1)) ? v - (1 << kPosBits) : v;
+}
+FPM_HD_INLINE int slot_angle(std::uint64_t w1) { return static_cast<int>(w1 >> kAngleShift); }
+
+// Whether two distances whose squares are d1, d2 differ by at most t:
+// (d1' - d2')^2 <= t^2 for d' = sqrt(d), i.e. 2 d1' d2' >= d1 + d2 - t^2,
+// decided exactly in 64-bit integers.
+FPM_HD_INLINE bool distances_agree(std::int64_t d1, std::int64_t d2, std::int64_t t) {
+  const std::int64_t s = d1 + d2 - t * t;
+  if (s <= 0) return true;
+  return 4 * d1 * d2 >= s * s;
 }
 
-// Whether `aux` is what make_code returns with these words (a loaded
-// code's structure check; a code that passes may still be damaged: the
-// file's checksums see to that).
+// A similarity's excess over kChanceSimilarity (0 when below).
+FPM_HD_INLINE std::uint32_t excess(std::uint32_t sim) {
+  return sim > static_cast<std::uint32_t>(kChanceSimilarity) ? sim - static_cast<std::uint32_t>(kChanceSimilarity) : 0u;
+}
+
+// The stage-1 score of codes with `na`, `nb` slots (the header above has
+// the definition); 0 when either is empty. Symmetric: swapping the codes
+// swaps rows and columns and gives the same candidates. Higher is more
+// alike.
+FPM_HD_INLINE std::uint32_t code_score(const std::uint64_t* a, std::uint32_t na, const std::uint64_t* b,
+                                       std::uint32_t nb) {
+  if (na == 0 || nb == 0) return 0;
+  if (na > static_cast<std::uint32_t>(kCodeCylinders)) na = kCodeCylinders;
+  if (nb > static_cast<std::uint32_t>(kCodeCylinders)) nb = kCodeCylinders;
+  // Row and column maxima with their first arguments, as keys
+  // (1 + similarity) << 8 | (255 - argument): the largest key is the
+  // largest similarity at the smallest argument.
+  std::uint32_t row[kCodeCylinders], col[kCodeCylinders];
+  for (std::uint32_t j = 0; j < nb; ++j) col[j] = 0;
+  for (std::uint32_t i = 0; i < na; ++i) {
+    const std::uint64_t x0 = a[i * kSlotWords], x1 = a[i * kSlotWords + 1] & kSignatureMask1;
+    std::uint32_t r = 0;
+    for (std::uint32_t j = 0; j < nb; ++j) {
+      const std::uint64_t y0 = b[j * kSlotWords], y1 = b[j * kSlotWords + 1];
+      const std::uint32_t sim = static_cast<std::uint32_t>(kSignatureBits) + 1u -
+                                static_cast<std::uint32_t>(mcc::popcount64(x0 ^ y0) +
+                                                           mcc::popcount64((x1 ^ y1) & kSignatureMask1));
+      const std::uint32_t rk = (sim << 8) | (255u - j), ck = (sim << 8) | (255u - i);
+      r = rk > r ? rk : r;
+      col[j] = ck > col[j] ? ck : col[j];
+    }
+    row[i] = r;
+  }
+  // The candidates: the pairs of the kCandidates best rows (largest
+  // similarity, then smallest index: rank by keys with the index in them),
+  // then those of the kCandidates best columns not already there.
+  std::uint32_t ci[2 * kCandidates], cj[2 * kCandidates], cs[2 * kCandidates];
+  int m = 0;
+  std::uint32_t rows_in = 0;
+  for (std::uint32_t i = 0; i < na; ++i) {
+    const std::uint32_t key = (row[i] & ~0xFFu) | (255u - i);
+    std::uint32_t rank = 0;
+    for (std::uint32_t k = 0; k < na; ++k) rank += ((row[k] & ~0xFFu) | (255u - k)) > key ? 1u : 0u;
+    if (rank >= static_cast<std::uint32_t>(kCandidates)) continue;
+    ci[m] = i;
+    cj[m] = 255u - (row[i] & 0xFFu);
+    cs[m] = excess((row[i] >> 8) - 1u);
+    rows_in |= 1u << i;
+    ++m;
+  }
+  for (std::uint32_t j = 0; j < nb; ++j) {
+    const std::uint32_t key = (col[j] & ~0xFFu) | (255u - j);
+    std::uint32_t rank = 0;
+    for (std::uint32_t k = 0; k < nb; ++k) rank += ((col[k] & ~0xFFu) | (255u - k)) > key ? 1u : 0u;
+    if (rank >= static_cast<std::uint32_t>(kCandidates)) continue;
+    const std::uint32_t i = 255u - (col[j] & 0xFFu);
+    if (((rows_in >> i) & 1u) != 0 && 255u - (row[i] & 0xFFu) == j) continue;
+    ci[m] = i;
+    cj[m] = j;
+    cs[m] = excess((col[j] >> 8) - 1u);
+    ++m;
+  }
+  // Each candidate's similarity plus those of the candidates that agree with it.
+  std::uint32_t value[2 * kCandidates];
+  int ax[2 * kCandidates], ay[2 * kCandidates], bx[2 * kCandidates], by[2 * kCandidates], rot[2 * kCandidates];
+  for (int p = 0; p < m; ++p) {
+    const std::uint64_t wa = a[ci[p] * kSlotWords + 1], wb = b[cj[p] * kSlotWords + 1];
+    ax[p] = slot_x(wa);
+    ay[p] = slot_y(wa);
+    bx[p] = slot_x(wb);
+    by[p] = slot_y(wb);
+    rot[p] = (slot_angle(wa) - slot_angle(wb)) & (kAngleSteps - 1);
+    value[p] = cs[p];
+  }
+  // Candidates by implied rotation (bit p of by_rot[r]: candidate p has
+  // rotation r), so that each candidate is checked only against those
+  // within kAngleTolerance of its rotation.
+  std::uint32_t by_rot[kAngleSteps];
+  for (int r = 0; r < kAngleSteps; ++r) by_rot[r] = 0;
+  for (int p = 0; p < m; ++p) by_rot[rot[p]] |= 1u << p;
+  for (int p = 0; p < m; ++p) {
+    std::uint32_t near = 0;
+    for (int d = -kAngleTolerance; d <= kAngleTolerance; ++d) near |= by_rot[(rot[p] + d) & (kAngleSteps - 1)];
+    near &= ~((2u << p) - 1u);  // the later candidates only: each pair once
+    while (near != 0) {
+      const int q = mcc::popcount64(static_cast<std::uint64_t>((near & (0u - near)) - 1u));  // lowest set bit
+      near &= near - 1u;
+      if (ci[p] == ci[q] || cj[p] == cj[q]) continue;
+      const std::int64_t dax = ax[p] - ax[q], day = ay[p] - ay[q], dbx = bx[p] - bx[q], dby = by[p] - by[q];
+      if (!distances_agree(dax * dax + day * day, dbx * dbx + dby * dby, kDistanceTolerance)) continue;
+      value[p] += cs[q];
+      value[q] += cs[p];
+    }
+  }
+  std::uint32_t best = 0;
+  for (int p = 0; p < m; ++p) best = value[p] > best ? value[p] : best;
+  return static_cast<std::uint32_t>((static_cast<std::uint64_t>(best) * kMaxCodeScore) /
+                                    (2u * kCandidates * (kSignatureBits - kChanceSimilarity)));
+}
+
+// Whether a loaded code has the shape make_code gives: at most
+// kCodeCylinders slots filled (`aux`), the slots after them zero. (A code
+// that passes may still be damaged: the file's checksums see to that.)
 inline bool code_consistent(const std::uint64_t* words, std::uint32_t aux) {
-  std::uint32_t ones = 0;
-  for (int w = 0; w < kCodeWords; ++w) ones += static_cast<std::uint32_t>(mcc::popcount64(words[w]));
-  return ones == aux;
+  if (aux > static_cast<std::uint32_t>(kCodeCylinders)) return false;
+  for (int w = static_cast<int>(aux) * kSlotWords; w < kCodeWords; ++w)
+    if (words[w] != 0) return false;
+  return true;
 }
 
 }  // namespace fpm::index

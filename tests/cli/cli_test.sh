@@ -371,7 +371,7 @@ PY
   python3 - <<'PY' || fail "gallery info: no first-stage figures"
 import json
 j = json.load(open("out.txt"))["first_stage"]
-assert j["code_version"] == 1 and j["bytes_per_template"] == 260 and j["memory_bytes"] == 120 * 260, j
+assert j["code_version"] == 2 and j["bytes_per_template"] == 516 and j["memory_bytes"] == 120 * 516, j
 assert j["computed_on_load"] is False, j
 PY
   ;;
