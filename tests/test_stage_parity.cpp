@@ -13,8 +13,10 @@
 #include <vector>
 
 #include "access.hpp"
+#include "cpu/first_stage_scores.hpp"
 #include "cpu/score_stages.hpp"
 #include "cpu/stage_variants.hpp"
+#include "index/first_stage_code.hpp"
 #include "matcher_data.hpp"
 #include "mcc/encoded.hpp"
 #include "mcc/score.hpp"
@@ -145,4 +147,47 @@ TEST_CASE("stages: each level's table names its own variants", "[stages]") {
   for (SimdLevel l : {SimdLevel::Scalar, SimdLevel::Avx2, SimdLevel::Avx512})
     CHECK(fpm::cpu::score_stages(l).level == l);
   CHECK_THROWS_AS(fpm::cpu::score_stages(SimdLevel::Auto), fpm::Error);
+}
+
+// The first-stage scores of every level (cpu/first_stage_scores.hpp)
+// against the specification, index::code_score: all pairs of the codes of
+// two shared sets, and random codes of every slot count (random words in
+// the filled slots: every geometry and signature, slots of 1 to 32).
+TEST_CASE("stages: every level's first-stage scores equal the specification", "[stages][shared-data]") {
+  namespace index = fpm::index;
+  const std::vector<SimdLevel> levels = simd_levels_or_skip();
+  std::vector<std::uint64_t> codes;
+  std::vector<std::uint32_t> aux;
+  const auto add = [&](const mcc::CylinderSetView& v) {
+    const std::size_t at = codes.size();
+    codes.resize(at + index::kCodeWords);
+    aux.push_back(index::make_code(v, codes.data() + at));
+  };
+  for (const char* set : {"fvc2002_db1b", "secugen_fvc2002_db3b"})
+    for (const fpm::EncodedTemplate& e : fpm_test::load_fvc(set).encoded) add(fpm::detail::Access::data(e).view());
+  const std::uint64_t seed = fpm_test::fresh_seed("first-stage parity");
+  std::mt19937_64 rng(seed);
+  for (std::uint32_t slots = 0; slots <= static_cast<std::uint32_t>(index::kCodeCylinders); ++slots)
+    for (int copy = 0; copy < 3; ++copy) {
+      const std::size_t at = codes.size();
+      codes.resize(at + index::kCodeWords, 0);
+      for (std::uint32_t w = 0; w < slots * index::kSlotWords; ++w) codes[at + w] = rng();
+      aux.push_back(slots);
+    }
+  const std::size_t n = aux.size();
+  std::vector<std::uint32_t> got(n);
+  std::size_t compared = 0;
+  for (SimdLevel l : levels)
+    for (std::size_t p = 0; p < n; ++p) {
+      const std::uint64_t* probe = codes.data() + p * index::kCodeWords;
+      fpm::cpu::first_stage_scores(l, probe, aux[p], codes.data(), aux.data(), n, got.data());
+      for (std::size_t e = 0; e < n; ++e) {
+        const std::uint32_t want = index::code_score(probe, aux[p], codes.data() + e * index::kCodeWords, aux[e]);
+        if (got[e] != want)
+          FAIL_CHECK(fpm::simd_level_name(l) << " first-stage score of codes " << p << ", " << e << ": " << got[e]
+                                             << ", the specification " << want << " (seed " << seed << ")");
+        ++compared;
+      }
+    }
+  CHECK(compared == levels.size() * n * n);
 }

@@ -1,6 +1,14 @@
 #include "cpu/first_stage_scores.hpp"
 
+#include "cpu/simd_targets.hpp"
 #include "index/first_stage_code.hpp"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+// GCC 12 warns inside its own AVX-512 intrinsics (their "undefined" pass-
+// through operands), not about this file's code.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 
 namespace fpm::cpu {
 
@@ -23,6 +31,73 @@ __attribute__((target("popcnt"), flatten)) void scores_popcnt(const std::uint64_
   for (std::size_t i = 0; i < n; ++i)
     out[i] = index::code_score(probe, probe_aux, codes + i * index::kCodeWords, aux[i]);
 }
+
+// The similarity maxima (index::code_maxima, most of the score's cost) eight
+// columns at a time: vpopcntq on the signature words of eight gallery
+// slots, the row and column keys by masked maxima; then the shared second
+// stage, index::code_score_from_maxima. The same integers as code_score.
+FPM_AVX512 void scores_avx512(const std::uint64_t* probe, std::uint32_t probe_aux, const std::uint64_t* codes,
+                              const std::uint32_t* aux, std::size_t n, std::uint32_t* out) {
+  constexpr int C = index::kCodeCylinders;
+  static_assert(C == 32 && index::kSlotWords == 2, "four vectors of eight two-word slots");
+  const std::uint32_t na = probe_aux < static_cast<std::uint32_t>(C) ? probe_aux : static_cast<std::uint32_t>(C);
+  std::uint64_t x0[C], x1[C];
+  for (std::uint32_t i = 0; i < na; ++i) {
+    x0[i] = probe[2 * i];
+    x1[i] = probe[2 * i + 1] & index::kSignatureMask1;
+  }
+  const __m512i even = _mm512_setr_epi64(0, 2, 4, 6, 8, 10, 12, 14);
+  const __m512i odd = _mm512_setr_epi64(1, 3, 5, 7, 9, 11, 13, 15);
+  const __m512i sig_mask = _mm512_set1_epi64(static_cast<long long>(index::kSignatureMask1));
+  const __m512i top = _mm512_set1_epi64(index::kSignatureBits + 1);
+  const __m512i lanes = _mm512_setr_epi64(0, 1, 2, 3, 4, 5, 6, 7);
+  for (std::size_t e = 0; e < n; ++e) {
+    const std::uint32_t nb = aux[e] < static_cast<std::uint32_t>(C) ? aux[e] : static_cast<std::uint32_t>(C);
+    if (na == 0 || nb == 0) {
+      out[e] = 0;
+      continue;
+    }
+    const std::uint64_t* b = codes + e * index::kCodeWords;
+    const int groups = static_cast<int>((nb + 7) / 8);
+    __m512i b0[4], b1[4], jkey[4], col[4];
+    __mmask8 valid[4];
+    for (int q = 0; q < groups; ++q) {
+      const __m512i lo = _mm512_loadu_si512(b + 16 * q), hi = _mm512_loadu_si512(b + 16 * q + 8);
+      b0[q] = _mm512_permutex2var_epi64(lo, even, hi);
+      b1[q] = _mm512_and_si512(_mm512_permutex2var_epi64(lo, odd, hi), sig_mask);
+      const std::uint32_t left = nb - 8u * static_cast<std::uint32_t>(q);
+      valid[q] = left >= 8 ? static_cast<__mmask8>(0xFF) : static_cast<__mmask8>((1u << left) - 1u);
+      jkey[q] = _mm512_sub_epi64(_mm512_set1_epi64(255 - 8 * q), lanes);
+      col[q] = _mm512_setzero_si512();
+    }
+    std::uint32_t row[C], colk[C];
+    for (std::uint32_t i = 0; i < na; ++i) {
+      const __m512i p0 = _mm512_set1_epi64(static_cast<long long>(x0[i]));
+      const __m512i p1 = _mm512_set1_epi64(static_cast<long long>(x1[i]));
+      const __m512i ikey = _mm512_set1_epi64(255 - static_cast<long long>(i));
+      __m512i r = _mm512_setzero_si512();
+      for (int q = 0; q < groups; ++q) {
+        const __m512i pc = _mm512_add_epi64(_mm512_popcnt_epi64(_mm512_xor_si512(p0, b0[q])),
+                                            _mm512_popcnt_epi64(_mm512_xor_si512(p1, b1[q])));
+        const __m512i sim8 = _mm512_slli_epi64(_mm512_sub_epi64(top, pc), 8);
+        r = _mm512_mask_max_epu64(r, valid[q], r, _mm512_or_si512(sim8, jkey[q]));
+        col[q] = _mm512_mask_max_epu64(col[q], valid[q], col[q], _mm512_or_si512(sim8, ikey));
+      }
+      std::uint64_t lane_keys[8];
+      _mm512_storeu_si512(lane_keys, r);
+      std::uint64_t best = 0;
+      for (std::uint64_t k : lane_keys) best = k > best ? k : best;
+      row[i] = static_cast<std::uint32_t>(best);
+    }
+    for (int q = 0; q < groups; ++q) {
+      std::uint64_t lane_keys[8];
+      _mm512_storeu_si512(lane_keys, col[q]);
+      for (int l = 0; l < 8 && 8u * static_cast<std::uint32_t>(q) + static_cast<std::uint32_t>(l) < nb; ++l)
+        colk[8 * q + l] = static_cast<std::uint32_t>(lane_keys[l]);
+    }
+    out[e] = index::code_score_from_maxima(probe, na, b, nb, row, colk);
+  }
+}
 #endif
 
 }  // namespace
@@ -30,9 +105,9 @@ __attribute__((target("popcnt"), flatten)) void scores_popcnt(const std::uint64_
 void first_stage_scores(SimdLevel level, const std::uint64_t* probe, std::uint32_t probe_aux,
                         const std::uint64_t* codes, const std::uint32_t* aux, std::size_t n, std::uint32_t* out) {
 #if defined(__x86_64__)
-  // Both levels' CPUs have popcnt (cpu/simd_targets.hpp); a vectorised
-  // score is still to come.
-  if (level == SimdLevel::Avx512 || level == SimdLevel::Avx2) return scores_popcnt(probe, probe_aux, codes, aux, n, out);
+  if (level == SimdLevel::Avx512) return scores_avx512(probe, probe_aux, codes, aux, n, out);
+  // The AVX2 level's CPUs have popcnt (cpu/simd_targets.hpp).
+  if (level == SimdLevel::Avx2) return scores_popcnt(probe, probe_aux, codes, aux, n, out);
 #endif
   (void)level;
   scores_scalar(probe, probe_aux, codes, aux, n, out);

@@ -121,15 +121,16 @@ FPM_HD_INLINE std::uint32_t excess(std::uint32_t sim) {
 // the definition); 0 when either is empty. Symmetric: swapping the codes
 // swaps rows and columns and gives the same candidates. Higher is more
 // alike.
-FPM_HD_INLINE std::uint32_t code_score(const std::uint64_t* a, std::uint32_t na, const std::uint64_t* b,
-                                       std::uint32_t nb) {
-  if (na == 0 || nb == 0) return 0;
-  if (na > static_cast<std::uint32_t>(kCodeCylinders)) na = kCodeCylinders;
-  if (nb > static_cast<std::uint32_t>(kCodeCylinders)) nb = kCodeCylinders;
-  // Row and column maxima with their first arguments, as keys
-  // (1 + similarity) << 8 | (255 - argument): the largest key is the
-  // largest similarity at the smallest argument.
-  std::uint32_t row[kCodeCylinders], col[kCodeCylinders];
+//
+// The score in two stages, so that a faster variant of the first (the
+// similarity maxima, most of the cost) can share the second:
+// code_maxima, then code_score_from_maxima. na, nb: 1 to kCodeCylinders.
+//
+// Stage 1: row and column maxima of the similarities with their first
+// arguments, as keys (1 + similarity) << 8 | (255 - argument): the largest
+// key is the largest similarity at the smallest argument.
+FPM_HD_INLINE void code_maxima(const std::uint64_t* a, std::uint32_t na, const std::uint64_t* b, std::uint32_t nb,
+                               std::uint32_t* row, std::uint32_t* col) {
   for (std::uint32_t j = 0; j < nb; ++j) col[j] = 0;
   for (std::uint32_t i = 0; i < na; ++i) {
     const std::uint64_t x0 = a[i * kSlotWords], x1 = a[i * kSlotWords + 1] & kSignatureMask1;
@@ -145,6 +146,12 @@ FPM_HD_INLINE std::uint32_t code_score(const std::uint64_t* a, std::uint32_t na,
     }
     row[i] = r;
   }
+}
+
+// Stage 2: the candidates and their geometric agreement, from the maxima.
+FPM_HD_INLINE std::uint32_t code_score_from_maxima(const std::uint64_t* a, std::uint32_t na, const std::uint64_t* b,
+                                                   std::uint32_t nb, const std::uint32_t* row,
+                                                   const std::uint32_t* col) {
   // The candidates: the pairs of the kCandidates best rows (largest
   // similarity, then smallest index: rank by keys with the index in them),
   // then those of the kCandidates best columns not already there.
@@ -210,6 +217,16 @@ FPM_HD_INLINE std::uint32_t code_score(const std::uint64_t* a, std::uint32_t na,
   for (int p = 0; p < m; ++p) best = value[p] > best ? value[p] : best;
   return static_cast<std::uint32_t>((static_cast<std::uint64_t>(best) * kMaxCodeScore) /
                                     (2u * kCandidates * (kSignatureBits - kChanceSimilarity)));
+}
+
+FPM_HD_INLINE std::uint32_t code_score(const std::uint64_t* a, std::uint32_t na, const std::uint64_t* b,
+                                       std::uint32_t nb) {
+  if (na == 0 || nb == 0) return 0;
+  if (na > static_cast<std::uint32_t>(kCodeCylinders)) na = kCodeCylinders;
+  if (nb > static_cast<std::uint32_t>(kCodeCylinders)) nb = kCodeCylinders;
+  std::uint32_t row[kCodeCylinders], col[kCodeCylinders];
+  code_maxima(a, na, b, nb, row, col);
+  return code_score_from_maxima(a, na, b, nb, row, col);
 }
 
 // Whether a loaded code has the shape make_code gives: at most
