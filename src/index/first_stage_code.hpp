@@ -148,6 +148,25 @@ FPM_HD_INLINE void code_maxima(const std::uint64_t* a, std::uint32_t na, const s
   }
 }
 
+// The kCandidates-th largest of n >= 1 distinct keys (the smallest when
+// n < kCandidates): a key is among the kCandidates largest exactly when it
+// is at least this. One pass, keeping the largest keys in order.
+FPM_HD_INLINE std::uint32_t candidate_threshold(const std::uint32_t* keys, std::uint32_t n) {
+  std::uint32_t top[kCandidates];
+  int m = 0;
+  for (std::uint32_t i = 0; i < n; ++i) {
+    const std::uint32_t x = keys[i];
+    if (m == kCandidates && x <= top[kCandidates - 1]) continue;
+    int p = m < kCandidates ? m++ : kCandidates - 1;
+    while (p > 0 && top[p - 1] < x) {
+      top[p] = top[p - 1];
+      --p;
+    }
+    top[p] = x;
+  }
+  return top[m - 1];
+}
+
 // Stage 2: the candidates and their geometric agreement, from the maxima.
 FPM_HD_INLINE std::uint32_t code_score_from_maxima(const std::uint64_t* a, std::uint32_t na, const std::uint64_t* b,
                                                    std::uint32_t nb, const std::uint32_t* row,
@@ -156,24 +175,23 @@ FPM_HD_INLINE std::uint32_t code_score_from_maxima(const std::uint64_t* a, std::
   // similarity, then smallest index: rank by keys with the index in them),
   // then those of the kCandidates best columns not already there.
   std::uint32_t ci[2 * kCandidates], cj[2 * kCandidates], cs[2 * kCandidates];
+  std::uint32_t keys[kCodeCylinders];
   int m = 0;
   std::uint32_t rows_in = 0;
+  for (std::uint32_t i = 0; i < na; ++i) keys[i] = (row[i] & ~0xFFu) | (255u - i);
+  const std::uint32_t row_floor = candidate_threshold(keys, na);
   for (std::uint32_t i = 0; i < na; ++i) {
-    const std::uint32_t key = (row[i] & ~0xFFu) | (255u - i);
-    std::uint32_t rank = 0;
-    for (std::uint32_t k = 0; k < na; ++k) rank += ((row[k] & ~0xFFu) | (255u - k)) > key ? 1u : 0u;
-    if (rank >= static_cast<std::uint32_t>(kCandidates)) continue;
+    if (keys[i] < row_floor) continue;
     ci[m] = i;
     cj[m] = 255u - (row[i] & 0xFFu);
     cs[m] = excess((row[i] >> 8) - 1u);
     rows_in |= 1u << i;
     ++m;
   }
+  for (std::uint32_t j = 0; j < nb; ++j) keys[j] = (col[j] & ~0xFFu) | (255u - j);
+  const std::uint32_t col_floor = candidate_threshold(keys, nb);
   for (std::uint32_t j = 0; j < nb; ++j) {
-    const std::uint32_t key = (col[j] & ~0xFFu) | (255u - j);
-    std::uint32_t rank = 0;
-    for (std::uint32_t k = 0; k < nb; ++k) rank += ((col[k] & ~0xFFu) | (255u - k)) > key ? 1u : 0u;
-    if (rank >= static_cast<std::uint32_t>(kCandidates)) continue;
+    if (keys[j] < col_floor) continue;
     const std::uint32_t i = 255u - (col[j] & 0xFFu);
     if (((rows_in >> i) & 1u) != 0 && 255u - (row[i] & 0xFFu) == j) continue;
     ci[m] = i;
