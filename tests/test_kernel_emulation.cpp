@@ -92,10 +92,10 @@ int check_kernel(Kernel kernel, std::size_t shared_bytes, const std::vector<fpm:
     // As a search runs it: the summary kernel on the batch, then the score kernel.
     const ProbeSummaries summaries(p.view());
     fpm_emu::launch(fpm::kernels::score_kernel_compacted, n, 256, shared_bytes, p.view(), summaries.view(), g.view(),
-                    e_begin, n, check_positions, &fpm::mcc::score_tables(), scores.data());
+                    e_begin, n, check_positions, &fpm::mcc::score_tables(), scores.data(), fpm::kernels::EntryList());
   } else {
     fpm_emu::launch(fpm::kernels::score_kernel_maxima, n, 256, shared_bytes, p.view(), g.view(), e_begin, n,
-                    check_positions, &fpm::mcc::score_tables(), scores.data());
+                    check_positions, &fpm::mcc::score_tables(), scores.data(), fpm::kernels::EntryList());
   }
   fpm::Matcher scalar(fpm::SimdLevel::Scalar);
   int positive = 0;
