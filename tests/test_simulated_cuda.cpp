@@ -312,6 +312,16 @@ TEST_CASE("simulated devices: the score kernel itself through the whole search",
     same_candidates(cpu.search(probes, all), gpu.search(probes, all));
     const auto subjects = subject_probes(seed, 4, 2);
     same_subjects(cpu.search_subjects(subjects, all), gpu.search_subjects(subjects, all));
+    // Two-stage: the score kernel on the shortlisted entries only (an entry
+    // list with row masks), per template and per subject.
+    fpm::SearchOptions two;
+    two.top_k = 2;
+    two.shortlist = 3;
+    const std::uint64_t c0 = cpu.comparisons(), g0 = gpu.comparisons();
+    same_candidates(cpu.search(probes, two), gpu.search(probes, two));
+    two.shortlist = 2;
+    same_subjects(cpu.search_subjects(subjects, two), gpu.search_subjects(subjects, two));
+    CHECK(gpu.comparisons() - g0 == cpu.comparisons() - c0);
   }
   nothing_left();
 }
