@@ -442,9 +442,10 @@ class CudaSearch final : public SearchBackend {
       const ProbeCodes codes(b.sets);
       std::vector<cpu::Shortlist> lists(np, cpu::Shortlist(shortlist));
       for_each_device([&](Device& d) {
+        const DeviceGallery& dg = d.gallery;
+        if (dg.sets.count == 0) return;  // (more devices than subjects)
         std::vector<cpu::Shortlist> part(np, cpu::Shortlist(shortlist));
         const mcc::PackedSetsView pv = upload_probe_codes(d, codes, b.positions);
-        const DeviceGallery& dg = d.gallery;
         for (std::uint32_t t0 = 0; t0 < dg.sets.count; t0 += d.tile) {
           const std::uint32_t n = std::min(d.tile, dg.sets.count - t0);
           check(kernels::launch_code_keys(pv, dg.view(), dg.entry_id.get(), t0, n, d.keys.get(), d.stream),
@@ -504,10 +505,11 @@ class CudaSearch final : public SearchBackend {
       const ProbeCodes codes(b.sets);
       std::vector<cpu::Shortlist> lists(np, cpu::Shortlist(shortlist));
       for_each_device([&](Device& d) {
+        const DeviceGallery& dg = d.gallery;
+        if (dg.part.subjects == 0) return;  // (more devices than subjects)
         std::vector<cpu::Shortlist> part(np, cpu::Shortlist(shortlist));
         const mcc::PackedSetsView pv = upload_probe_codes(d, codes, b.positions);
         upload(d, d.finger_offset, b.finger_offset.data(), b.finger_offset.size(), "finger offsets");
-        const DeviceGallery& dg = d.gallery;
         const std::uint32_t per_tile = std::max(d.tile, d.subject_tile);  // subjects: keys per probe row
         for (std::uint32_t s0 = 0; s0 < dg.part.subjects; s0 += per_tile) {
           const std::uint32_t n = std::min(per_tile, dg.part.subjects - s0);
