@@ -184,7 +184,7 @@ void same_two_stage(fpm::Engine& cpu, fpm::Engine& gpu, const std::vector<std::v
 
 }  // namespace
 
-TEST_CASE("cuda: two-stage per-template search equals the CPU (shortlists, comparisons)", "[cuda][two-stage]") {
+TEST_CASE("cuda: two-stage per-template search equals the CPU (shortlists, comparisons)", "[cuda][shortlist]") {
   require_cuda();
   Backends b(150, 2);  // 300 entries: many tiles on the simulated devices
   REQUIRE(b.gpu.backend() == fpm::Backend::Cuda);
@@ -205,7 +205,7 @@ TEST_CASE("cuda: two-stage per-template search equals the CPU (shortlists, compa
   CHECK(b.gpu.fallback_reason().empty());
 }
 
-TEST_CASE("cuda: two-stage per-subject search equals the CPU (known and unknown positions)", "[cuda][two-stage]") {
+TEST_CASE("cuda: two-stage per-subject search equals the CPU (known and unknown positions)", "[cuda][shortlist]") {
   require_cuda();
   Backends b(60, 10);
   std::vector<std::vector<fpm::FingerProbe>> probes;
@@ -223,7 +223,7 @@ TEST_CASE("cuda: two-stage per-subject search equals the CPU (known and unknown 
   CHECK(b.gpu.backend() == fpm::Backend::Cuda);
 }
 
-TEST_CASE("cuda: two-stage searches after remove and add stay equal to the CPU", "[cuda][two-stage]") {
+TEST_CASE("cuda: two-stage searches after remove and add stay equal to the CPU", "[cuda][shortlist]") {
   require_cuda();
   Backends b(80, 2);
   std::vector<fpm::EncodedTemplate> probes;

@@ -286,7 +286,7 @@ TEST_CASE("simulated faults: devices of three fail one after another while searc
   }
 }
 
-TEST_CASE("simulated faults: two-stage searches", "[simulated][faults][two-stage]") {
+TEST_CASE("simulated faults: two-stage searches", "[simulated][faults][shortlist]") {
   const std::uint64_t seed = fpm_test::fresh_seed("simulated faults");
   const fpm::Gallery g = synthetic_gallery(seed, 12, 2);  // 24 entries: one tile in this build
   const auto probes = probes_for(seed, 12, 6);
