@@ -16,6 +16,7 @@
 #include "index/first_stage_code.hpp"
 #include "index/shortlist_key.hpp"
 #include "mcc/packed_sets.hpp"
+#include "search_kernels.h"  // kSelectBins
 
 namespace fpm::kernels {
 
@@ -68,6 +69,45 @@ __global__ void subject_code_keys_kernel(mcc::PackedSetsView fingers, const std:
       }
       keys[std::size_t(p) * n + j] = index::shortlist_key(sum, rank);
     }
+  }
+}
+
+// The shortlist's selection per tile without a sort: a histogram of each
+// row's stage-1 scores (bins of 2^shift scores, the top bin open-ended),
+// from which the host finds each row's floor bin (the highest bin with at
+// least M keys at or above it), then the keys at or above the floor
+// compacted per row (in no particular order: the host's Shortlist keeps the
+// M largest, which are among them, since bins grow with keys).
+FPM_HD_INLINE std::uint32_t select_bin(std::uint64_t key, std::uint32_t shift) {
+  const std::uint32_t b = static_cast<std::uint32_t>(key >> 32) >> shift;
+  return b < kSelectBins - 1 ? b : kSelectBins - 1;
+}
+
+__global__ void zero_kernel(std::uint32_t* p, std::size_t n) {
+  for (std::size_t i = blockIdx.x * std::size_t(blockDim.x) + threadIdx.x; i < n;
+       i += std::size_t(gridDim.x) * blockDim.x)
+    p[i] = 0;
+}
+
+// hist[r * kSelectBins + b] += the keys of row r (of `rows` rows of n) in bin b.
+__global__ void histogram_kernel(const std::uint64_t* keys, std::uint32_t rows, std::uint32_t n, std::uint32_t shift,
+                                 std::uint32_t* hist) {
+  const std::size_t total = std::size_t(rows) * n;
+  for (std::size_t i = blockIdx.x * std::size_t(blockDim.x) + threadIdx.x; i < total;
+       i += std::size_t(gridDim.x) * blockDim.x)
+    atomicAdd(hist + (i / n) * kSelectBins + select_bin(keys[i], shift), 1u);
+}
+
+// The keys of row r in bins >= floor_bin[r], appended to out[r * n ...],
+// their number counted in count[r] (zero before).
+__global__ void select_kernel(const std::uint64_t* keys, std::uint32_t rows, std::uint32_t n, std::uint32_t shift,
+                              const std::uint32_t* floor_bin, std::uint32_t* count, std::uint64_t* out) {
+  const std::size_t total = std::size_t(rows) * n;
+  for (std::size_t i = blockIdx.x * std::size_t(blockDim.x) + threadIdx.x; i < total;
+       i += std::size_t(gridDim.x) * blockDim.x) {
+    const std::size_t r = i / n;
+    const std::uint64_t key = keys[i];
+    if (select_bin(key, shift) >= floor_bin[r]) out[r * n + atomicAdd(count + r, 1u)] = key;
   }
 }
 

@@ -94,6 +94,22 @@ int launch_subject_code_keys(const mcc::PackedSetsView& fingers, const std::uint
   return static_cast<int>(cudaGetLastError());
 }
 
+int launch_select_histogram(const std::uint64_t* keys, std::uint32_t rows, std::uint32_t n, std::uint32_t shift,
+                            std::uint32_t* hist, std::uint32_t* count, void* stream) {
+  const auto s = static_cast<cudaStream_t>(stream);
+  zero_kernel<<<rank_grid(std::size_t(rows) * kSelectBins), 256, 0, s>>>(hist, std::size_t(rows) * kSelectBins);
+  zero_kernel<<<1, 256, 0, s>>>(count, rows);
+  histogram_kernel<<<rank_grid(std::size_t(rows) * n), 256, 0, s>>>(keys, rows, n, shift, hist);
+  return static_cast<int>(cudaGetLastError());
+}
+
+int launch_select_keys(const std::uint64_t* keys, std::uint32_t rows, std::uint32_t n, std::uint32_t shift,
+                       const std::uint32_t* floor_bin, std::uint32_t* count, std::uint64_t* out, void* stream) {
+  select_kernel<<<rank_grid(std::size_t(rows) * n), 256, 0, static_cast<cudaStream_t>(stream)>>>(keys, rows, n, shift,
+                                                                                                floor_bin, count, out);
+  return static_cast<int>(cudaGetLastError());
+}
+
 int segmented_sort_desc(void* temp, std::size_t* temp_bytes, const std::uint64_t* keys_in, std::uint64_t* keys_out,
                         std::uint32_t segments, std::uint32_t n, const std::uint32_t* segment_offsets, void* stream) {
   return static_cast<int>(cub::DeviceSegmentedRadixSort::SortKeysDescending(

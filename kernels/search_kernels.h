@@ -71,6 +71,18 @@ int launch_subject_code_keys(const mcc::PackedSetsView& fingers, const std::uint
                              const std::uint32_t* subject_offset, const std::uint32_t* subject_rank,
                              std::uint32_t s_begin, std::uint32_t n, std::uint64_t* keys, void* stream);
 
+// The selection of stage 1's shortlists per tile (first_stage_kernels.cuh):
+// bins of the histograms, and the launches. launch_select_histogram: zeroes
+// hist[0, rows * kSelectBins) and count[0, rows), then counts each row's
+// keys (rows of n) per bin (bins of 2^shift stage-1 scores, the last bin
+// open-ended). launch_select_keys: the keys of row r in bins >= floor_bin[r]
+// into out[r * n, ...), in no particular order, count[r] of them.
+constexpr std::uint32_t kSelectBins = 4096;
+int launch_select_histogram(const std::uint64_t* keys, std::uint32_t rows, std::uint32_t n, std::uint32_t shift,
+                            std::uint32_t* hist, std::uint32_t* count, void* stream);
+int launch_select_keys(const std::uint64_t* keys, std::uint32_t rows, std::uint32_t n, std::uint32_t shift,
+                       const std::uint32_t* floor_bin, std::uint32_t* count, std::uint64_t* out, void* stream);
+
 // Sorts `segments` segments of `n` keys each, descending, into keys_out.
 // temp == nullptr: *temp_bytes receives the size needed.
 int segmented_sort_desc(void* temp, std::size_t* temp_bytes, const std::uint64_t* keys_in, std::uint64_t* keys_out,

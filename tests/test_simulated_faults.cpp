@@ -296,12 +296,13 @@ TEST_CASE("simulated faults: two-stage searches", "[simulated][faults][shortlist
   o.shortlist = 5;
   Devices devices({GiB});
   const fpm::Engine cpu(g, on(fpm::Backend::Cpu));
-  // Kernels of a two-stage search on one tile: stage 1's keys (1) and sort
-  // (2), then stage 2's probe summaries (3), scores (4), keys (5), sort (6).
-  SECTION("Backend::Auto: a kernel fault in stage 2 (per template)") {
+  // Launches of a two-stage search on one tile: stage 1's keys (1), its
+  // selection's histogram (2) and keys (3), then stage 2's probe summaries
+  // (4), scores (5), keys (6), sort (7).
+  SECTION("Backend::Auto: a kernel fault in stage 2 (scores, per template)") {
     {
       const fpm::Engine engine(g, with(fpm::Backend::Auto, {0}));
-      fpm_simcuda::inject_fault(0, Call::Kernel, 4, cudaErrorIllegalAddress, true);
+      fpm_simcuda::inject_fault(0, Call::Kernel, 5, cudaErrorIllegalAddress, true);
       same_candidates(cpu.search(probes, o), engine.search(probes, o));
       CHECK(engine.backend() == fpm::Backend::Cpu);
       CHECK(contains(engine.fallback_reason(), "illegal memory access"));
@@ -317,7 +318,7 @@ TEST_CASE("simulated faults: two-stage searches", "[simulated][faults][shortlist
     }
     nothing_left();
   }
-  SECTION("Backend::Cuda: a launch refused once in stage 2, then whole searches") {
+  SECTION("Backend::Cuda: a launch refused once in stage 2 (scores), then whole searches") {
     {
       const fpm::Engine engine(g, with(fpm::Backend::Cuda, {0}));
       fpm_simcuda::inject_fault(0, Call::Launch, 5, cudaErrorLaunchOutOfResources, false);
@@ -326,6 +327,10 @@ TEST_CASE("simulated faults: two-stage searches", "[simulated][faults][shortlist
       CHECK(e.code() == fpm::ErrorCode::Internal);
       CHECK(fpm_simcuda::live().queued_operations == 0);
       same_candidates(cpu.search(probes, o), engine.search(probes, o));
+      // And in stage 1's selection (per subject: keys, histogram, selected keys).
+      fpm_simcuda::inject_fault(0, Call::Launch, 3, cudaErrorLaunchOutOfResources, false);
+      CHECK(error_of([&] { engine.search_subjects(subjects, o); }).code() == fpm::ErrorCode::Internal);
+      CHECK(fpm_simcuda::live().queued_operations == 0);
       same_subjects(cpu.search_subjects(subjects, o), engine.search_subjects(subjects, o));
       CHECK(engine.backend() == fpm::Backend::Cuda);
     }

@@ -49,6 +49,17 @@ constexpr std::size_t kMaxProbeCylinders = std::size_t(kMaxFingers) * mcc::kMaxC
 // (kernels/entry_list.hpp).
 constexpr std::uint32_t kMaxRowWords = (kMaxFingers + 63) / 64;
 constexpr std::size_t kCodeBytes = std::size_t(index::kCodeWords) * 8;
+// Stage 1's selection bins: 2^shift stage-1 scores each, the smallest
+// shift that spreads scores up to `max_score` over the bins. Any shift
+// selects exactly (the last bin is open-ended); a good one keeps the floor
+// bin small. A per-template score is at most 2^15 today (bins of 8); a
+// per-subject score is a sum over the probe's fingers.
+constexpr std::uint64_t kMaxCodeScore = std::uint64_t(1) << 15;
+std::uint32_t select_shift(std::uint64_t max_score) {
+  std::uint32_t shift = 0;
+  while ((max_score >> shift) >= kernels::kSelectBins - 1) ++shift;
+  return shift;
+}
 
 // Device bytes of the probe area: the largest probe batch, its summaries
 // (planes and counts per cylinder, kernels/search_kernels.h) and its
@@ -145,7 +156,10 @@ struct Device {
   // per subject, the tile's subjects.
   DeviceArray<std::uint64_t> probe_code, list_rows, list_subject_mask;
   DeviceArray<std::uint32_t> probe_code_aux, list_entry, list_id, list_subject_offset, list_rank;
+  // Stage 1's selection: per probe row, the histogram, floor bin and count.
+  DeviceArray<std::uint32_t> select_hist, select_floor, select_count;
   Pinned staging, pin_keys, pin_small, pin_segments;  // pin_small: probes (copied asynchronously)
+  Pinned pin_hist;  // stage 1's histograms, floor bins and counts
   std::uint32_t tile = 0, subject_tile = 0;
 
   ~Device() {
@@ -271,14 +285,55 @@ void top_keys(Device& d, std::uint32_t segments, std::uint32_t n, std::size_t k,
     }
 }
 
-// Stage 1's keys (d.keys, `segments` rows of `n`), sorted: the first m of
-// each row offered to lists[row]. Keys are index::shortlist_key (never 0).
-void shortlist_keys(Device& d, std::uint32_t segments, std::uint32_t n, std::size_t m,
+// Stage 1's keys (d.keys, `rows` rows of `n`; index::shortlist_key): at
+// least the m largest of each row offered to lists[row], selected on the
+// device without a sort (kernels/search_kernels.h): a histogram per row of
+// the keys' scores in bins of 2^shift, the floor bin per row found here
+// (the highest bin with at least min(m, n) keys at or above it), and the
+// keys at or above it copied back: the m largest and the others of the
+// floor bin.
+void shortlist_keys(Device& d, std::uint32_t rows, std::uint32_t n, std::size_t m, std::uint32_t shift,
                     std::vector<cpu::Shortlist>& lists) {
   const std::size_t kk = std::min<std::size_t>(m, n);
-  const std::uint64_t* h = sorted_heads(d, segments, n, kk);
-  for (std::uint32_t s = 0; s < segments; ++s)
-    for (std::size_t i = 0; i < kk; ++i) lists[s].offer(h[s * kk + i]);
+  const std::size_t bins = std::size_t(rows) * kernels::kSelectBins;
+  check(kernels::launch_select_histogram(d.keys.get(), rows, n, shift, d.select_hist.get(), d.select_count.get(),
+                                         d.stream),
+        "selection kernel");
+  auto* hist = static_cast<std::uint32_t*>(d.pin_hist.ensure(bins * 4 + std::size_t(kMaxProbes) * 8));
+  check(cudaMemcpyAsync(hist, d.select_hist.get(), bins * 4, cudaMemcpyDeviceToHost, d.stream), "selection copy");
+  check(cudaStreamSynchronize(d.stream), "search");
+  auto* floor_bin = hist + bins;
+  auto* count = floor_bin + rows;
+  for (std::uint32_t r = 0; r < rows; ++r) {
+    const std::uint32_t* h = hist + std::size_t(r) * kernels::kSelectBins;
+    std::size_t above = 0;
+    std::uint32_t b = kernels::kSelectBins;
+    while (b > 0 && above < kk) above += h[--b];
+    floor_bin[r] = b;  // every row has n >= kk keys: found
+  }
+  check(cudaMemcpyAsync(d.select_floor.get(), floor_bin, std::size_t(rows) * 4, cudaMemcpyHostToDevice, d.stream),
+        "selection upload");
+  check(kernels::launch_select_keys(d.keys.get(), rows, n, shift, d.select_floor.get(), d.select_count.get(),
+                                    d.sorted.get(), d.stream),
+        "selection kernel");
+  check(cudaMemcpyAsync(count, d.select_count.get(), std::size_t(rows) * 4, cudaMemcpyDeviceToHost, d.stream),
+        "selection copy");
+  check(cudaStreamSynchronize(d.stream), "search");
+  std::size_t total = 0;
+  for (std::uint32_t r = 0; r < rows; ++r) total += count[r];
+  auto* keys = static_cast<std::uint64_t*>(d.pin_keys.ensure(std::max<std::size_t>(total * 8, 8)));
+  std::size_t at = 0;
+  for (std::uint32_t r = 0; r < rows; ++r) {
+    if (count[r])
+      check(cudaMemcpyAsync(keys + at, d.sorted.get() + std::size_t(r) * n, std::size_t(count[r]) * 8,
+                            cudaMemcpyDeviceToHost, d.stream),
+            "selection copy");
+    at += count[r];
+  }
+  check(cudaStreamSynchronize(d.stream), "search");
+  at = 0;
+  for (std::uint32_t r = 0; r < rows; ++r)
+    for (std::uint32_t i = 0; i < count[r]; ++i) lists[r].offer(keys[at++]);
 }
 
 // The shortlisted items (entries or subjects) of a device, grouped: for
@@ -450,7 +505,7 @@ class CudaSearch final : public SearchBackend {
           const std::uint32_t n = std::min(d.tile, dg.sets.count - t0);
           check(kernels::launch_code_keys(pv, dg.view(), dg.entry_id.get(), t0, n, d.keys.get(), d.stream),
                 "stage-1 kernel");
-          shortlist_keys(d, np, n, shortlist, part);
+          shortlist_keys(d, np, n, shortlist, select_shift(kMaxCodeScore), part);
         }
         std::lock_guard<std::mutex> g(merge_mutex_);
         for (std::uint32_t p = 0; p < np; ++p) lists[p].merge(part[p]);
@@ -511,12 +566,15 @@ class CudaSearch final : public SearchBackend {
         const mcc::PackedSetsView pv = upload_probe_codes(d, codes, b.positions);
         upload(d, d.finger_offset, b.finger_offset.data(), b.finger_offset.size(), "finger offsets");
         const std::uint32_t per_tile = std::max(d.tile, d.subject_tile);  // subjects: keys per probe row
+        std::uint32_t most = 1;  // fingers of the batch's largest probe
+        for (std::uint32_t p = 0; p < np; ++p) most = std::max(most, b.finger_offset[p + 1] - b.finger_offset[p]);
+        const std::uint32_t shift = select_shift(kMaxCodeScore * most);
         for (std::uint32_t s0 = 0; s0 < dg.part.subjects; s0 += per_tile) {
           const std::uint32_t n = std::min(per_tile, dg.part.subjects - s0);
           check(kernels::launch_subject_code_keys(pv, d.finger_offset.get(), np, dg.view(), dg.subject_offset.get(),
                                                   dg.subject_rank.get(), s0, n, d.keys.get(), d.stream),
                 "stage-1 kernel");
-          shortlist_keys(d, np, n, shortlist, part);
+          shortlist_keys(d, np, n, shortlist, shift, part);
         }
         std::lock_guard<std::mutex> g(merge_mutex_);
         for (std::uint32_t p = 0; p < np; ++p) lists[p].merge(part[p]);
@@ -698,7 +756,8 @@ class CudaSearch final : public SearchBackend {
           "sort sizing");
     s.lists = list_sizes(d);
     s.bytes = probe_area_bytes() + s.scores * 4 + std::size_t(kMaxProbes) * d.subject_tile * 4 + s.keys * 16 +
-              s.sort_bytes + sizeof(mcc::ScoreTables) + (kMaxFingers + 1) * 8 + s.lists.bytes();
+              s.sort_bytes + sizeof(mcc::ScoreTables) + (kMaxFingers + 1) * 8 + s.lists.bytes() +
+              std::size_t(kMaxProbes) * (kernels::kSelectBins + 2) * 4;
     return s;
   }
 
@@ -740,6 +799,9 @@ class CudaSearch final : public SearchBackend {
     d.list_subject_offset.allocate(s.lists.subjects + 1);
     d.list_rank.allocate(s.lists.subjects);
     d.list_subject_mask.allocate(s.lists.subjects);
+    d.select_hist.allocate(std::size_t(kMaxProbes) * kernels::kSelectBins);
+    d.select_floor.allocate(kMaxProbes);
+    d.select_count.allocate(kMaxProbes);
   }
 
   const SubjectIndex& index_;

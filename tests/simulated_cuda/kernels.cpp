@@ -288,6 +288,42 @@ int launch_subject_code_keys(const mcc::PackedSetsView& fingers, const std::uint
   });
 }
 
+int launch_select_histogram(const std::uint64_t* keys, std::uint32_t rows, std::uint32_t n, std::uint32_t shift,
+                            std::uint32_t* hist, std::uint32_t* count, void* stream) {
+  return fpm_simcuda::launch(static_cast<cudaStream_t>(stream), [=](int dev) {
+    if (!device_range(dev, keys, std::size_t(rows) * n * 8, "selection histogram: keys") ||
+        !device_range(dev, hist, std::size_t(rows) * kSelectBins * 4, "selection histogram: bins") ||
+        !device_range(dev, count, std::size_t(rows) * 4, "selection histogram: counts"))
+      return illegal();
+    std::lock_guard<std::mutex> g(emulation);
+    fpm_emu::launch_sequential(zero_kernel, rank_grid(std::size_t(rows) * kSelectBins), 256, hist,
+                               std::size_t(rows) * kSelectBins);
+    fpm_emu::launch_sequential(zero_kernel, 1, 256, count, std::size_t(rows));
+    fpm_emu::launch_sequential(histogram_kernel, rank_grid(std::size_t(rows) * n), 256, keys, rows, n, shift, hist);
+    return cudaSuccess;
+  });
+}
+
+int launch_select_keys(const std::uint64_t* keys, std::uint32_t rows, std::uint32_t n, std::uint32_t shift,
+                       const std::uint32_t* floor_bin, std::uint32_t* count, std::uint64_t* out, void* stream) {
+  return fpm_simcuda::launch(static_cast<cudaStream_t>(stream), [=](int dev) {
+    if (!device_range(dev, keys, std::size_t(rows) * n * 8, "selection: keys") ||
+        !device_range(dev, floor_bin, std::size_t(rows) * 4, "selection: floor bins") ||
+        !device_range(dev, count, std::size_t(rows) * 4, "selection: counts") ||
+        !device_range(dev, out, std::size_t(rows) * n * 8, "selection: out"))
+      return illegal();
+    for (std::uint32_t r = 0; r < rows; ++r)
+      if (count[r] != 0) {
+        std::fprintf(stderr, "simulated CUDA: selection: count of row %u not zeroed\n", r);
+        return illegal();
+      }
+    std::lock_guard<std::mutex> g(emulation);
+    fpm_emu::launch_sequential(select_kernel, rank_grid(std::size_t(rows) * n), 256, keys, rows, n, shift, floor_bin,
+                               count, out);
+    return cudaSuccess;
+  });
+}
+
 int segmented_sort_desc(void* temp, std::size_t* temp_bytes, const std::uint64_t* keys_in, std::uint64_t* keys_out,
                         std::uint32_t segments, std::uint32_t n, const std::uint32_t* segment_offsets, void* stream) {
   // Some workspace, as CUB asks for, so that its allocation is exercised.
