@@ -32,11 +32,15 @@ __global__ void keys_kernel(const float* scores, std::uint32_t probes, std::uint
 
 __global__ void fuse_kernel(const float* scores, std::uint32_t entry_count, const std::uint32_t* finger_offset,
                             std::uint32_t probes, const std::uint32_t* subject_offset, std::uint32_t base,
-                            std::uint32_t subjects, float* fused) {
+                            std::uint32_t subjects, const std::uint64_t* subject_mask, float* fused) {
   const std::size_t total = std::size_t(probes) * subjects;
   for (std::size_t i = blockIdx.x * std::size_t(blockDim.x) + threadIdx.x; i < total;
        i += std::size_t(gridDim.x) * blockDim.x) {
     const std::uint32_t p = static_cast<std::uint32_t>(i / subjects), s = static_cast<std::uint32_t>(i % subjects);
+    if (subject_mask != nullptr && ((subject_mask[s] >> p) & 1u) == 0) {
+      fused[i] = -1.0f;  // not on this probe's shortlist: no candidate
+      continue;
+    }
     const std::uint32_t f0 = finger_offset[p], f1 = finger_offset[p + 1];
     const std::uint32_t e0 = subject_offset[s] - base, e1 = subject_offset[s + 1] - base;
     float sum = 0.0f;

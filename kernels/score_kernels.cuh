@@ -24,6 +24,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "entry_list.hpp"
 #include "mcc/packed_sets.hpp"
 #include "score_phases.cuh"
 
@@ -174,10 +175,10 @@ __device__ float block_score_maxima(mcc::CylinderSetView a, mcc::CylinderSetView
 __global__ void __launch_bounds__(kThreads, 4)
     score_kernel_maxima(mcc::PackedSetsView probes, mcc::PackedSetsView entries, std::uint32_t e_begin,
                         std::uint32_t entry_count, bool check_positions, const mcc::ScoreTables* tables,
-                        float* scores) {
+                        float* scores, EntryList list) {
   FPM_DYNAMIC_SHARED(smem);
   const MaximaLayout L(probes.max_cylinders, entries.max_cylinders);
-  const std::uint32_t e = e_begin + blockIdx.x;
+  const std::uint32_t e = list.at(blockIdx.x, e_begin);
   float* lambda = reinterpret_cast<float*>(smem + L.lambda);
   // rho_t aliases the similarity matrix (see MaximaLayout).
   const mcc::Workspace w = mcc::make_workspace(reinterpret_cast<std::uint64_t*>(smem + L.pairs),
@@ -187,7 +188,7 @@ __global__ void __launch_bounds__(kThreads, 4)
   const std::uint8_t gpos = entries.position[e];
   for (std::uint32_t p = 0; p < probes.count; ++p) {
     const std::uint8_t ppos = probes.position[p];
-    if (check_positions && ppos != 0 && gpos != 0 && ppos != gpos) {
+    if ((check_positions && ppos != 0 && gpos != 0 && ppos != gpos) || !list.scores(blockIdx.x, p)) {
       if (threadIdx.x == 0) scores[std::size_t(p) * entry_count + blockIdx.x] = -1.0f;
       continue;
     }
@@ -322,19 +323,19 @@ __global__ void summary_kernel(mcc::PackedSetsView probes, std::uint64_t* planes
 __global__ void __launch_bounds__(kThreads, 4)
     score_kernel_compacted(mcc::PackedSetsView probes, Summaries summaries, mcc::PackedSetsView entries,
                            std::uint32_t e_begin, std::uint32_t entry_count, bool check_positions,
-                           const mcc::ScoreTables* tables, float* scores) {
+                           const mcc::ScoreTables* tables, float* scores, EntryList list) {
   FPM_DYNAMIC_SHARED(smem);
   const CompactedLayout L(probes.max_cylinders, entries.max_cylinders);
   const Shared S = shared_pointers(smem, L);
   const int t = static_cast<int>(threadIdx.x), n = static_cast<int>(blockDim.x);
-  const std::uint32_t e = e_begin + blockIdx.x;
+  const std::uint32_t e = list.at(blockIdx.x, e_begin);
   const mcc::CylinderSetView g = entries.set(e);
   const std::uint8_t gpos = entries.position[e];
   phase_summarise(t, n, g, S.planes_g, S.counts_g);
   phase_clear_counters(t, n, S);
   for (std::uint32_t p = 0; p < probes.count; ++p) {
     const std::uint8_t ppos = probes.position[p];
-    if (check_positions && ppos != 0 && gpos != 0 && ppos != gpos) {
+    if ((check_positions && ppos != 0 && gpos != 0 && ppos != gpos) || !list.scores(blockIdx.x, p)) {
       if (threadIdx.x == 0) scores[std::size_t(p) * entry_count + blockIdx.x] = -1.0f;
       continue;
     }

@@ -77,35 +77,43 @@ struct ProbeSummaries {
   fpm::kernels::Summaries view() const { return {planes.data(), counts.data()}; }
 };
 
-// Probes against entries [e_begin, count) through `kernel`, each score
-// compared with the scalar CPU matcher (-1 where positions are checked and
-// differ). Returns the number of comparisons the CPU scores above 0.
+// Probes against entries [e_begin, count) through `kernel` (or, with a
+// list, entries list[0], list[1], ..., probe p only where bit p of rows[i]
+// is set: kernels/entry_list.hpp), each score compared with the scalar CPU
+// matcher (-1 where positions are checked and differ, or the row mask
+// leaves the probe out). Returns the number of comparisons the CPU scores
+// above 0.
 int check_kernel(Kernel kernel, std::size_t shared_bytes, const std::vector<fpm::EncodedTemplate>& probes,
                  const std::vector<std::uint8_t>& probe_pos, const std::vector<fpm::EncodedTemplate>& entries,
-                 const std::vector<std::uint8_t>& entry_pos, std::uint32_t e_begin, bool check_positions) {
+                 const std::vector<std::uint8_t>& entry_pos, std::uint32_t e_begin, bool check_positions,
+                 const std::vector<std::uint32_t>& list = {}, const std::vector<std::uint64_t>& rows = {}) {
   HostSets p, g;
   for (std::size_t i = 0; i < probes.size(); ++i) p.add(probes[i], probe_pos[i]);
   for (std::size_t i = 0; i < entries.size(); ++i) g.add(entries[i], entry_pos[i]);
-  const auto n = static_cast<std::uint32_t>(entries.size()) - e_begin;
+  const fpm::kernels::EntryList el{list.empty() ? nullptr : list.data(), rows.empty() ? nullptr : rows.data(), 1};
+  const auto n = list.empty() ? static_cast<std::uint32_t>(entries.size()) - e_begin
+                              : static_cast<std::uint32_t>(list.size());
   std::vector<float> scores(probes.size() * n, 99.0f);
   if (kernel == Kernel::Compacted) {
     // As a search runs it: the summary kernel on the batch, then the score kernel.
     const ProbeSummaries summaries(p.view());
     fpm_emu::launch(fpm::kernels::score_kernel_compacted, n, 256, shared_bytes, p.view(), summaries.view(), g.view(),
-                    e_begin, n, check_positions, &fpm::mcc::score_tables(), scores.data());
+                    e_begin, n, check_positions, &fpm::mcc::score_tables(), scores.data(), el);
   } else {
     fpm_emu::launch(fpm::kernels::score_kernel_maxima, n, 256, shared_bytes, p.view(), g.view(), e_begin, n,
-                    check_positions, &fpm::mcc::score_tables(), scores.data());
+                    check_positions, &fpm::mcc::score_tables(), scores.data(), el);
   }
   fpm::Matcher scalar(fpm::SimdLevel::Scalar);
   int positive = 0;
   for (std::size_t i = 0; i < probes.size(); ++i)
     for (std::uint32_t e = 0; e < n; ++e) {
-      const std::uint8_t pp = probe_pos[i], gp = entry_pos[e_begin + e];
-      const bool skip = check_positions && pp != 0 && gp != 0 && pp != gp;
-      const float ref = skip ? -1.0f : scalar.match(probes[i], entries[e_begin + e]);
+      const std::uint32_t ge = list.empty() ? e_begin + e : list[e];
+      const std::uint8_t pp = probe_pos[i], gp = entry_pos[ge];
+      const bool listed_out = !rows.empty() && ((rows[e] >> i) & 1u) == 0;
+      const bool skip = (check_positions && pp != 0 && gp != 0 && pp != gp) || listed_out;
+      const float ref = skip ? -1.0f : scalar.match(probes[i], entries[ge]);
       const float got = scores[i * n + e];
-      if (bits_of(got) != bits_of(ref)) FAIL_CHECK("probe " << i << " entry " << e_begin + e << ": " << got << " != " << ref);
+      if (bits_of(got) != bits_of(ref)) FAIL_CHECK("probe " << i << " entry " << ge << ": " << got << " != " << ref);
       positive += ref > 0.0f ? 1 : 0;
     }
   return positive;
@@ -162,6 +170,16 @@ TEST_CASE("kernel emulation: the score kernels give the CPU's scores on CPU thre
   }
   SECTION("maxima kernel") {
     CHECK(check_kernel(maxima, maxima_bytes, probes, probe_pos, entries, entry_pos, 0, true) >= 3);
+  }
+  // An entry list (out of order, one entry twice) with row masks: stage 2
+  // of a two-stage search; every subject's genuine pair stays listed.
+  const std::vector<std::uint32_t> list = {2, 0, 3, 1, 5, 2};
+  const std::vector<std::uint64_t> rows = {0b0100, 0b1011, 0b1000, 0b0010, 0b0001, 0b1111};
+  SECTION("compacted kernel, an entry list with row masks") {
+    CHECK(check_kernel(compacted, compacted_bytes, probes, probe_pos, entries, entry_pos, 0, true, list, rows) >= 3);
+  }
+  SECTION("maxima kernel, an entry list with row masks") {
+    CHECK(check_kernel(maxima, maxima_bytes, probes, probe_pos, entries, entry_pos, 0, false, list, rows) >= 3);
   }
 }
 

@@ -32,7 +32,8 @@ using fpm_test::probes_for;
 using fpm_test::subject_probes;
 
 // Per-template (K = 1, 10, 100, and a score threshold) and per-subject
-// (K = 1, 10, 100) searches of both engines agree.
+// (K = 1, 10, 100) searches of both engines agree, and two-stage ones
+// (shortlists of 1, 3 and 17).
 void same_searches(const fpm::Engine& cpu, const fpm::Engine& gpu, const std::vector<fpm::EncodedTemplate>& probes,
                    const std::vector<std::vector<fpm::FingerProbe>>& subjects) {
   for (std::size_t k : {1, 10, 100}) {
@@ -45,6 +46,16 @@ void same_searches(const fpm::Engine& cpu, const fpm::Engine& gpu, const std::ve
   thr.top_k = 1000;
   thr.min_score = 0.05f;
   same_candidates(cpu.search(probes, thr), gpu.search(probes, thr));
+  // Two-stage, with the same full comparisons.
+  for (std::size_t m : {1, 3, 17}) {
+    fpm::SearchOptions two;
+    two.top_k = m < 3 ? 1 : 3;
+    two.shortlist = m;
+    const std::uint64_t c0 = cpu.comparisons(), g0 = gpu.comparisons();
+    same_candidates(cpu.search(probes, two), gpu.search(probes, two));
+    same_subjects(cpu.search_subjects(subjects, two), gpu.search_subjects(subjects, two));
+    CHECK(gpu.comparisons() - g0 == cpu.comparisons() - c0);
+  }
 }
 
 }  // namespace
@@ -312,6 +323,16 @@ TEST_CASE("simulated devices: the score kernel itself through the whole search",
     same_candidates(cpu.search(probes, all), gpu.search(probes, all));
     const auto subjects = subject_probes(seed, 4, 2);
     same_subjects(cpu.search_subjects(subjects, all), gpu.search_subjects(subjects, all));
+    // Two-stage: the score kernel on the shortlisted entries only (an entry
+    // list with row masks), per template and per subject.
+    fpm::SearchOptions two;
+    two.top_k = 2;
+    two.shortlist = 3;
+    const std::uint64_t c0 = cpu.comparisons(), g0 = gpu.comparisons();
+    same_candidates(cpu.search(probes, two), gpu.search(probes, two));
+    two.shortlist = 2;
+    same_subjects(cpu.search_subjects(subjects, two), gpu.search_subjects(subjects, two));
+    CHECK(gpu.comparisons() - g0 == cpu.comparisons() - c0);
   }
   nothing_left();
 }

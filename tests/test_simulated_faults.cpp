@@ -285,3 +285,55 @@ TEST_CASE("simulated faults: devices of three fail one after another while searc
     nothing_left();
   }
 }
+
+TEST_CASE("simulated faults: two-stage searches", "[simulated][faults][shortlist]") {
+  const std::uint64_t seed = fpm_test::fresh_seed("simulated faults");
+  const fpm::Gallery g = synthetic_gallery(seed, 12, 2);  // 24 entries: one tile in this build
+  const auto probes = probes_for(seed, 12, 6);
+  const auto subjects = subject_probes(seed, 12, 4);
+  fpm::SearchOptions o;
+  o.top_k = 3;
+  o.shortlist = 5;
+  Devices devices({GiB});
+  const fpm::Engine cpu(g, on(fpm::Backend::Cpu));
+  // Launches of a two-stage search on one tile: stage 1's keys (1), its
+  // selection's histogram (2) and keys (3), then stage 2's probe summaries
+  // (4), scores (5), keys (6), sort (7).
+  SECTION("Backend::Auto: a kernel fault in stage 2 (scores, per template)") {
+    {
+      const fpm::Engine engine(g, with(fpm::Backend::Auto, {0}));
+      fpm_simcuda::inject_fault(0, Call::Kernel, 5, cudaErrorIllegalAddress, true);
+      same_candidates(cpu.search(probes, o), engine.search(probes, o));
+      CHECK(engine.backend() == fpm::Backend::Cpu);
+      CHECK(contains(engine.fallback_reason(), "illegal memory access"));
+    }
+    nothing_left();
+  }
+  SECTION("Backend::Auto: a kernel fault in stage 1 (per subject)") {
+    {
+      const fpm::Engine engine(g, with(fpm::Backend::Auto, {0}));
+      fpm_simcuda::inject_fault(0, Call::Kernel, 1, cudaErrorIllegalAddress, true);
+      same_subjects(cpu.search_subjects(subjects, o), engine.search_subjects(subjects, o));
+      CHECK(engine.backend() == fpm::Backend::Cpu);
+    }
+    nothing_left();
+  }
+  SECTION("Backend::Cuda: a launch refused once in stage 2 (scores), then whole searches") {
+    {
+      const fpm::Engine engine(g, with(fpm::Backend::Cuda, {0}));
+      fpm_simcuda::inject_fault(0, Call::Launch, 5, cudaErrorLaunchOutOfResources, false);
+      const fpm::Error e = error_of([&] { engine.search(probes, o); });
+      INFO(e.what());
+      CHECK(e.code() == fpm::ErrorCode::Internal);
+      CHECK(fpm_simcuda::live().queued_operations == 0);
+      same_candidates(cpu.search(probes, o), engine.search(probes, o));
+      // And in stage 1's selection (per subject: keys, histogram, selected keys).
+      fpm_simcuda::inject_fault(0, Call::Launch, 3, cudaErrorLaunchOutOfResources, false);
+      CHECK(error_of([&] { engine.search_subjects(subjects, o); }).code() == fpm::ErrorCode::Internal);
+      CHECK(fpm_simcuda::live().queued_operations == 0);
+      same_subjects(cpu.search_subjects(subjects, o), engine.search_subjects(subjects, o));
+      CHECK(engine.backend() == fpm::Backend::Cuda);
+    }
+    nothing_left();
+  }
+}

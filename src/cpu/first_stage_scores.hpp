@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "fpmatch/matcher.hpp"
+#include "index/shortlist_key.hpp"
 
 namespace fpm::cpu {
 
@@ -19,15 +20,10 @@ namespace fpm::cpu {
 void first_stage_scores(SimdLevel level, const std::uint64_t* probe, std::uint32_t probe_aux,
                         const std::uint64_t* codes, const std::uint32_t* aux, std::size_t n, std::uint32_t* out);
 
-// A stage-1 candidate as one sortable key: a larger key is a higher score,
-// then a smaller index, so that the shortlist never depends on the order in
-// which threads saw the candidates.
-inline std::uint64_t shortlist_key(std::uint32_t score, std::uint32_t index) {
-  return (static_cast<std::uint64_t>(score) << 32) | (0xFFFFFFFFu - index);
-}
-inline std::uint32_t shortlist_index(std::uint64_t key) {
-  return 0xFFFFFFFFu - static_cast<std::uint32_t>(key & 0xFFFFFFFFu);
-}
+// A stage-1 candidate as one sortable key (index/shortlist_key.hpp, shared
+// with the device): a larger key is a higher score, then a smaller index.
+using index::shortlist_index;
+using index::shortlist_key;
 
 // The m largest keys offered (a min-heap of the kept ones).
 class Shortlist {

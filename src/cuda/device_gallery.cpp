@@ -3,7 +3,14 @@
 #include <algorithm>
 #include <cstring>
 
+#include "index/first_stage_code.hpp"
+
 namespace fpm::detail::gpu {
+
+namespace {
+// (Named here: `index` is the subject index in the functions below.)
+constexpr std::size_t kCodeWords = fpm::index::kCodeWords;
+}  // namespace
 
 void DeviceSets::allocate(std::size_t sets, std::size_t cylinders) {
   offset.allocate(sets + 1);
@@ -124,7 +131,17 @@ std::vector<GalleryPart> split_gallery(const Gallery::Data& g, const SubjectInde
 }
 
 std::size_t DeviceGallery::bytes(const GalleryPart& p) {
-  return DeviceSets::bytes(p.entries, p.cylinders) + p.entries * 4 + (p.subjects + 1) * 4 + p.subjects * 4;
+  return DeviceSets::bytes(p.entries, p.cylinders) + p.entries * 4 + (p.subjects + 1) * 4 + p.subjects * 4 +
+         code_bytes(p) + p.entries * 4;
+}
+
+std::size_t DeviceGallery::code_bytes(const GalleryPart& p) { return p.entries * kCodeWords * 8; }
+
+mcc::PackedSetsView DeviceGallery::view() const {
+  mcc::PackedSetsView v = sets.view();
+  v.code = code.get();
+  v.code_aux = code_aux.get();
+  return v;
 }
 
 void DeviceGallery::allocate(const GalleryPart& p) {
@@ -135,6 +152,8 @@ void DeviceGallery::allocate(const GalleryPart& p) {
   entry_id.allocate(std::max<std::size_t>(p.entries, 1));
   subject_offset.allocate(p.subjects + 1);
   subject_rank.allocate(std::max<std::uint32_t>(p.subjects, 1));
+  code.allocate(std::max<std::size_t>(p.entries, 1) * kCodeWords);
+  code_aux.allocate(std::max<std::size_t>(p.entries, 1));
 }
 
 void DeviceGallery::upload(const Gallery::Data& g, const SubjectIndex& index, Pinned& staging, cudaStream_t stream,
@@ -142,7 +161,7 @@ void DeviceGallery::upload(const Gallery::Data& g, const SubjectIndex& index, Pi
   const std::size_t E = part.entries, e0 = part.entry_begin;
   // Host-side per-entry tables, then the cylinder arrays through staging.
   std::vector<std::uint64_t> offset(E + 1), hash(E);
-  std::vector<std::uint32_t> ids(E);
+  std::vector<std::uint32_t> ids(E), aux(E);
   h_position.resize(E);
   std::size_t c = 0;
   for (std::size_t k = 0; k < E; ++k) {
@@ -150,6 +169,7 @@ void DeviceGallery::upload(const Gallery::Data& g, const SubjectIndex& index, Pi
     offset[k] = c;
     hash[k] = g.hash[e];
     ids[k] = e;
+    aux[k] = g.code_aux[e];
     h_position[k] = g.position[e];
     c += g.offset[e + 1] - g.offset[e];
   }
@@ -166,6 +186,7 @@ void DeviceGallery::upload(const Gallery::Data& g, const SubjectIndex& index, Pi
   copy(sets.hash.get(), hash.data(), E * 8);
   copy(sets.position.get(), h_position.data(), E);
   copy(entry_id.get(), ids.data(), E * 4);
+  copy(code_aux.get(), aux.data(), E * 4);
   copy(subject_offset.get(), h_subject_offset.data(), (part.subjects + 1) * 4);
   copy(subject_rank.get(), ranks.data(), part.subjects * 4);
   Uploader up(staging, stream, done, total, progress);
@@ -188,6 +209,10 @@ void DeviceGallery::upload(const Gallery::Data& g, const SubjectIndex& index, Pi
       up.put(f.src + g.offset[e] * f.per_cylinder, (g.offset[e + 1] - g.offset[e]) * f.per_cylinder);
     }
   }
+  // The first-stage codes, per entry.
+  up.begin(code.get());
+  for (std::size_t k = 0; k < E; ++k)
+    up.put(g.code.data() + std::size_t(index.subject_entries[e0 + k]) * kCodeWords, kCodeWords * 8);
   up.finish();
 }
 

@@ -107,16 +107,26 @@ struct DeviceGallery {
   GalleryPart part;
   DeviceSets sets;
   DeviceArray<std::uint32_t> entry_id, subject_offset, subject_rank;
+  // The entries' first-stage codes (index::kCodeWords words each) and their
+  // auxiliary values, in device order: stage 1 of two-stage searches.
+  DeviceArray<std::uint64_t> code;
+  DeviceArray<std::uint32_t> code_aux;
   std::vector<std::uint32_t> h_subject_offset;  // device entries per local subject, +1
   std::vector<std::uint8_t> h_position;
 
   // Device bytes of a part.
   static std::size_t bytes(const GalleryPart& p);
+  // Device bytes of a part's first-stage codes (in bytes(), and in what
+  // upload() reports as progress).
+  static std::size_t code_bytes(const GalleryPart& p);
+  // The sets with their codes (what stage 1 reads).
+  mcc::PackedSetsView view() const;
   // Allocates the arrays of `p` on the current device.
   void allocate(const GalleryPart& p);
   // Packs and copies the part: the per-entry tables, then the cylinder
-  // arrays through `staging` on `stream`, adding the cylinder bytes copied
-  // to *done (out of `total` over every device) and reporting them.
+  // arrays and the first-stage codes through `staging` on `stream`, adding
+  // the bytes of those copied to *done (out of `total` over every device)
+  // and reporting them.
   void upload(const Gallery::Data& g, const SubjectIndex& index, Pinned& staging, cudaStream_t stream,
               const ProgressFn& progress, std::size_t total, std::size_t* done);
 };

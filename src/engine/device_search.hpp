@@ -30,16 +30,6 @@ class DeviceFailure : public Error {
   int device_;
 };
 
-// The device backend does not run two-stage (shortlist) searches yet
-// (docs/two-stage.md): under Backend::Auto the engine runs them on the CPU
-// and says so in fallback_reason(); under Backend::Cuda it refuses them
-// with this message. The device backend refuses them too, so that no path
-// answers a two-stage search exhaustively by mistake.
-constexpr const char* kNoDeviceTwoStage = "the CUDA backend does not run two-stage (shortlist) searches yet";
-inline void refuse_two_stage(std::size_t shortlist) {
-  if (shortlist != 0) throw Error(ErrorCode::Unavailable, kNoDeviceTwoStage);
-}
-
 // Copies the gallery (live entries, grouped by subject) to the devices,
 // split by subject. Returns nullptr with the reason in *why when CUDA is not
 // built or no listed device is usable; throws fpm::Error(OutOfMemory) when

@@ -213,23 +213,13 @@ struct Engine::Impl {
     return device;
   }
   mutable std::mutex device_mutex;
-  mutable bool two_stage_noted = false;  // under device_mutex
 
   // f(backend, &comparisons) on the device backend when the engine uses
   // one, else (or after a device failure under Backend::Auto) on the CPU.
   // Called with the shared lock held.
-  // two_stage: the search has a shortlist, which the device backend does
-  // not run yet (detail::kNoDeviceTwoStage): Backend::Cuda refuses it,
-  // Backend::Auto runs it on the CPU and says so once in fallback_reason.
   template <class F>
-  std::vector<detail::TopK> run(bool two_stage, F&& f) const {
-    if (two_stage && backend.load() == Backend::Cuda) {
-      if (options.backend == Backend::Cuda)
-        throw Error(ErrorCode::Unavailable, std::string("search: ") + detail::kNoDeviceTwoStage);
-      std::lock_guard<std::mutex> guard(device_mutex);
-      if (!two_stage_noted) note_locked(std::string("two-stage searches run on the CPU: ") + detail::kNoDeviceTwoStage);
-      two_stage_noted = true;
-    } else if (const auto device = device_search()) {
+  std::vector<detail::TopK> run(F&& f) const {
+    if (const auto device = device_search()) {
       std::uint64_t n = 0;
       try {
         std::vector<detail::TopK> hits = f(*device, &n);
@@ -334,7 +324,7 @@ std::vector<std::vector<Candidate>> Engine::search(const std::vector<EncodedTemp
   std::vector<mcc::CylinderSetView> views(P);
   for (std::size_t p = 0; p < P; ++p) views[p] = detail::Access::data(probes[p]).view();
   const std::size_t shortlist = shortlist_size(options, d.live);
-  const std::vector<detail::TopK> hits = impl_->run(shortlist != 0, [&](detail::SearchBackend& b, std::uint64_t* n) {
+  const std::vector<detail::TopK> hits = impl_->run([&](detail::SearchBackend& b, std::uint64_t* n) {
     return b.search(views, options.top_k, options.min_score, shortlist, n);
   });
   for (std::size_t p = 0; p < P; ++p)
@@ -362,7 +352,7 @@ std::vector<std::vector<SubjectCandidate>> Engine::search_subjects(
   for (std::size_t p = 0; p < P; ++p)
     for (const FingerProbe& f : probes[p]) fv[p].push_back({detail::Access::data(f.t).view(), f.position});
   const std::size_t shortlist = shortlist_size(options, S);
-  const std::vector<detail::TopK> hits = impl_->run(shortlist != 0, [&](detail::SearchBackend& b, std::uint64_t* n) {
+  const std::vector<detail::TopK> hits = impl_->run([&](detail::SearchBackend& b, std::uint64_t* n) {
     return b.search_subjects(fv, options.top_k, options.min_score, shortlist, n);
   });
   // The per-finger details of the winners, recomputed on the CPU (a few

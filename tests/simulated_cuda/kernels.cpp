@@ -10,8 +10,13 @@
 //    (they are checked against it on CPU threads by
 //    tests/test_kernel_emulation.cpp), or the score kernel itself on CPU
 //    threads when fpm_simcuda::use_score_kernel(true);
+//  * stage 1 of two-stage searches: the library's own first-stage kernels
+//    (first_stage_kernels.cuh), thread by thread on the host;
 //  * the segmented sort: each segment sorted descending, as CUB does.
+// Score launches with an entry list (two-stage searches) check the list's
+// entries and row masks too, and score only the rows the masks name.
 #include "cuda_emulation.hpp"  // first: the CUDA built-ins for the kernels
+#include "first_stage_kernels.cuh"
 #include "rank_kernels.cuh"
 #include "score_kernels.cuh"
 
@@ -70,6 +75,34 @@ bool sets_readable(int dev, const mcc::PackedSetsView& s, std::uint32_t begin, s
 
 cudaError_t illegal() { return cudaErrorIllegalAddress; }
 
+// The first-stage codes of sets [begin, end) of `s` (and their positions)
+// lie on the device.
+bool codes_readable(int dev, const mcc::PackedSetsView& s, std::uint32_t begin, std::uint32_t end, const char* what) {
+  const std::size_t n = std::size_t(end) - begin;
+  return device_range(dev, s.code + std::size_t(begin) * index::kCodeWords, n * index::kCodeWords * 8, what) &&
+         device_range(dev, s.code_aux + begin, n * 4, what) && device_range(dev, s.position + begin, n, what);
+}
+
+// A score launch's entry list: its entries and row masks on the device,
+// each entry inside the device gallery's sets.
+bool list_readable(int dev, const EntryList& list, const mcc::PackedSetsView& entries, std::uint32_t n,
+                   std::uint32_t rows) {
+  if (list.entry == nullptr) return list.rows == nullptr;
+  if (!device_range(dev, list.entry, std::size_t(n) * 4, "score kernel: entry list")) return false;
+  if (list.rows != nullptr &&
+      (list.row_words * 64 < rows ||
+       !device_range(dev, list.rows, std::size_t(n) * list.row_words * 8, "score kernel: row masks"))) {
+    std::fprintf(stderr, "simulated CUDA: score kernel: row masks outside their array\n");
+    return false;
+  }
+  for (std::uint32_t i = 0; i < n; ++i)
+    if (list.entry[i] >= entries.count) {
+      std::fprintf(stderr, "simulated CUDA: score kernel: list entry %u is not on the device\n", list.entry[i]);
+      return false;
+    }
+  return true;
+}
+
 // Checks that the probe summaries a compacted score launch reads lie on the
 // device and are those of this probe batch: a search that launched no
 // summary kernel after uploading the batch (or launched it on another
@@ -122,15 +155,18 @@ int launch_summarise_probes(const mcc::PackedSetsView& probes, std::uint64_t* pr
 int launch_score(const mcc::PackedSetsView& probes, const std::uint64_t* probe_planes,
                  const std::uint32_t* probe_counts, const mcc::PackedSetsView& entries, std::uint32_t e_begin,
                  std::uint32_t entry_count, bool check_positions, const mcc::ScoreTables* tables, float* scores,
-                 void* stream) {
+                 void* stream, const EntryList& list) {
   if (entry_count == 0 || probes.count == 0) return 0;
   const bool by_kernel = fpm_simcuda::score_kernel_used();
   // The kernel the device launcher picks (FPM_CUDA_KERNEL=maxima: the
   // maxima kernel, which reads no summaries).
   const bool maxima = use_maxima_kernel();
   return fpm_simcuda::launch(static_cast<cudaStream_t>(stream), [=](int dev) {
+    if (!list_readable(dev, list, entries, entry_count, probes.count)) return illegal();
+    const bool listed = list.entry != nullptr;
     if (!sets_readable(dev, probes, 0, probes.count, "score kernel: probes") ||
-        !sets_readable(dev, entries, e_begin, e_begin + entry_count, "score kernel: entries") ||
+        (listed ? !sets_readable(dev, entries, 0, entries.count, "score kernel: entries")
+                : !sets_readable(dev, entries, e_begin, e_begin + entry_count, "score kernel: entries")) ||
         !device_range(dev, tables, sizeof(mcc::ScoreTables), "score kernel: tables") ||
         !device_range(dev, scores, std::size_t(probes.count) * entry_count * 4, "score kernel: scores"))
       return illegal();
@@ -140,22 +176,23 @@ int launch_score(const mcc::PackedSetsView& probes, const std::uint64_t* probe_p
       if (maxima)
         fpm_emu::launch(score_kernel_maxima, entry_count, kThreads,
                         MaximaLayout(probes.max_cylinders, entries.max_cylinders).total, probes, entries, e_begin,
-                        entry_count, check_positions, tables, scores);
+                        entry_count, check_positions, tables, scores, list);
       else
         fpm_emu::launch(score_kernel_compacted, entry_count, kThreads,
                         score_shared_bytes(probes.max_cylinders, entries.max_cylinders), probes,
                         Summaries{probe_planes, probe_counts}, entries, e_begin, entry_count, check_positions, tables,
-                        scores);
+                        scores, list);
       return cudaSuccess;
     }
     fpm::Matcher matcher;
     for (std::uint32_t p = 0; p < probes.count; ++p) {
       const mcc::CylinderSetView a = probes.set(p);
       for (std::uint32_t e = 0; e < entry_count; ++e) {
-        const std::uint8_t pp = probes.position[p], gp = entries.position[e_begin + e];
+        const std::uint32_t ge = list.at(e, e_begin);
+        const std::uint8_t pp = probes.position[p], gp = entries.position[ge];
         float s = -1.0f;
-        if (!(check_positions && pp != 0 && gp != 0 && pp != gp))
-          s = fpm::detail::Access::match(matcher, a, entries.set(e_begin + e));
+        if (!(check_positions && pp != 0 && gp != 0 && pp != gp) && list.scores(e, p))
+          s = fpm::detail::Access::match(matcher, a, entries.set(ge));
         scores[std::size_t(p) * entry_count + e] = s;
       }
     }
@@ -179,8 +216,10 @@ int launch_make_keys(const float* scores, std::uint32_t probes, std::uint32_t n,
 
 int launch_fuse_subjects(const float* scores, std::uint32_t entry_count, const std::uint32_t* finger_offset,
                          std::uint32_t probes, const std::uint32_t* subject_offset, std::uint32_t base,
-                         std::uint32_t subjects, float* fused, void* stream) {
+                         std::uint32_t subjects, float* fused, void* stream, const std::uint64_t* subject_mask) {
   return fpm_simcuda::launch(static_cast<cudaStream_t>(stream), [=](int dev) {
+    if (subject_mask != nullptr && !device_range(dev, subject_mask, std::size_t(subjects) * 8, "fusion kernel: mask"))
+      return illegal();
     if (!device_range(dev, finger_offset, (std::size_t(probes) + 1) * 4, "fusion kernel: finger offsets") ||
         !device_range(dev, subject_offset, (std::size_t(subjects) + 1) * 4, "fusion kernel: subject offsets") ||
         !device_range(dev, scores, std::size_t(finger_offset[probes]) * entry_count * 4, "fusion kernel: scores") ||
@@ -194,7 +233,93 @@ int launch_fuse_subjects(const float* scores, std::uint32_t entry_count, const s
       }
     std::lock_guard<std::mutex> g(emulation);
     fpm_emu::launch_sequential(fuse_kernel, rank_grid(std::size_t(probes) * subjects), 256, scores, entry_count,
-                               finger_offset, probes, subject_offset, base, subjects, fused);
+                               finger_offset, probes, subject_offset, base, subjects, subject_mask, fused);
+    return cudaSuccess;
+  });
+}
+
+int launch_code_keys(const mcc::PackedSetsView& probes, const mcc::PackedSetsView& entries,
+                     const std::uint32_t* entry_id, std::uint32_t e_begin, std::uint32_t n, std::uint64_t* keys,
+                     void* stream) {
+  if (n == 0 || probes.count == 0) return 0;
+  return fpm_simcuda::launch(static_cast<cudaStream_t>(stream), [=](int dev) {
+    if (std::size_t(e_begin) + n > entries.count) {
+      std::fprintf(stderr, "simulated CUDA: stage-1 kernel: entries past the device gallery\n");
+      return illegal();
+    }
+    if (!codes_readable(dev, probes, 0, probes.count, "stage-1 kernel: probe codes") ||
+        !codes_readable(dev, entries, e_begin, e_begin + n, "stage-1 kernel: entry codes") ||
+        !device_range(dev, entry_id + e_begin, std::size_t(n) * 4, "stage-1 kernel: ids") ||
+        !device_range(dev, keys, std::size_t(probes.count) * n * 8, "stage-1 kernel: keys"))
+      return illegal();
+    std::lock_guard<std::mutex> g(emulation);
+    fpm_emu::launch_sequential(code_keys_kernel, rank_grid(n), 256, probes, entries, entry_id, e_begin, n, keys);
+    return cudaSuccess;
+  });
+}
+
+int launch_subject_code_keys(const mcc::PackedSetsView& fingers, const std::uint32_t* finger_offset,
+                             std::uint32_t probes, const mcc::PackedSetsView& entries,
+                             const std::uint32_t* subject_offset, const std::uint32_t* subject_rank,
+                             std::uint32_t s_begin, std::uint32_t n, std::uint64_t* keys, void* stream) {
+  if (n == 0 || probes == 0) return 0;
+  return fpm_simcuda::launch(static_cast<cudaStream_t>(stream), [=](int dev) {
+    if (!device_range(dev, finger_offset, (std::size_t(probes) + 1) * 4, "stage-1 kernel: finger offsets") ||
+        !device_range(dev, subject_offset + s_begin, (std::size_t(n) + 1) * 4, "stage-1 kernel: subject offsets") ||
+        !device_range(dev, subject_rank + s_begin, std::size_t(n) * 4, "stage-1 kernel: subject ranks") ||
+        !device_range(dev, keys, std::size_t(probes) * n * 8, "stage-1 kernel: keys"))
+      return illegal();
+    if (finger_offset[0] != 0 || finger_offset[probes] > fingers.count ||
+        !codes_readable(dev, fingers, 0, finger_offset[probes], "stage-1 kernel: probe codes"))
+      return illegal();
+    for (std::uint32_t p = 0; p < probes; ++p)
+      if (finger_offset[p + 1] < finger_offset[p]) return illegal();
+    const std::uint32_t e0 = subject_offset[s_begin], e1 = subject_offset[s_begin + n];
+    for (std::uint32_t j = 0; j < n; ++j)
+      if (subject_offset[s_begin + j + 1] < subject_offset[s_begin + j]) return illegal();
+    if (e1 > entries.count || !codes_readable(dev, entries, e0, e1, "stage-1 kernel: entry codes")) {
+      std::fprintf(stderr, "simulated CUDA: stage-1 kernel: subjects' entries outside the device gallery\n");
+      return illegal();
+    }
+    std::lock_guard<std::mutex> g(emulation);
+    fpm_emu::launch_sequential(subject_code_keys_kernel, rank_grid(n), 256, fingers, finger_offset, probes, entries,
+                               subject_offset, subject_rank, s_begin, n, keys);
+    return cudaSuccess;
+  });
+}
+
+int launch_select_histogram(const std::uint64_t* keys, std::uint32_t rows, std::uint32_t n, std::uint32_t shift,
+                            std::uint32_t* hist, std::uint32_t* count, void* stream) {
+  return fpm_simcuda::launch(static_cast<cudaStream_t>(stream), [=](int dev) {
+    if (!device_range(dev, keys, std::size_t(rows) * n * 8, "selection histogram: keys") ||
+        !device_range(dev, hist, std::size_t(rows) * kSelectBins * 4, "selection histogram: bins") ||
+        !device_range(dev, count, std::size_t(rows) * 4, "selection histogram: counts"))
+      return illegal();
+    std::lock_guard<std::mutex> g(emulation);
+    fpm_emu::launch_sequential(zero_kernel, rank_grid(std::size_t(rows) * kSelectBins), 256, hist,
+                               std::size_t(rows) * kSelectBins);
+    fpm_emu::launch_sequential(zero_kernel, 1, 256, count, std::size_t(rows));
+    fpm_emu::launch_sequential(histogram_kernel, rank_grid(std::size_t(rows) * n), 256, keys, rows, n, shift, hist);
+    return cudaSuccess;
+  });
+}
+
+int launch_select_keys(const std::uint64_t* keys, std::uint32_t rows, std::uint32_t n, std::uint32_t shift,
+                       const std::uint32_t* floor_bin, std::uint32_t* count, std::uint64_t* out, void* stream) {
+  return fpm_simcuda::launch(static_cast<cudaStream_t>(stream), [=](int dev) {
+    if (!device_range(dev, keys, std::size_t(rows) * n * 8, "selection: keys") ||
+        !device_range(dev, floor_bin, std::size_t(rows) * 4, "selection: floor bins") ||
+        !device_range(dev, count, std::size_t(rows) * 4, "selection: counts") ||
+        !device_range(dev, out, std::size_t(rows) * n * 8, "selection: out"))
+      return illegal();
+    for (std::uint32_t r = 0; r < rows; ++r)
+      if (count[r] != 0) {
+        std::fprintf(stderr, "simulated CUDA: selection: count of row %u not zeroed\n", r);
+        return illegal();
+      }
+    std::lock_guard<std::mutex> g(emulation);
+    fpm_emu::launch_sequential(select_kernel, rank_grid(std::size_t(rows) * n), 256, keys, rows, n, shift, floor_bin,
+                               count, out);
     return cudaSuccess;
   });
 }
