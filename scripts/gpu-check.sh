@@ -8,7 +8,10 @@
 #   scripts/gpu-check.sh capacity after bench: fill device 0 with copies of the gallery
 #   scripts/gpu-check.sh ab       after bench: batch 64 with the maxima score kernel and
 #                                 again with the compacted one, the default (same-machine ratio)
-#   scripts/gpu-check.sh all      build, test, bench, ab
+#   scripts/gpu-check.sh twostage after bench: two-stage searches (shortlists of 2% and 1%)
+#                                 at batch 64, effective comparisons/s, and memcheck on
+#                                 the device two-stage test
+#   scripts/gpu-check.sh all      build, test, bench, ab, twostage
 #   scripts/gpu-check.sh quick    what fits in a few minutes: CLI and tests only, the
 #                                 CUDA tests, the benchmark (200,000 and 1M templates, an
 #                                 A/B against the maxima kernel), memcheck, racecheck
@@ -75,7 +78,25 @@ do_quick() {
   grep -E "CUDA parity seed|FAILED" "$OUT/cuda_tests.log" | head -8 | tee -a "$summary"
   BENCH_SUBJECTS=${BENCH_SUBJECTS:-20000} BENCH_SECONDS=${BENCH_SECONDS:-5} do_bench
   BENCH_SECONDS=${BENCH_SECONDS:-5} do_ab
+  BENCH_SECONDS=${BENCH_SECONDS:-5} do_two_stage
   do_sanitize
+}
+
+# Two-stage searches on the device: effective comparisons per second
+# (templates x probes answered) at shortlists of 2% and 1%, and memcheck on
+# the device's two-stage parity test.
+do_two_stage() {
+  local fpm=build-gpu/examples/fpmatch g=$GALLERY
+  eff() { python3 -c "import json;print(f\"{json.load(open('$1'))['effective_comparisons_per_second']/1e6:.1f}\")" 2>&1 | tail -1; }
+  for s in 2 1; do
+    $fpm bench --gallery $g --backend $BACKEND --batch 64 --seconds "${BENCH_SECONDS:-5}" --shortlist $s% --json \
+      > "$OUT/bench_two_stage_$s.json" 2> "$OUT/bench_two_stage_$s.err"
+  done
+  note "two-stage batch 64, M effective comparisons/s: shortlist 2% $(eff "$OUT/bench_two_stage_2.json"), 1% $(eff "$OUT/bench_two_stage_1.json")"
+  local t0=$SECONDS
+  timeout "${SANITIZER_SECONDS:-150}" compute-sanitizer --tool memcheck --error-exitcode 9 \
+    build-gpu/tests/fpm_tests "cuda: two-stage per-template search equals the CPU*" > "$OUT/memcheck_two_stage.log" 2>&1
+  note "memcheck (two-stage): exit $? ($(grep -E 'ERROR SUMMARY' "$OUT/memcheck_two_stage.log" | tail -1)) ($((SECONDS - t0)) s)"
 }
 
 # The same comparisons with the maxima score kernel, the first version
@@ -222,7 +243,8 @@ for step in "${@:-all}"; do
   build) do_build ;;
   test) do_test ;;
   bench) do_bench ;;
-  all) do_build && do_test && do_bench && do_ab ;;
+  all) do_build && do_test && do_bench && do_ab && do_two_stage ;;
+  twostage) do_two_stage ;;
   ab) do_ab ;;
   capacity) do_capacity ;;
   multi) do_multi ;;
