@@ -1,7 +1,8 @@
 // Stage 1 of the two-stage search on the device (docs/two-stage.md): the
 // first-stage scores of a probe batch against a tile of the device
-// gallery, as shortlist keys (index/shortlist_key.hpp) that the segmented
-// sort orders; the host keeps the first M of each probe's row. Integer
+// gallery, as shortlist keys (index/shortlist_key.hpp), and the selection
+// of each probe's best keys (a histogram per row, then the keys at or above
+// its floor bin; the host keeps exactly the M largest). Integer
 // arithmetic only, through index::code_score, so that every key equals the
 // CPU's. Grid-stride loops, one entry (or subject) per thread, which reads
 // its codes once and compares them with every probe of the batch (the
