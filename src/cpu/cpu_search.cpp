@@ -50,10 +50,6 @@ std::vector<TopK> tiled(ThreadPool& pool, unsigned threads, std::size_t items, s
   return out;
 }
 
-}  // namespace
-
-namespace {
-
 // The first-stage codes of a search's probes (computed once per search).
 struct ProbeCodes {
   std::vector<std::uint64_t> words;  // index::kCodeWords per probe (finger)
