@@ -35,8 +35,10 @@ __attribute__((target("popcnt"), flatten)) void scores_popcnt(const std::uint64_
 // The similarity maxima (index::code_maxima, most of the score's cost) eight
 // columns at a time: vpopcntq on the signature words of eight gallery
 // slots, the row and column keys by masked maxima; then the shared second
-// stage, index::code_score_from_maxima. The same integers as code_score.
-FPM_AVX512 void scores_avx512(const std::uint64_t* probe, std::uint32_t probe_aux, const std::uint64_t* codes,
+// stage, index::code_score_from_maxima (inlined by flatten, so compiled
+// for this target: its counting loops vectorise). The same integers as
+// code_score.
+FPM_AVX512 __attribute__((flatten)) void scores_avx512(const std::uint64_t* probe, std::uint32_t probe_aux, const std::uint64_t* codes,
                               const std::uint32_t* aux, std::size_t n, std::uint32_t* out) {
   constexpr int C = index::kCodeCylinders;
   static_assert(C == 32 && index::kSlotWords == 2, "four vectors of eight two-word slots");
