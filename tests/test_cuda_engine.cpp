@@ -42,17 +42,24 @@ struct Backends {
   const fpm::SyntheticFingers fingers;
 };
 
+// 76 probes of the galleries of Backends: other impressions of enrolled
+// fingers, exact copies of entries, and an empty probe (two launches).
+std::vector<fpm::EncodedTemplate> mixed_probes(const Backends& b) {
+  std::vector<fpm::EncodedTemplate> probes;
+  for (std::size_t i = 0; i < 70; ++i)
+    probes.push_back(fpm::encode_cylinders(b.fingers.impression(i * 2, 1 + i % 2, 1 + i)));
+  for (std::size_t i = 0; i < 5; ++i) probes.push_back(b.gallery.encoded(i * 7));  // exact copies
+  probes.push_back(fpm::EncodedTemplate());                                        // empty probe
+  return probes;
+}
+
 }  // namespace
 
 TEST_CASE("cuda: per-template search equals the CPU on random galleries", "[cuda]") {
   require_cuda();
   Backends b(150, 2);
   REQUIRE(b.gpu.backend() == fpm::Backend::Cuda);
-  std::vector<fpm::EncodedTemplate> probes;
-  for (std::size_t i = 0; i < 70; ++i)
-    probes.push_back(fpm::encode_cylinders(b.fingers.impression(i * 2, 1 + i % 2, 1 + i)));
-  for (std::size_t i = 0; i < 5; ++i) probes.push_back(b.gallery.encoded(i * 7));  // exact copies
-  probes.push_back(fpm::EncodedTemplate());                                        // empty probe
+  const std::vector<fpm::EncodedTemplate> probes = mixed_probes(b);
   for (std::size_t k : {1, 10, 100}) {
     fpm::SearchOptions so;
     so.top_k = k;
@@ -188,11 +195,7 @@ TEST_CASE("cuda: two-stage per-template search equals the CPU (shortlists, compa
   require_cuda();
   Backends b(150, 2);  // 300 entries: many tiles on the simulated devices
   REQUIRE(b.gpu.backend() == fpm::Backend::Cuda);
-  std::vector<fpm::EncodedTemplate> probes;
-  for (std::size_t i = 0; i < 70; ++i)
-    probes.push_back(fpm::encode_cylinders(b.fingers.impression(i * 2, 1 + i % 2, 1 + i)));
-  for (std::size_t i = 0; i < 5; ++i) probes.push_back(b.gallery.encoded(i * 7));  // exact copies
-  probes.push_back(fpm::EncodedTemplate());                                        // empty probe
+  const std::vector<fpm::EncodedTemplate> probes = mixed_probes(b);
   for (const auto& [m, k] : std::vector<std::pair<std::size_t, std::size_t>>{{1, 1}, {10, 10}, {7, 3}, {60, 10},
                                                                            {299, 100}})
     same_two_stage(b.cpu, b.gpu, probes, two_stage(m, k));
