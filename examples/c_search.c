@@ -28,7 +28,7 @@ int main(int argc, char** argv) {
   }
   for (size_t i = 0; i < count; ++i) {
     /* Above every calibration impostor score the FMR is only known to be
-     * below 1/impostors: print it as "< 8.22e-05", never as 0. */
+     * below 1/impostors: print it as "< 5.02e-06", never as 0. */
     double fmr = 0;
     int upper_bound = 0;
     fpm_fmr_estimate(found[i].score, &fmr, &upper_bound);

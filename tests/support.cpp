@@ -1,6 +1,7 @@
 #include "support.hpp"
 
 #include <dirent.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -112,6 +113,35 @@ std::vector<fpm::EncodedTemplate> parity_templates(std::uint64_t seed, int subje
                                                        static_cast<std::uint64_t>(imp))));
   for (int side : {6, 9, 11}) es.push_back(fpm::encode_cylinders(lattice_template(side)));
   return es;
+}
+
+std::string make_temp_dir() {
+  char name[] = "/tmp/fpm_test_XXXXXX";
+  REQUIRE(::mkdtemp(name) != nullptr);
+  return name;
+}
+
+void write_fvc_folder(const std::string& dir, const fpm::SyntheticFingers& synth, int fingers, int impressions) {
+  for (int f = 0; f < fingers; ++f)
+    for (int i = 0; i < impressions; ++i) {
+      const std::vector<std::uint8_t> rec =
+          fpm::encode({synth.impression(7, f + 1, static_cast<std::uint64_t>(i))}, fpm::Format::Iso19794_2_2005);
+      fpm::write_file_atomic(dir + "/" + std::to_string(101 + f) + "_" + std::to_string(i + 1) + ".ist", rec.data(),
+                             rec.size());
+    }
+}
+
+const fpm::Evaluation& shared_sets_evaluation() {
+  static const fpm::Evaluation ev = [] {
+    const std::string root = require_data_dir();
+    std::vector<std::string> dirs;
+    for (const char* extractor : {"fvc2002", "secugen_fvc2002"})
+      for (int db = 1; db <= 4; ++db) dirs.push_back(root + "/" + extractor + "_db" + std::to_string(db) + "b/iso");
+    fpm::EvaluationOptions eo;
+    eo.same_fingers = {{0, 4}, {1, 5}, {2, 6}, {3, 7}};
+    return fpm::evaluate_folders(dirs, {}, eo);
+  }();
+  return ev;
 }
 
 }  // namespace fpm_test

@@ -57,4 +57,17 @@ fpm::Template lattice_template(int side);
 // sides 6, 9 and 11; all encoded.
 std::vector<fpm::EncodedTemplate> parity_templates(std::uint64_t seed, int subjects, int impressions);
 
+// A new empty folder under /tmp (the test fails when none can be made).
+std::string make_temp_dir();
+
+// Writes impressions 0..impressions-1 of `fingers` synthetic fingers of one
+// subject as ISO 19794-2:2005 files FINGER_IMPRESSION.ist (FINGER from 101)
+// into dir: an FVC-style folder for the evaluations.
+void write_fvc_folder(const std::string& dir, const fpm::SyntheticFingers& synth, int fingers, int impressions);
+
+// The eight shared real sets (FingerJetFX DB1_B-DB4_B, then SecuGen
+// DB1_B-DB4_B), each FingerJetFX folder linked to its SecuGen twin as the
+// same fingers: evaluated once per process (skips like require_data_dir).
+const fpm::Evaluation& shared_sets_evaluation();
+
 }  // namespace fpm_test

@@ -14,25 +14,10 @@
 
 namespace {
 
+using fpm_test::make_temp_dir;
+using fpm_test::write_fvc_folder;
+
 // A new empty folder under the system's temporary folder.
-std::string make_temp_dir() {
-  char name[] = "/tmp/fpm_first_stage_XXXXXX";
-  REQUIRE(::mkdtemp(name) != nullptr);
-  return name;
-}
-
-// Writes impressions 0..impressions-1 of `fingers` synthetic fingers of one
-// subject as ISO 19794-2:2005 files FINGER_IMPRESSION.ist into dir.
-void write_fvc_folder(const std::string& dir, const fpm::SyntheticFingers& synth, int fingers, int impressions) {
-  for (int f = 0; f < fingers; ++f)
-    for (int i = 0; i < impressions; ++i) {
-      const std::vector<std::uint8_t> rec =
-          fpm::encode({synth.impression(7, f + 1, static_cast<std::uint64_t>(i))}, fpm::Format::Iso19794_2_2005);
-      fpm::write_file_atomic(dir + "/" + std::to_string(101 + f) + "_" + std::to_string(i + 1) + ".ist", rec.data(),
-                             rec.size());
-    }
-}
-
 fpm::Template shifted(const fpm::Template& t, float dx, float dy) {
   std::vector<fpm::Minutia> m = t.minutiae();
   for (fpm::Minutia& p : m) {

@@ -347,26 +347,53 @@ TEST_CASE("matcher: Matcher refuses SIMD levels this CPU lacks", "[matcher]") {
   CHECK(fpm::Matcher(fpm::SimdLevel::Scalar).level() == fpm::SimdLevel::Scalar);
 }
 
-// The accuracy recorded in bench/RESULTS.md, reproduced exactly: any change
-// to the matcher that moves these numbers must update them (and the notes).
+// The accuracy recorded in bench/RESULTS.md and docs/matcher.md, reproduced
+// exactly on all eight shared sets: any change to the matcher that moves
+// these numbers must update them (and the notes).
 TEST_CASE("matcher: eval on the shared sets reproduces the recorded accuracy", "[matcher][shared-data]") {
-  const std::string root = require_data_dir();
-  const fpm::Evaluation ev = fpm::evaluate_folders({root + "/fvc2002_db1b/iso", root + "/fvc2002_db2b/iso"});
-  REQUIRE(ev.folder_rates.size() == 2);
-  const fpm::ErrorRates& db1 = ev.folder_rates[0];
-  const fpm::ErrorRates& db2 = ev.folder_rates[1];
-  CHECK(db1.genuine == 280);
-  CHECK(db1.impostor == 2880);
-  CHECK(db1.eer == Approx(0.010565476190476191).epsilon(1e-12));
-  CHECK(db1.fnmr_at_fmr_1pct == Approx(3.0 / 280).epsilon(1e-12));
-  CHECK(db1.fnmr_at_fmr_01pct == Approx(5.0 / 280).epsilon(1e-12));
-  CHECK(db2.eer == Approx(0.007564484126984126).epsilon(1e-12));
-  CHECK(db2.fnmr_at_fmr_1pct == Approx(2.0 / 280).epsilon(1e-12));
-  CHECK(db2.fnmr_at_fmr_01pct == Approx(3.0 / 280).epsilon(1e-12));
-  // The bar of the matcher issue: better than SourceAFIS and bozorth3 on both sets.
-  CHECK(db1.eer < 0.0250);
-  CHECK(db1.fnmr_at_fmr_01pct < 0.0321);
-  CHECK(db2.eer < 0.0143);
-  CHECK(db2.fnmr_at_fmr_01pct < 0.0250);
-  CHECK(ev.rates.impostor == 12160);
+  const fpm::Evaluation& ev = fpm_test::shared_sets_evaluation();
+  struct Expected {
+    std::size_t genuine, impostor;
+    double eer;
+    int fnmr_1pct, fnmr_01pct, fnmr_001pct;  // rejected genuine pairs at FMR 1%, 0.1%, 0.01%
+  };
+  // FingerJetFX DB1_B-DB4_B, SecuGen DB1_B-DB4_B (DB3_B FingerJetFX lacks one file).
+  const Expected expected[8] = {
+      {280, 2880, 0.010565476190476191, 3, 5, 5},   {280, 2880, 0.007564484126984126, 2, 3, 5},
+      {273, 2808, 0.1318172568172568, 46, 52, 91},  {280, 2880, 0.025173611111111112, 9, 15, 33},
+      {280, 2880, 0.025, 8, 18, 23},                {280, 2880, 0.021304563492063493, 10, 20, 23},
+      {280, 2880, 0.06056547619047619, 35, 55, 62}, {280, 2880, 0.011607142857142858, 4, 6, 7},
+  };
+  REQUIRE(ev.folder_rates.size() == 8);
+  for (int f = 0; f < 8; ++f) {
+    INFO("set " << f);
+    const fpm::ErrorRates& r = ev.folder_rates[f];
+    const Expected& e = expected[f];
+    CHECK(r.genuine == e.genuine);
+    CHECK(r.impostor == e.impostor);
+    CHECK(r.eer == Approx(e.eer).epsilon(1e-12));
+    const double g = static_cast<double>(e.genuine);
+    CHECK(r.fnmr_at_fmr_1pct == Approx(e.fnmr_1pct / g).epsilon(1e-12));
+    CHECK(r.fnmr_at_fmr_01pct == Approx(e.fnmr_01pct / g).epsilon(1e-12));
+    CHECK(r.fnmr_at_fmr_001pct == Approx(e.fnmr_001pct / g).epsilon(1e-12));
+  }
+  // The bar of the matcher issue: better than SourceAFIS and bozorth3 on DB1_B and DB2_B (FingerJetFX).
+  CHECK(ev.folder_rates[0].eer < 0.0250);
+  CHECK(ev.folder_rates[0].fnmr_at_fmr_01pct < 0.0321);
+  CHECK(ev.folder_rates[1].eer < 0.0143);
+  CHECK(ev.folder_rates[1].fnmr_at_fmr_01pct < 0.0250);
+  // All eight pooled, each FingerJetFX set linked to its SecuGen twin.
+  CHECK(ev.rates.genuine == 4466);
+  CHECK(ev.rates.impostor == 199056);
+  CHECK(ev.same_image_pairs == 319);
+  CHECK(ev.rates.fnmr_at_fmr_01pct == Approx(1329.0 / 4466).epsilon(1e-12));
+  // Across extractors (interoperability): the templates of one image set by the other extractor.
+  REQUIRE(ev.cross.size() == 4);
+  const int cross_fnmr_01pct[4] = {153, 193, 448, 81};
+  const std::size_t cross_genuine[4] = {560, 560, 553, 560};
+  for (int c = 0; c < 4; ++c) {
+    CHECK(ev.cross[c].rates.genuine == cross_genuine[c]);
+    CHECK(ev.cross[c].rates.fnmr_at_fmr_01pct ==
+          Approx(cross_fnmr_01pct[c] / static_cast<double>(cross_genuine[c])).epsilon(1e-12));
+  }
 }

@@ -14,15 +14,18 @@ namespace {
 
 struct CalibrateArgs {
   std::vector<std::string> dirs;
+  std::vector<std::string> same_fingers;  // "I,J" (1-based folder numbers)
   std::string out;
   std::string source;
 };
 
 int run_calibrate(const CalibrateArgs& a) {
-  const fpm::Evaluation ev = fpm::evaluate_folders(a.dirs);
+  fpm::EvaluationOptions eo;
+  eo.same_fingers = folder_pairs(a.same_fingers, a.dirs.size());
+  const fpm::Evaluation ev = fpm::evaluate_folders(a.dirs, {}, eo);
   std::vector<float> imp;
   for (const fpm::PairScore& p : ev.pairs)
-    if (!p.genuine) imp.push_back(p.score);
+    if (p.impostor()) imp.push_back(p.score);
   std::sort(imp.begin(), imp.end(), std::greater<float>());
   std::string src = a.source;
   if (src.empty())
@@ -87,6 +90,9 @@ void add_calibrate(CLI::App& app, std::function<int()>* action) {
   auto [cmd, args] = subcommand<CalibrateArgs>(
       app, "calibrate", "Write the impostor score table for the library's FMR calibration", action, run_calibrate);
   add_existing(cmd, "dirs", args->dirs, "Folders of templates named FINGER_IMPRESSION.ext", CLI::ExistingDirectory);
+  add_same_fingers(cmd, args->same_fingers,
+                   "their same-named pairs are not impostors (other impressions are genuine, the same impression the "
+                   "same image), so they are left out");
   cmd->add_option("--out", args->out, "Output file (C++ include)")->required();
   cmd->add_option("--source", args->source, "Description of the data, written into the table");
 }

@@ -19,15 +19,6 @@ struct PenetrationArgs {
   int threads = 0;
 };
 
-std::pair<std::size_t, std::size_t> folder_pair(const std::string& s, std::size_t folders) {
-  unsigned a = 0, b = 0;
-  char tail = 0;
-  if (std::sscanf(s.c_str(), "%u,%u%c", &a, &b, &tail) != 2 || a == 0 || b == 0 || a > folders || b > folders)
-    throw fpm::Error(fpm::ErrorCode::InvalidArgument, "--same-fingers '" + s + "': expected I,J with folder numbers 1 to " +
-                                                          std::to_string(folders) + " in the order given");
-  return {a - 1, b - 1};
-}
-
 nlohmann::json counts_json(const fpm::PenetrationCounts& c) {
   nlohmann::json j = {{"probes", c.probes}, {"full_rank1_correct", c.rank1_correct}, {"points", nlohmann::json::array()}};
   for (const fpm::PenetrationPoint& p : c.points)
@@ -55,7 +46,7 @@ int run_penetration(const PenetrationArgs& a) {
     po.penetrations.clear();
     for (double p : a.penetrations) po.penetrations.push_back(p / 100.0);
   }
-  for (const std::string& s : a.same_fingers) po.same_fingers.push_back(folder_pair(s, a.dirs.size()));
+  po.same_fingers = folder_pairs(a.same_fingers, a.dirs.size());
   po.background = a.background;
   po.threads = a.threads;
   const fpm::PenetrationEvaluation ev = fpm::evaluate_penetration(a.dirs, a.in.options(), po);
@@ -90,9 +81,7 @@ void add_penetration(CLI::App& app, std::function<int()>* action) {
       "first file of each finger; probes: the others)",
       action, run_penetration);
   add_existing(cmd, "dirs", args->dirs, "Folders of templates (any extension)", CLI::ExistingDirectory);
-  cmd->add_option("--same-fingers", args->same_fingers,
-                  "I,J: folders I and J (1-based, in the order given) hold the same fingers under the same names "
-                  "(two extractions of one image set); such entries are left out of each other's probes' rankings");
+  add_same_fingers(cmd, args->same_fingers, "such entries are left out of each other's probes' rankings");
   cmd->add_option("--at", args->penetrations, "Penetrations in percent (default: 0.5 1 2 5 10 20)")
       ->check(CLI::Range(0.0, 100.0));
   cmd->add_option("--background", args->background, "A gallery file ranked too, as impostors of every probe")

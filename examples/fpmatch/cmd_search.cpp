@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
@@ -17,6 +18,7 @@ struct SearchArgs {
   bool subjects = false;
   bool json = false;
   float min_score = 0.0f;
+  double fpir = 0;  // 0: no decision
   EngineFlags engine;
   ShortlistFlag shortlist;
   std::vector<std::string> probes;
@@ -41,9 +43,12 @@ void print_text(const nlohmann::json& probes, bool subjects) {
     for (const auto& c : p["candidates"]) {
       const float score = c["score"].get<float>();
       if (subjects) {
-        // The fused score (mean of per-finger best scores) has no stated
-        // FMR; each finger's best score does.
-        std::printf("  %3d  %-*s  score %.6f  fingers", rank++, w, c["subject"].get<std::string>().c_str(), score);
+        // The fused score (mean of per-finger best scores) ranks; the
+        // subject FMR (the fingers' evidence combined) and FPIR say what
+        // the candidate means.
+        std::printf("  %3d  %-*s  score %.6f  subject fmr %.2e  fpir %.2e  fingers", rank++, w,
+                    c["subject"].get<std::string>().c_str(), score, c["subject_fmr"].get<double>(),
+                    c["fpir"].get<double>());
         for (const auto& f : c["fingers"]) {
           if (f.contains("entry"))
             std::printf("  [%d: entry %zu, %.4f, fmr %s]", f["probe_position"].get<int>(), f["entry"].get<std::size_t>(),
@@ -59,10 +64,26 @@ void print_text(const nlohmann::json& probes, bool subjects) {
       }
     }
     if (p["candidates"].empty()) std::printf("  no candidate\n");
+    if (p.contains("decision")) {
+      const nlohmann::json& d = p["decision"];
+      std::printf("  at FPIR %.2e (%zu subjects, subject FMR <= %.2e): ", d["target_fpir"].get<double>(),
+                  d["subjects"].get<std::size_t>(), d["subject_fmr_threshold"].get<double>());
+      if (d["hit"].get<bool>()) {
+        std::printf("HIT:");
+        for (const auto& h : d["hits"]) std::printf(" %s", h.get<std::string>().c_str());
+        std::printf(" (for an examiner to verify)\n");
+      } else {
+        std::printf("no hit\n");
+      }
+    }
   }
 }
 
 int run_search(const SearchArgs& a) {
+  if (a.fpir != 0 && !a.subjects)
+    throw fpm::Error(fpm::ErrorCode::InvalidArgument, "--fpir decides per subject: it needs --subjects");
+  if (a.fpir != 0 && !(a.fpir > 0 && a.fpir < 1))
+    throw fpm::Error(fpm::ErrorCode::InvalidArgument, "--fpir must be in (0, 1)");
   const fpm::DecodeOptions opt = a.in.options();
   fpm::SearchOptions so;
   so.top_k = a.top;
@@ -81,9 +102,34 @@ int run_search(const SearchArgs& a) {
       probes.push_back(std::move(fingers));
     }
     const auto res = engine.search_subjects(probes, so);
+    // Per subject, the positions of its live entries: how many entries each
+    // probe finger was compared with (more than one for an unknown position).
+    std::map<std::string, std::vector<std::uint8_t>> positions;
+    std::size_t subjects = 0;
+    engine.with_gallery([&](const fpm::Gallery& g) {
+      subjects = g.subjects();
+      for (std::size_t i = 0; i < g.size(); ++i) {
+        const fpm::GalleryEntryInfo e = g.entry(i);
+        if (!e.removed) positions[e.subject].push_back(e.position);
+      }
+    });
     for (std::size_t p = 0; p < res.size(); ++p) {
-      nlohmann::json c = nlohmann::json::array();
+      std::vector<std::vector<std::size_t>> compared;
       for (const auto& s : res[p]) {
+        std::vector<std::size_t> per_finger;
+        for (const auto& f : probes[p]) {
+          std::size_t m = 0;
+          for (std::uint8_t e : positions[s.subject]) m += (f.position == 0 || e == 0 || f.position == e) ? 1 : 0;
+          per_finger.push_back(std::max<std::size_t>(1, m));
+        }
+        compared.push_back(per_finger);
+      }
+      // Evidence for every candidate; the decision only when asked for.
+      const fpm::IdentificationDecision d =
+          fpm::decide_at_fpir(res[p], subjects, a.fpir > 0 ? a.fpir : 0.5, compared);
+      nlohmann::json c = nlohmann::json::array();
+      for (std::size_t r = 0; r < res[p].size(); ++r) {
+        const auto& s = res[p][r];
         nlohmann::json fingers = nlohmann::json::array();
         for (std::size_t k = 0; k < s.finger_scores.size(); ++k) {
           nlohmann::json fj = {{"probe_position", probes[p][k].position}, {"score", s.finger_scores[k]}};
@@ -93,9 +139,24 @@ int run_search(const SearchArgs& a) {
           }
           fingers.push_back(fj);
         }
-        c.push_back({{"subject", s.subject}, {"score", s.score}, {"fingers", fingers}});
+        c.push_back({{"subject", s.subject},
+                     {"score", s.score},
+                     {"evidence", d.evidence[r].evidence},
+                     {"subject_fmr", d.evidence[r].fmr},
+                     {"fpir", d.fpir[r]},
+                     {"fingers", fingers}});
       }
-      out.push_back({{"probe", a.probes[p]}, {"fingers", probes[p].size()}, {"candidates", c}});
+      nlohmann::json pj = {{"probe", a.probes[p]}, {"fingers", probes[p].size()}, {"candidates", c}};
+      if (a.fpir > 0) {
+        nlohmann::json hits = nlohmann::json::array();
+        for (std::size_t h : d.hits) hits.push_back(res[p][h].subject);
+        pj["decision"] = {{"target_fpir", a.fpir},
+                          {"subjects", subjects},
+                          {"subject_fmr_threshold", d.fmr_threshold},
+                          {"hit", d.hit},
+                          {"hits", hits}};
+      }
+      out.push_back(pj);
     }
   } else {
     std::vector<fpm::EncodedTemplate> probes;
@@ -155,6 +216,9 @@ void add_search(CLI::App& app, std::function<int()>* action) {
   cmd->add_flag("--subjects", args->subjects,
                 "Per-subject search: each probe file is one probe of several fingers (its views)");
   cmd->add_option("--min-score", args->min_score, "Leave out candidates below this score");
+  cmd->add_option("--fpir", args->fpir,
+                  "With --subjects: say per probe hit or no hit at this false-positive identification rate at the "
+                  "gallery's subject count, e.g. 0.001 (docs/identification.md)");
   cmd->add_flag("--json", args->json, "Print JSON: one object per probe with its candidates, best first");
   add_existing(cmd, "probes", args->probes, "Probe template files");
 }

@@ -84,6 +84,29 @@ void ShortlistFlag::apply(fpm::SearchOptions& so) const {
   so.shortlist_fraction = f;
 }
 
+void add_same_fingers(CLI::App* cmd, std::vector<std::string>& texts, const std::string& effect) {
+  cmd->add_option("--same-fingers", texts,
+                  "I,J: folders I and J (1-based, in the order given) hold the same fingers under the same names "
+                  "(two extractions of one image set); " + effect)
+      // One pair per occurrence, so that folders may follow it.
+      ->allow_extra_args(false);
+}
+
+std::vector<std::pair<std::size_t, std::size_t>> folder_pairs(const std::vector<std::string>& texts,
+                                                              std::size_t folders) {
+  std::vector<std::pair<std::size_t, std::size_t>> out;
+  for (const std::string& s : texts) {
+    unsigned a = 0, b = 0;
+    char tail = 0;
+    if (std::sscanf(s.c_str(), "%u,%u%c", &a, &b, &tail) != 2 || a == 0 || b == 0 || a > folders || b > folders)
+      throw fpm::Error(fpm::ErrorCode::InvalidArgument, "--same-fingers '" + s +
+                                                            "': expected I,J with folder numbers 1 to " +
+                                                            std::to_string(folders) + " in the order given");
+    out.emplace_back(a - 1, b - 1);
+  }
+  return out;
+}
+
 fpm::Gallery load_gallery(const std::string& path) {
   fpm::Gallery g = fpm::Gallery::load(path);
   print_note(g.load_note());

@@ -64,6 +64,14 @@ struct ShortlistFlag {
 // older file...) on standard error.
 fpm::Gallery load_gallery(const std::string& path);
 
+// --same-fingers I,J (repeatable): folders I and J (1-based, in the order
+// given) hold the same fingers under the same names. `effect` ends the help.
+void add_same_fingers(CLI::App* cmd, std::vector<std::string>& texts, const std::string& effect);
+// The pairs as 0-based folder indices; InvalidArgument for a malformed pair
+// or a number outside 1..folders.
+std::vector<std::pair<std::size_t, std::size_t>> folder_pairs(const std::vector<std::string>& texts,
+                                                              std::size_t folders);
+
 fpm::XytConvention parse_convention(const std::string& s);
 
 // The FMR of a score as text: "2.47e-03", or "< 8.22e-05" where no

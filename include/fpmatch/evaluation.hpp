@@ -40,29 +40,68 @@ FPM_API std::vector<DetPoint> det_curve(const std::vector<float>& genuine, const
 
 struct PairScore {
   std::uint32_t a, b;  // indices into Evaluation::files, a < b
-  bool genuine;
+  bool genuine;        // the same finger, another impression
   float score;
+  // The same finger and impression in two folders linked by
+  // EvaluationOptions::same_fingers: one image seen by two extractors.
+  // Neither genuine nor impostor (genuine is false); counted apart.
+  bool same_image = false;
+  bool impostor() const { return !genuine && !same_image; }
+};
+
+struct EvaluationOptions {
+  // Pairs of folder indices (into the folders given) that hold the same
+  // fingers under the same names, e.g. two extractions of one image set.
+  // Linked folders share their fingers (links are transitive): across them,
+  // the same name and another impression is a genuine pair, the same name
+  // and impression a same-image pair, another name an impostor pair.
+  // Without links, files in different folders are different fingers.
+  std::vector<std::pair<std::size_t, std::size_t>> same_fingers;
+  int threads = 0;  // 0: all cores
+};
+
+// The pairs between two folders linked by EvaluationOptions::same_fingers:
+// one template from each (the interoperability of their extractors: one
+// extractor's templates enrolled, the other's searched). The score is
+// symmetric (match(a, b) == match(b, a)), so "enrol A, search with B" and
+// "enrol B, search with A" are the same comparisons and the same figures.
+struct CrossEvaluation {
+  std::size_t folder_a = 0, folder_b = 0;  // the pair as given
+  ErrorRates rates;       // genuine: same finger, other impression; impostor: other fingers
+  ErrorRates same_image;  // genuine: same finger, same impression (one image); impostors as in rates
 };
 
 struct Evaluation {
   std::vector<std::string> files;    // paths, folder by folder, sorted by name within each
-  std::vector<std::string> fingers;  // finger label of each file: "FOLDER_INDEX:FINGER"
+  // Finger label of each file, "GROUP:FINGER": GROUP is the folder's index,
+  // or for linked folders the smallest index among them.
+  std::vector<std::string> fingers;
   std::vector<std::size_t> folder;   // which input folder each file came from
   std::vector<PairScore> pairs;      // every unordered pair once, in (a, b) order
-  ErrorRates rates;                  // over all pairs
+  ErrorRates rates;                  // over all pairs (same-image pairs left out)
   std::vector<ErrorRates> folder_rates;  // per folder, over the pairs within it
+  std::vector<CrossEvaluation> cross;    // per same_fingers pair, in the order given
+  std::size_t same_image_pairs = 0;      // pairs left out of `rates` as one image
 };
 
 // Decodes every regular file in the folders (any extension; the first view
 // of each record), labels each by its name FINGER_IMPRESSION.ext (FINGER =
-// the part before the last '_'; files in different folders are different
-// fingers), encodes, compares every unordered pair once on `threads` threads
-// (0: all cores) and computes the error rates. Deterministic: the same
-// folders give the same numbers on every run and machine. Throws fpm::Error
-// for an unreadable folder, a file without '_' in its name, a file that does
-// not decode, or a folder without genuine or impostor pairs.
-FPM_API Evaluation evaluate_folders(const std::vector<std::string>& dirs, const DecodeOptions& options = {},
-                                    int threads = 0);
+// the part before the last '_', IMPRESSION the part after it; files in
+// different folders are different fingers unless the folders are linked),
+// encodes, compares every unordered pair once on `threads` threads (0: all
+// cores) and computes the error rates. Deterministic: the same folders give
+// the same numbers on every run and machine. Throws fpm::Error for an
+// unreadable folder, a file without '_' in its name, a file that does not
+// decode, a folder (or linked pair) without genuine or impostor pairs, and
+// a same_fingers pair naming a folder beyond those given or a folder twice.
+FPM_API Evaluation evaluate_folders(const std::vector<std::string>& dirs, const DecodeOptions& options,
+                                    const EvaluationOptions& evaluation);
+inline Evaluation evaluate_folders(const std::vector<std::string>& dirs, const DecodeOptions& options = {},
+                                   int threads = 0) {
+  EvaluationOptions eo;
+  eo.threads = threads;
+  return evaluate_folders(dirs, options, eo);
+}
 inline Evaluation evaluate_folder(const std::string& dir, const DecodeOptions& options = {}, int threads = 0) {
   return evaluate_folders({dir}, options, threads);
 }

@@ -8,6 +8,7 @@
 #include "fpmatch/first_stage.hpp"
 #include "fpmatch/formats.hpp"
 #include "fpmatch/gallery.hpp"
+#include "fpmatch/identification.hpp"
 #include "fpmatch/matcher.hpp"
 #include "fpmatch/runtime.hpp"
 #include "fpmatch/synth.hpp"

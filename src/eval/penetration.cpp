@@ -23,13 +23,7 @@ void check_options(const PenetrationOptions& o, std::size_t folders) {
   for (double p : o.penetrations)
     if (!(p > 0.0 && p <= 1.0))
       throw Error(ErrorCode::InvalidArgument, "penetration: " + std::to_string(p) + " is outside (0, 1]");
-  for (const auto& [a, b] : o.same_fingers) {
-    if (a >= folders || b >= folders)
-      throw Error(ErrorCode::InvalidArgument, "penetration: same-fingers pair " + std::to_string(a) + "," +
-                                                  std::to_string(b) + " names a folder beyond the " +
-                                                  std::to_string(folders) + " given");
-    if (a == b) throw Error(ErrorCode::InvalidArgument, "penetration: a folder cannot be paired with itself");
-  }
+  detail::same_finger_groups("penetration", o.same_fingers, folders);  // checks the pairs
 }
 
 // The shortlist at penetration p among g ranked entries.

@@ -151,11 +151,26 @@ for k in ("eer", "fnmr_at_fmr_0.01", "fnmr_at_fmr_0.001"):
     assert 0 <= j[k] <= 1, (k, j[k])
 assert j["eer"] < 0.2, j
 rows = open("scores.csv").read().splitlines()
-assert rows[0] == "file_a,file_b,genuine,score" and len(rows) == 67, len(rows)
+assert rows[0] == "file_a,file_b,genuine,score,same_image" and len(rows) == 67, rows[0]
+assert all(r.endswith(",0") for r in rows[1:]), "a same-image pair without linked folders"
 assert open("det.svg").read().startswith("<svg")
 PY
   expect_exit 0 "$fpm" eval --no-files set
   grep -q "EER" out.txt || fail "eval prints no EER"
+  # The same fingers in a second folder, linked: one impression twice is a
+  # same-image pair, other impressions across the folders genuine.
+  cp -r set set2
+  expect_exit 0 "$fpm" eval --json --no-files --same-fingers 1,2 set set2
+  python3 - <<'PY' || fail "eval --same-fingers is wrong"
+import json
+j = json.load(open("out.txt"))
+assert j["same_image_pairs"] == 12 and j["genuine"] == 48 and j["impostor"] == 276 - 60, j
+assert len(j["cross"]) == 1 and j["cross"][0]["genuine"] == 24 and j["cross"][0]["same_image"]["genuine"] == 12, j
+PY
+  expect_exit 0 "$fpm" eval --no-files --same-fingers 1,2 set set2
+  grep -q "same image, other extraction" out.txt || fail "eval --same-fingers prints no same-image figures"
+  expect_exit 2 "$fpm" eval --no-files --same-fingers 1,3 set set2
+  expect_exit 2 "$fpm" eval --no-files --same-fingers 2,2 set set2
   mkdir -p bad && printf '1 2 3 4\n' > bad/nounderscore.xyt
   expect_exit 2 "$fpm" eval --no-files bad
   ;;
@@ -297,6 +312,28 @@ PY
   expect_exit 0 "$fpm" search --gallery syn/gallery.fpg --subjects --top 3 syn/probes/probe_000001.ist
   grep -q "fmr -" out.txt && fail "search --subjects prints an unexplained fmr marker"
   grep -q "entry [0-9]*, [0-9.]*, fmr " out.txt || fail "search --subjects does not show the fingers: $(cat out.txt)"
+  # A decision at a target FPIR: the mated probe is a hit, and the evidence
+  # of every candidate is there.
+  expect_exit 0 "$fpm" search --gallery syn/gallery.fpg --subjects --json --top 3 --fpir 0.001 syn/probes/*.ist
+  python3 - <<'PY' || fail "search --subjects --fpir --json is wrong"
+import csv, json
+j = json.load(open("out.txt"))
+truth = {r["probe"]: r["subject"] for r in csv.DictReader(open("syn/truth.csv"))}
+for p in j["probes"]:
+    d = p["decision"]
+    assert d["target_fpir"] == 0.001 and d["subjects"] == 20, d
+    assert 0 < d["subject_fmr_threshold"] < 0.001 / 20 * 1.01, d
+    assert d["hit"] is True and d["hits"][0] == truth[p["probe"].split("/")[-1]], p
+    for c in p["candidates"]:
+        assert 0 < c["subject_fmr"] <= 1 and 0 <= c["fpir"] <= 1 and c["evidence"] >= 0, c
+        assert (c["subject"] in d["hits"]) == (c["subject_fmr"] <= d["subject_fmr_threshold"]), (c, d)
+PY
+  expect_exit 0 "$fpm" search --gallery syn/gallery.fpg --subjects --top 3 --fpir 0.001 syn/probes/probe_000001.ist
+  grep -q "HIT: " out.txt || fail "search --fpir prints no hit for a mated probe: $(cat out.txt)"
+  # A decision only per subject, and only at an FPIR in (0, 1).
+  expect_exit 2 "$fpm" search --gallery syn/gallery.fpg --fpir 0.001 syn/probes/probe_000001.ist
+  expect_exit 2 "$fpm" search --gallery syn/gallery.fpg --subjects --fpir 1 syn/probes/probe_000001.ist
+  expect_exit 2 "$fpm" search --gallery syn/gallery.fpg --subjects --fpir -0.1 syn/probes/probe_000001.ist
   ;;
 bench)
   expect_exit 0 "$fpm" synth --subjects 50 --fingers 1 --probes 1 --seed 5 --out syn
