@@ -1,6 +1,7 @@
 // The impostor tail model (calibration.hpp) and the subject evidence,
 // subject FMR and FPIR (identification.hpp), through the public API.
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <cmath>
 #include <random>
 
@@ -175,4 +176,62 @@ TEST_CASE("identification: FPIR at a gallery size", "[identification]") {
   CHECK_THROWS_AS(fpm::subject_fmr_for_fpir(0.0, 10), fpm::Error);
   CHECK_THROWS_AS(fpm::subject_fmr_for_fpir(1.0, 10), fpm::Error);
   CHECK_THROWS_AS(fpm::subject_fmr_for_fpir(0.01, 0), fpm::Error);
+}
+
+TEST_CASE("identification: decisions on a per-subject search", "[identification][engine]") {
+  const fpm::SyntheticFingers synth = fpm_test::synthetic_fingers(fpm_test::fresh_seed("decisions"));
+  fpm::Gallery g;
+  for (std::uint64_t s = 0; s < 30; ++s)
+    for (int f = 1; f <= 3; ++f)
+      g.add("s" + std::to_string(s), static_cast<std::uint8_t>(f), fpm::encode_cylinders(synth.impression(s, f, 0)));
+  fpm::Engine engine(std::move(g), {});
+  // A mated probe of subject s4 (known positions), and a non-mated one with
+  // one finger of unknown position.
+  std::vector<std::vector<fpm::FingerProbe>> probes(2);
+  for (int f = 1; f <= 3; ++f)
+    probes[0].push_back({fpm::encode_cylinders(synth.impression(4, f, 1)), static_cast<std::uint8_t>(f)});
+  probes[1].push_back({fpm::encode_cylinders(synth.impression(999, 1, 1)), 0});
+  probes[1].push_back({fpm::encode_cylinders(synth.impression(999, 2, 1)), 2});
+  fpm::SearchOptions so;
+  so.top_k = 5;
+  const auto res = engine.search_subjects(probes, so);
+  std::vector<std::vector<std::vector<std::size_t>>> compared;
+  engine.with_gallery([&](const fpm::Gallery& gal) {
+    CHECK(gal.subjects() == 30);
+    compared = fpm::compared_entries(gal, probes, res);
+  });
+  REQUIRE(compared.size() == 2);
+  REQUIRE(compared[1].size() == res[1].size());
+  for (const auto& c : compared[0]) CHECK(c == std::vector<std::size_t>{1, 1, 1});
+  for (const auto& c : compared[1]) CHECK(c == std::vector<std::size_t>{3, 1});  // unknown position: all 3 entries
+
+  const fpm::IdentificationDecision mated = fpm::decide_at_fpir(res[0], 30, 1e-3, compared[0]);
+  CHECK(mated.target_fpir == 1e-3);
+  CHECK(mated.subjects == 30);
+  CHECK(mated.fmr_threshold == Approx(fpm::subject_fmr_for_fpir(1e-3, 30)));
+  REQUIRE(mated.hit);
+  CHECK(res[0][mated.hits.front()].subject == "s4");
+  REQUIRE(mated.evidence.size() == res[0].size());
+  for (std::size_t i = 0; i < res[0].size(); ++i) {
+    CHECK(mated.fpir[i] == Approx(fpm::fpir_at(mated.evidence[i].fmr, 30)));
+    const bool is_hit = std::find(mated.hits.begin(), mated.hits.end(), i) != mated.hits.end();
+    CHECK(is_hit == (mated.evidence[i].fmr <= mated.fmr_threshold));
+  }
+  for (std::size_t h = 1; h < mated.hits.size(); ++h)
+    CHECK(mated.evidence[mated.hits[h - 1]].fmr <= mated.evidence[mated.hits[h]].fmr);
+
+  const fpm::IdentificationDecision other = fpm::decide_at_fpir(res[1], 30, 1e-3, compared[1]);
+  CHECK_FALSE(other.hit);
+  // Unknown position: best of 3 entries, a weaker finger than the raw score says.
+  for (std::size_t i = 0; i < res[1].size(); ++i)
+    CHECK(other.evidence[i].finger_fmrs[0] >= fpm::modelled_fmr(res[1][i].finger_scores[0]));
+
+  CHECK_THROWS_AS(fpm::decide_at_fpir(res[0], 30, 0.0), fpm::Error);
+  CHECK_THROWS_AS(fpm::decide_at_fpir(res[0], 30, 1.0), fpm::Error);
+  CHECK_THROWS_AS(fpm::decide_at_fpir(res[0], 30, std::nan("")), fpm::Error);
+  CHECK_THROWS_AS(fpm::decide_at_fpir(res[0], 30, 1e-3, {{1}}), fpm::Error);
+  CHECK_FALSE(fpm::decide_at_fpir({}, 0, 1e-3).hit);
+  engine.with_gallery([&](const fpm::Gallery& gal) {
+    CHECK_THROWS_AS(fpm::compared_entries(gal, probes, {}), fpm::Error);
+  });
 }

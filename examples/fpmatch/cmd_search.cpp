@@ -2,7 +2,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <map>
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
@@ -102,31 +101,16 @@ int run_search(const SearchArgs& a) {
       probes.push_back(std::move(fingers));
     }
     const auto res = engine.search_subjects(probes, so);
-    // Per subject, the positions of its live entries: how many entries each
-    // probe finger was compared with (more than one for an unknown position).
-    std::map<std::string, std::vector<std::uint8_t>> positions;
     std::size_t subjects = 0;
+    std::vector<std::vector<std::vector<std::size_t>>> compared;
     engine.with_gallery([&](const fpm::Gallery& g) {
       subjects = g.subjects();
-      for (std::size_t i = 0; i < g.size(); ++i) {
-        const fpm::GalleryEntryInfo e = g.entry(i);
-        if (!e.removed) positions[e.subject].push_back(e.position);
-      }
+      compared = fpm::compared_entries(g, probes, res);
     });
     for (std::size_t p = 0; p < res.size(); ++p) {
-      std::vector<std::vector<std::size_t>> compared;
-      for (const auto& s : res[p]) {
-        std::vector<std::size_t> per_finger;
-        for (const auto& f : probes[p]) {
-          std::size_t m = 0;
-          for (std::uint8_t e : positions[s.subject]) m += (f.position == 0 || e == 0 || f.position == e) ? 1 : 0;
-          per_finger.push_back(std::max<std::size_t>(1, m));
-        }
-        compared.push_back(per_finger);
-      }
       // Evidence for every candidate; the decision only when asked for.
       const fpm::IdentificationDecision d =
-          fpm::decide_at_fpir(res[p], subjects, a.fpir > 0 ? a.fpir : 0.5, compared);
+          fpm::decide_at_fpir(res[p], subjects, a.fpir > 0 ? a.fpir : 0.5, compared[p]);
       nlohmann::json c = nlohmann::json::array();
       for (std::size_t r = 0; r < res[p].size(); ++r) {
         const auto& s = res[p][r];

@@ -217,6 +217,33 @@ FPM_API fpm_status fpm_engine_search_subjects(fpm_engine* e, const fpm_finger* f
                                               const fpm_search_options* options, fpm_subject_candidate* out,
                                               size_t capacity, size_t* found);
 
+/* ---- identification decisions (docs/identification.md) ----------------- */
+/* The FMR of a score from the shipped data and, below it, the fitted tail
+ * model: continuous, never below 1e-12. NaN is FPM_E_INVALID_ARGUMENT. */
+FPM_API fpm_status fpm_modelled_fmr(float score, double* fmr);
+/* FPIR at a gallery of `subjects` subjects for a candidate of subject FMR
+ * `fmr`: 1 - (1 - fmr)^subjects. fmr outside [0, 1] is FPM_E_INVALID_ARGUMENT. */
+FPM_API fpm_status fpm_fpir_at(double fmr, size_t subjects, double* fpir);
+
+typedef struct fpm_subject_decision {
+  char subject[FPM_SUBJECT_MAX + 1];
+  float score;         /* the mean rule's score, which ranks the candidates */
+  double evidence;     /* sum over the probe's fingers of -ln(finger FMR) */
+  double subject_fmr;  /* chance that a non-mated subject is this strong */
+  double fpir;         /* at the gallery's subject count */
+  int hit;             /* 1 when fpir <= the target */
+} fpm_subject_decision;
+
+/* Per-subject search (as fpm_engine_search_subjects) with a decision at
+ * `target_fpir` in (0, 1): every candidate carries its evidence, and hit[p]
+ * is 1 when some candidate of probe p is a hit. The library reports
+ * evidence; acting on a hit is the caller's decision. */
+FPM_API fpm_status fpm_engine_search_subjects_at_fpir(fpm_engine* e, const fpm_finger* fingers,
+                                                      const size_t* fingers_per_probe, size_t count,
+                                                      const fpm_search_options* options, double target_fpir,
+                                                      fpm_subject_decision* out, size_t capacity, size_t* found,
+                                                      int* hit);
+
 #ifdef __cplusplus
 }
 #endif

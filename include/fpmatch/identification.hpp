@@ -14,6 +14,7 @@
 #include "fpmatch/calibration.hpp"
 #include "fpmatch/engine.hpp"
 #include "fpmatch/export.h"
+#include "fpmatch/gallery.hpp"
 
 namespace fpm {
 
@@ -51,6 +52,15 @@ FPM_API double fpir_at(double fmr, std::size_t subjects);
 // be at most `fpir`: the inverse of fpir_at. Throws for fpir outside
 // (0, 1) or subjects 0.
 FPM_API double subject_fmr_for_fpir(double fpir, std::size_t subjects);
+
+// For each probe of a per-subject search and each of its candidates: how
+// many of the subject's live entries each probe finger was compared with
+// (positions equal, or either 0), the `compared` argument of
+// subject_evidence and decide_at_fpir. One pass over the gallery. Throws
+// fpm::Error(InvalidArgument) when the lists differ in length.
+FPM_API std::vector<std::vector<std::vector<std::size_t>>> compared_entries(
+    const Gallery& gallery, const std::vector<std::vector<FingerProbe>>& probes,
+    const std::vector<std::vector<SubjectCandidate>>& candidates);
 
 // A hit / no-hit answer for one probe at a target FPIR. The candidates are
 // those a per-subject search returned (ranked by the mean rule: the top K

@@ -525,6 +525,33 @@ fpm_status fpm_engine_search(fpm_engine* e, const fpm_template* const* probes, s
   });
 }
 
+}  // extern "C"
+
+namespace {
+
+// The per-subject probes of the C call, checked (shared by both per-subject searches).
+std::vector<std::vector<fpm::FingerProbe>> subject_probes(const fpm_finger* fingers, const size_t* fingers_per_probe,
+                                                          size_t count) {
+  std::vector<std::vector<fpm::FingerProbe>> ps(count);
+  size_t k = 0;
+  for (size_t p = 0; p < count; ++p) {
+    if (fingers_per_probe[p] == 0) bad(FPM_E_INVALID_ARGUMENT, "probe " + std::to_string(p) + " has no fingers");
+    if (fingers_per_probe[p] > std::numeric_limits<size_t>::max() / sizeof(fpm_finger) - k)
+      bad(FPM_E_INVALID_ARGUMENT, "search_subjects: the fingers of the probes add up past the address space");
+    for (size_t f = 0; f < fingers_per_probe[p]; ++f, ++k) {
+      need_handle(fingers[k].t, "finger template");
+      if (fingers[k].position < 0 || fingers[k].position > 10)
+        bad(FPM_E_INVALID_ARGUMENT, "finger position must be 0-10");
+      ps[p].push_back({fingers[k].t->enc(), static_cast<std::uint8_t>(fingers[k].position)});
+    }
+  }
+  return ps;
+}
+
+}  // namespace
+
+extern "C" {
+
 fpm_status fpm_engine_search_subjects(fpm_engine* e, const fpm_finger* fingers, const size_t* fingers_per_probe,
                                       size_t count, const fpm_search_options* options, fpm_subject_candidate* out,
                                       size_t capacity, size_t* found) {
@@ -538,25 +565,70 @@ fpm_status fpm_engine_search_subjects(fpm_engine* e, const fpm_finger* fingers, 
     }
     const fpm::SearchOptions so = search_options(options, capacity);
     need_output_size(count, capacity, sizeof(fpm_subject_candidate), "search_subjects");
-    std::vector<std::vector<fpm::FingerProbe>> ps(count);
-    size_t k = 0;
-    for (size_t p = 0; p < count; ++p) {
-      if (fingers_per_probe[p] == 0) bad(FPM_E_INVALID_ARGUMENT, "probe " + std::to_string(p) + " has no fingers");
-      if (fingers_per_probe[p] > std::numeric_limits<size_t>::max() / sizeof(fpm_finger) - k)
-        bad(FPM_E_INVALID_ARGUMENT, "search_subjects: the fingers of the probes add up past the address space");
-      for (size_t f = 0; f < fingers_per_probe[p]; ++f, ++k) {
-        need_handle(fingers[k].t, "finger template");
-        if (fingers[k].position < 0 || fingers[k].position > 10)
-          bad(FPM_E_INVALID_ARGUMENT, "finger position must be 0-10");
-        ps[p].push_back({fingers[k].t->enc(), static_cast<std::uint8_t>(fingers[k].position)});
-      }
-    }
-    const auto res = e->e->search_subjects(ps, so);
+    const auto res = e->e->search_subjects(subject_probes(fingers, fingers_per_probe, count), so);
     for (size_t p = 0; p < count; ++p) {
       found[p] = res[p].size();
       for (size_t i = 0; i < res[p].size(); ++i) {
         copy_subject(out[p * capacity + i].subject, res[p][i].subject);
         out[p * capacity + i].score = res[p][i].score;
+      }
+    }
+    return FPM_OK;
+  });
+}
+
+fpm_status fpm_modelled_fmr(float score, double* fmr) {
+  return guarded([&] {
+    need(fmr, "fmr");
+    *fmr = fpm::modelled_fmr(score);
+    return FPM_OK;
+  });
+}
+
+fpm_status fpm_fpir_at(double fmr, size_t subjects, double* fpir) {
+  return guarded([&] {
+    need(fpir, "fpir");
+    *fpir = fpm::fpir_at(fmr, subjects);
+    return FPM_OK;
+  });
+}
+
+fpm_status fpm_engine_search_subjects_at_fpir(fpm_engine* e, const fpm_finger* fingers,
+                                              const size_t* fingers_per_probe, size_t count,
+                                              const fpm_search_options* options, double target_fpir,
+                                              fpm_subject_decision* out, size_t capacity, size_t* found, int* hit) {
+  return guarded([&] {
+    need_handle(e, "engine");
+    if (!(target_fpir > 0.0 && target_fpir < 1.0)) bad(FPM_E_INVALID_ARGUMENT, "target_fpir must be in (0, 1)");
+    if (count > 0) {
+      need(fingers, "fingers");
+      need(fingers_per_probe, "fingers_per_probe");
+      need(out, "out");
+      need(found, "found");
+      need(hit, "hit");
+    }
+    const fpm::SearchOptions so = search_options(options, capacity);
+    need_output_size(count, capacity, sizeof(fpm_subject_decision), "search_subjects_at_fpir");
+    const auto probes = subject_probes(fingers, fingers_per_probe, count);
+    const auto res = e->e->search_subjects(probes, so);
+    std::size_t subjects = 0;
+    std::vector<std::vector<std::vector<std::size_t>>> compared;
+    e->e->with_gallery([&](const fpm::Gallery& g) {
+      subjects = g.subjects();
+      compared = fpm::compared_entries(g, probes, res);
+    });
+    for (size_t p = 0; p < count; ++p) {
+      const fpm::IdentificationDecision d = fpm::decide_at_fpir(res[p], subjects, target_fpir, compared[p]);
+      found[p] = res[p].size();
+      hit[p] = d.hit ? 1 : 0;
+      for (size_t i = 0; i < res[p].size(); ++i) {
+        fpm_subject_decision& o = out[p * capacity + i];
+        copy_subject(o.subject, res[p][i].subject);
+        o.score = res[p][i].score;
+        o.evidence = d.evidence[i].evidence;
+        o.subject_fmr = d.evidence[i].fmr;
+        o.fpir = d.fpir[i];
+        o.hit = d.evidence[i].fmr <= d.fmr_threshold ? 1 : 0;
       }
     }
     return FPM_OK;

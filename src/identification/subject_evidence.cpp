@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cmath>
 #include <string>
+#include <unordered_map>
 
 #include "fpmatch/calibration.hpp"
 #include "fpmatch/error.hpp"
@@ -65,6 +66,36 @@ double subject_fmr_for_fpir(double fpir, std::size_t subjects) {
   if (subjects == 0) throw Error(ErrorCode::InvalidArgument, "subject_fmr_for_fpir: a gallery of 0 subjects");
   // 1 - (1 - f)^N = fpir  <=>  f = 1 - (1 - fpir)^(1/N).
   return -std::expm1(std::log1p(-fpir) / static_cast<double>(subjects));
+}
+
+std::vector<std::vector<std::vector<std::size_t>>> compared_entries(
+    const Gallery& gallery, const std::vector<std::vector<FingerProbe>>& probes,
+    const std::vector<std::vector<SubjectCandidate>>& candidates) {
+  if (probes.size() != candidates.size())
+    throw Error(ErrorCode::InvalidArgument, "compared_entries: " + std::to_string(probes.size()) + " probes, " +
+                                                std::to_string(candidates.size()) + " candidate lists");
+  // Positions of the live entries of every candidate subject.
+  std::unordered_map<std::string, std::vector<std::uint8_t>> positions;
+  for (const auto& list : candidates)
+    for (const SubjectCandidate& c : list) positions.emplace(c.subject, std::vector<std::uint8_t>{});
+  for (std::size_t i = 0; i < gallery.size(); ++i) {
+    const GalleryEntryInfo e = gallery.entry(i);
+    if (e.removed) continue;
+    const auto it = positions.find(e.subject);
+    if (it != positions.end()) it->second.push_back(e.position);
+  }
+  std::vector<std::vector<std::vector<std::size_t>>> out(probes.size());
+  for (std::size_t p = 0; p < probes.size(); ++p)
+    for (const SubjectCandidate& c : candidates[p]) {
+      std::vector<std::size_t> per_finger;
+      for (const FingerProbe& f : probes[p]) {
+        std::size_t m = 0;
+        for (std::uint8_t e : positions[c.subject]) m += (f.position == 0 || e == 0 || f.position == e) ? 1 : 0;
+        per_finger.push_back(std::max<std::size_t>(1, m));  // a finger with none scored 0: FMR 1 whatever m
+      }
+      out[p].push_back(std::move(per_finger));
+    }
+  return out;
 }
 
 IdentificationDecision decide_at_fpir(const std::vector<SubjectCandidate>& candidates, std::size_t subjects,

@@ -229,6 +229,44 @@ int main(void) {
   per_probe[0] = 0;
   fingers[0].position = 0;
   CHECK(fpm_engine_search_subjects(e, fingers, per_probe, 2, &so, sc, 3, found) == FPM_E_INVALID_ARGUMENT);
+  per_probe[0] = 1;
+
+  /* Decisions at a target FPIR: the same candidates with their evidence. */
+  {
+    fpm_subject_decision sd[2 * 3];
+    int hit[2] = {7, 7};
+    size_t found_d[2] = {0, 0};
+    CHECK(fpm_engine_search_subjects(e, fingers, per_probe, 2, &so, sc, 3, found) == FPM_OK);
+    CHECK(fpm_engine_search_subjects_at_fpir(e, fingers, per_probe, 2, &so, 0.001, sd, 3, found_d, hit) == FPM_OK);
+    CHECK(found_d[0] == found[0] && found_d[1] == found[1]);
+    for (size_t p = 0; p < 2; ++p) {
+      CHECK(hit[p] == 0 || hit[p] == 1);
+      int any = 0;
+      for (size_t i = 0; i < found_d[p]; ++i) {
+        const fpm_subject_decision* d = &sd[p * 3 + i];
+        CHECK(strcmp(d->subject, sc[p * 3 + i].subject) == 0 && d->score == sc[p * 3 + i].score);
+        CHECK(d->subject_fmr > 0 && d->subject_fmr <= 1 && d->fpir >= 0 && d->fpir <= 1 && d->evidence >= 0);
+        CHECK(d->hit == (d->fpir <= 0.001 * (1 + 1e-9)));
+        any |= d->hit;
+      }
+      CHECK(hit[p] == any);
+    }
+    CHECK(hit[0] == 1);  /* probe 0 is a new impression of person-3's finger */
+    CHECK(fpm_engine_search_subjects_at_fpir(e, fingers, per_probe, 2, &so, 0.0, sd, 3, found_d, hit) ==
+          FPM_E_INVALID_ARGUMENT);
+    CHECK(fpm_engine_search_subjects_at_fpir(e, fingers, per_probe, 2, &so, 1.0, sd, 3, found_d, hit) ==
+          FPM_E_INVALID_ARGUMENT);
+    CHECK(fpm_engine_search_subjects_at_fpir(e, fingers, per_probe, 2, &so, nan(""), sd, 3, found_d, hit) ==
+          FPM_E_INVALID_ARGUMENT);
+    CHECK(fpm_engine_search_subjects_at_fpir(e, fingers, per_probe, 2, &so, 0.001, sd, 3, found_d, NULL) ==
+          FPM_E_INVALID_ARGUMENT);
+    double fmr = 0, fpir = 0;
+    CHECK(fpm_modelled_fmr(0.0f, &fmr) == FPM_OK && fmr == 1.0);
+    CHECK(fpm_modelled_fmr(1.0f, &fmr) == FPM_OK && fmr == 1e-12);
+    CHECK(fpm_modelled_fmr(nanf(""), &fmr) == FPM_E_INVALID_ARGUMENT);
+    CHECK(fpm_fpir_at(0.5, 2, &fpir) == FPM_OK && fabs(fpir - 0.75) < 1e-12);
+    CHECK(fpm_fpir_at(1.5, 2, &fpir) == FPM_E_INVALID_ARGUMENT);
+  }
 
   CHECK(fpm_engine_add(e, "newcomer", 4, probe, &idx) == FPM_OK);
   CHECK(fpm_engine_search(e, probes, 1, &so, out, 4, found) == FPM_OK);
