@@ -16,7 +16,7 @@ import numpy as np
 from . import _fpmatch
 from ._dtypes import MINUTIA_DTYPE
 from ._errors import (CorruptError, DecodeError, Error, InternalError, InvalidArgument, IoError, OutOfMemory,
-                      Unavailable)
+                      Unavailable, UnsupportedFormat)
 from ._fpmatch import (Candidate, Engine, FmrEstimate, Gallery, GalleryEntry, Record, SubjectCandidate,
                        SyntheticFingers, Template, View, calibration_info, detect_format, encode,
                        false_match_rate, format_title, match, match_all_pairs, match_many, runtime_info,
@@ -30,7 +30,7 @@ OTHER, RIDGE_ENDING, BIFURCATION = 0, 1, 2
 
 __all__ = [
     "MINUTIA_DTYPE", "OTHER", "RIDGE_ENDING", "BIFURCATION",
-    "Error", "DecodeError", "InvalidArgument", "IoError", "CorruptError", "Unavailable", "OutOfMemory",
+    "Error", "DecodeError", "InvalidArgument", "UnsupportedFormat", "IoError", "CorruptError", "Unavailable", "OutOfMemory",
     "InternalError",
     "Record", "View", "decode", "encode", "detect_format", "format_title", "view", "SyntheticFingers",
     "Template", "template", "templates", "match", "match_many", "match_all_pairs",

@@ -49,6 +49,12 @@ class InvalidArgument(Error, ValueError):
 
 
 
+class UnsupportedFormat(Error, ValueError):
+    """A format this library recognises but does not write (or read) (ErrorCode::UnsupportedFormat)."""
+
+    _code, _code_value = "unsupported format", 4
+
+
 class IoError(Error, OSError):
     """A file that could not be opened, read or written (ErrorCode::Io)."""
     _code, _code_value = "i/o error", 2
@@ -80,7 +86,7 @@ class InternalError(Error, RuntimeError):
 
 
 # ErrorCode value -> class, for errors that are not DecodeErrors.
-_BY_CODE = {1: InvalidArgument, 2: IoError, 12: InternalError, 13: CorruptError, 14: Unavailable, 15: OutOfMemory}
+_BY_CODE = {1: InvalidArgument, 2: IoError, 4: UnsupportedFormat, 12: InternalError, 13: CorruptError, 14: Unavailable, 15: OutOfMemory}
 
 
 def _make(kind: int, message: str, code: str, code_value: int, fmt: str = "", field: str = "",

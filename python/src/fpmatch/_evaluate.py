@@ -16,8 +16,9 @@ FMR_TARGETS = (0.01, 0.001, 0.0001)
 
 @dataclass(frozen=True)
 class DetCurve:
-    """One point per distinct score, thresholds ascending: FMR(t) is the share
-    of impostor scores >= t, FNMR(t) the share of genuine scores < t."""
+    """One point per distinct score and one above them all, thresholds
+    ascending: FMR(t) is the share of impostor scores >= t, FNMR(t) the share
+    of genuine scores < t."""
     threshold: np.ndarray  # float32
     fmr: np.ndarray        # float64
     fnmr: np.ndarray       # float64
