@@ -1,5 +1,7 @@
 // C++ exceptions of the library as the Python exceptions of fpmatch._errors,
 // with the C++ message and, for decode errors, field, offset and line.
+#include <new>
+
 #include "bindings.hpp"
 #include "fpmatch/error.hpp"
 
@@ -26,6 +28,11 @@ void bind_errors(nb::module_& m) {
     } catch (const fpm::Error& e) {
       nb::object make = nb::module_::import_("fpmatch._errors").attr("_make");
       raise(make(0, e.what(), fpm::error_code_name(e.code()), static_cast<int>(e.code())));
+    } catch (const std::bad_alloc& e) {
+      // Host memory exhausted inside the library: fpmatch.OutOfMemory (a MemoryError).
+      nb::object make = nb::module_::import_("fpmatch._errors").attr("_make");
+      raise(make(0, "out of memory", fpm::error_code_name(fpm::ErrorCode::OutOfMemory),
+                 static_cast<int>(fpm::ErrorCode::OutOfMemory)));
     }
   });
 }

@@ -21,7 +21,7 @@ from ._fpmatch import (Candidate, Engine, FmrEstimate, Gallery, GalleryEntry, Re
                        SyntheticFingers, Template, View, calibration_info, detect_format, encode,
                        false_match_rate, format_title, match, match_all_pairs, match_many, runtime_info,
                        threshold_for_fmr)
-from ._evaluate import DetCurve, ErrorRates, FolderEvaluation, det_curve, evaluate, evaluate_folders
+from ._evaluate import FMR_TARGETS, DetCurve, ErrorRates, FolderEvaluation, det_curve, evaluate, evaluate_folders
 
 __version__ = _fpmatch.version()
 
@@ -36,7 +36,7 @@ __all__ = [
     "Template", "template", "templates", "match", "match_many", "match_all_pairs",
     "Gallery", "GalleryEntry", "Engine", "Candidate", "SubjectCandidate",
     "FmrEstimate", "false_match_rate", "fmr", "threshold_for_fmr", "calibration_info",
-    "ErrorRates", "DetCurve", "FolderEvaluation", "evaluate", "det_curve", "evaluate_folders",
+    "ErrorRates", "DetCurve", "FolderEvaluation", "FMR_TARGETS", "evaluate", "det_curve", "evaluate_folders",
     "runtime_info", "__version__",
 ]
 
