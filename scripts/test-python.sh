@@ -13,10 +13,9 @@ cli=${1:-$root/build/examples/fpmatch}
 venv=$root/build-python/venv
 rm -rf "$venv"
 python3 -m venv "$venv"
-"$venv/bin/python" -m pip install -q --upgrade pip
 # The CMake build folder is kept between runs (build-python/cmake): a rerun
 # recompiles only what changed.
-"$venv/bin/python" -m pip install -q "./python[test]" -Cbuild-dir="$root/build-python/cmake"
+"$venv/bin/python" -m pip install -q "./python[test]" --config-settings=build-dir="$root/build-python/cmake"
 # From outside the source tree, so that the installed package is imported.
 cd "$root/build-python"
 FPM_CLI=$cli "$venv/bin/python" -m pytest -q -p no:cacheprovider "$root/python/tests"
