@@ -2,6 +2,7 @@
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/vector.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -235,7 +236,11 @@ void bind_engine(nb::module_& m) {
             bool single = false;
             const std::vector<fpm::EncodedTemplate> ps = probes_of(probes, &single);
             const fpm::SearchOptions o = search_options(top_k, min_score, shortlist, fraction);
-            const std::size_t k = o.top_k;
+            // Columns: top_k, or the live entries when fewer (no search returns
+            // more, and a huge top_k must not allocate a huge array).
+            std::size_t live = 0;
+            e.with_gallery([&](const fpm::Gallery& g) { live = g.live_size(); });
+            const std::size_t k = std::min(o.top_k, live);
             std::vector<std::int64_t> idx(ps.size() * k, -1);
             std::vector<float> score(ps.size() * k, std::nanf(""));
             {
@@ -252,7 +257,7 @@ void bind_engine(nb::module_& m) {
           },
           nb::arg("probes"), nb::kw_only(), nb::arg("top_k") = 10, nb::arg("min_score") = 0.0f,
           nb::arg("shortlist") = 0, nb::arg("shortlist_fraction") = 0.0,
-          "Search answered as (indices int64 [probes, top_k] padded with -1, scores float32 padded with NaN).")
+          "Search answered as (indices int64 [probes, min(top_k, live entries)] padded with -1, scores float32 padded with NaN).")
       .def(
           "search_subjects",
           [](const fpm::Engine& e, nb::handle probes, long long top_k, float min_score, long long shortlist,

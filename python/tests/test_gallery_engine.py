@@ -96,6 +96,8 @@ def test_engine_search_shapes_and_arrays(synth_gallery):
     idx, scores = e.search_arrays(probes[0], top_k=4, min_score=one[1].score)
     assert idx.shape == (1, 4) and list(idx[0][:2]) == [one[0].index, one[1].index]
     assert all(idx[0][2:] == -1) and np.isnan(scores[0][2:]).all()
+    idx, scores = e.search_arrays(probes[:2], top_k=10 ** 12)  # as wide as the gallery, no wider
+    assert idx.shape == (2, 80) and not (idx == -1).any() and len(e.search(probes[0], top_k=10 ** 12)) == 80
     assert e.comparisons >= len(g) * (len(probes) + 3)
     assert e.info()["live_entries"] == 80
 
@@ -136,7 +138,7 @@ def test_engine_options_and_backends(synth_gallery):
         fm.Engine(g, threads=5000)
     auto = fm.Engine(g)
     assert auto.backend in ("cpu", "cuda")
-    if not fm.runtime_info()["cuda_built"]:
+    if not fm.runtime_info()["devices"]:
         assert auto.backend == "cpu" and "CUDA" in auto.fallback_reason
         with pytest.raises(fm.Unavailable) as e:
             fm.Engine(g, backend="cuda")
