@@ -9,7 +9,7 @@ and into engines that search them 1:N. See docs/python.md.
 from __future__ import annotations
 
 import os
-from typing import Iterable, Sequence, Union
+from typing import Iterable, Union
 
 import numpy as np
 
