@@ -196,3 +196,13 @@ def test_search_equals_fpmatch_search(db1, cli, tmp_path):
         got = engine.search(probes, top_k=5, shortlist=10)
         for w, g in zip(want["probes"], got):
             assert [(c["entry"], c["score"]) for c in w["candidates"]] == [(c.index, c.score) for c in g]
+
+
+@pytest.mark.skipif(not fm.runtime_info()["devices"], reason="no usable CUDA device (or a build without CUDA)")
+def test_cuda_search_equals_cpu(synth_gallery):
+    g, probes = synth_gallery
+    cpu = fm.Engine(g, backend="cpu").search_arrays(probes, top_k=10)
+    cuda = fm.Engine(g, backend="cuda")
+    assert cuda.backend == "cuda"
+    got = cuda.search_arrays(probes, top_k=10)
+    assert np.array_equal(got[0], cpu[0]) and np.array_equal(got[1], cpu[1])
