@@ -31,7 +31,7 @@ BUILD_TYPE=RelWithDebInfo scripts/build.sh build-tsan -DFPM_SANITIZE_THREAD=ON -
 echo "== release build"
 scripts/build.sh build
 # The Python package, built into a fresh virtual environment and tested
-# against the release build's program, before the ctest whose summary ends this.
+# against the release build's program, before the final test stage (its summary ends this).
 echo "== python package (build-python/venv; pytest against build/examples/fpmatch)"
 scripts/test-python.sh build/examples/fpmatch
 cd build && ctest --no-tests=error --output-on-failure -j"$(nproc)"
