@@ -30,4 +30,8 @@ BUILD_TYPE=RelWithDebInfo scripts/build.sh build-tsan -DFPM_SANITIZE_THREAD=ON -
    ctest --no-tests=error --output-on-failure -R "^(kernel emulation|simulated devices|simulated faults|engine writers)" -j"$(nproc)")
 echo "== release build"
 scripts/build.sh build
+# The Python package, built into a fresh virtual environment and tested
+# against the release build's program, before the final test stage (its summary ends this).
+echo "== python package (build-python/venv; pytest against build/examples/fpmatch)"
+scripts/test-python.sh build/examples/fpmatch
 cd build && ctest --no-tests=error --output-on-failure -j"$(nproc)"
