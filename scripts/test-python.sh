@@ -10,6 +10,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 cli=${1:-$root/build/examples/fpmatch}
+# A relative CLI path is taken from the repository root (the suite runs elsewhere).
+case $cli in /*) ;; *) cli=$root/$cli ;; esac
 venv=$root/build-python/venv
 rm -rf "$venv"
 python3 -m venv "$venv"
