@@ -12,6 +12,8 @@
 //     name order) are one subject's positions 1..; impression 1 enrolled,
 //     the others probes; other folders' subjects are non-mated, except
 //     folders named the same fingers by --same (1-based, as fpmatch eval).
+#include <dirent.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -71,9 +73,11 @@ int synthetic(std::size_t subjects, std::size_t nonmated, std::size_t mated, std
       p.push_back({fpm::encode_cylinders(synth.impression(subject, f, 1)), static_cast<std::uint8_t>(f)});
     return p;
   };
+  // Mated probe i is of enrolled subject mated_subject(i), spread over the gallery.
+  auto mated_subject = [&](std::size_t i) { return i * subjects / std::max<std::size_t>(1, mated); };
   std::vector<std::vector<fpm::FingerProbe>> probes;
   for (std::size_t i = 0; i < nonmated; ++i) probes.push_back(probe_of(subjects + 1000000 + i));
-  for (std::size_t i = 0; i < mated; ++i) probes.push_back(probe_of(i * subjects / std::max<std::size_t>(1, mated)));
+  for (std::size_t i = 0; i < mated; ++i) probes.push_back(probe_of(mated_subject(i)));
   // A synthetic impostor pool (fingers of subjects never enrolled nor
   // probed), its tail model: the calibration a host would make from its own
   // data, here to test the fusion and FPIR(N) apart from the real-vs-
@@ -98,7 +102,7 @@ int synthetic(std::size_t subjects, std::size_t nonmated, std::size_t mated, std
     for (std::size_t b = 0; b < res.size(); ++b) {
       const std::size_t q = start + b;
       const bool is_mated = q >= nonmated;
-      const std::string truth = is_mated ? "s" + std::to_string((q - nonmated) * subjects / std::max<std::size_t>(1, mated)) : "";
+      const std::string truth = is_mated ? "s" + std::to_string(mated_subject(q - nonmated)) : "";
       for (int cal = 0; cal < 2; ++cal) {
         Outcome best{1.0, 0.0f, false}, mine{1.0, 0.0f, true};
         for (const fpm::SubjectCandidate& c : res[b]) {
@@ -159,14 +163,17 @@ int real(const std::vector<std::string>& dirs, const std::vector<std::pair<std::
   };
   std::vector<Subject> subj(dirs.size());
   for (std::size_t d = 0; d < dirs.size(); ++d) {
-    const fpm::Evaluation files = fpm::evaluate_folder(dirs[d], {}, 0);  // for the file list and labels
-    for (const std::string& path : files.files) {
-      const std::string name = path.substr(path.rfind('/') + 1);
+    DIR* dir = ::opendir(dirs[d].c_str());
+    if (!dir) throw fpm::Error(fpm::ErrorCode::Io, "cannot open folder '" + dirs[d] + "'");
+    while (const dirent* e = ::readdir(dir)) {
+      const std::string name = e->d_name;
       const std::string stem = name.substr(0, name.rfind('.'));
       const std::size_t us = stem.rfind('_');
-      subj[d].fingers[stem.substr(0, us)].emplace(stem.substr(us + 1),
-                                                  fpm::encode_cylinders(fpm::decode_file(path).views.front()));
+      if (name[0] == '.' || us == std::string::npos || us == 0) continue;  // not FINGER_IMPRESSION.ext
+      subj[d].fingers[stem.substr(0, us)].emplace(
+          stem.substr(us + 1), fpm::encode_cylinders(fpm::decode_file(dirs[d] + "/" + name).views.front()));
     }
+    ::closedir(dir);
   }
   auto linked = [&](std::size_t a, std::size_t b) {
     for (const auto& [x, y] : same)

@@ -101,16 +101,12 @@ int run_search(const SearchArgs& a) {
       probes.push_back(std::move(fingers));
     }
     const auto res = engine.search_subjects(probes, so);
-    std::size_t subjects = 0;
-    std::vector<std::vector<std::vector<std::size_t>>> compared;
-    engine.with_gallery([&](const fpm::Gallery& g) {
-      subjects = g.subjects();
-      compared = fpm::compared_entries(g, probes, res);
-    });
+    // Evidence for every candidate; the decision is printed only when asked
+    // for (without --fpir any target serves: the evidence does not depend on it).
+    const std::vector<fpm::IdentificationDecision> decisions =
+        fpm::decide_subjects_at_fpir(engine, probes, res, a.fpir > 0 ? a.fpir : 0.5);
     for (std::size_t p = 0; p < res.size(); ++p) {
-      // Evidence for every candidate; the decision only when asked for.
-      const fpm::IdentificationDecision d =
-          fpm::decide_at_fpir(res[p], subjects, a.fpir > 0 ? a.fpir : 0.5, compared[p]);
+      const fpm::IdentificationDecision& d = decisions[p];
       nlohmann::json c = nlohmann::json::array();
       for (std::size_t r = 0; r < res[p].size(); ++r) {
         const auto& s = res[p][r];
@@ -135,7 +131,7 @@ int run_search(const SearchArgs& a) {
         nlohmann::json hits = nlohmann::json::array();
         for (std::size_t h : d.hits) hits.push_back(res[p][h].subject);
         pj["decision"] = {{"target_fpir", a.fpir},
-                          {"subjects", subjects},
+                          {"subjects", d.subjects},
                           {"subject_fmr_threshold", d.fmr_threshold},
                           {"hit", d.hit},
                           {"hits", hits}};

@@ -87,4 +87,11 @@ FPM_API IdentificationDecision decide_at_fpir(const std::vector<SubjectCandidate
                                               double target_fpir,
                                               const std::vector<std::vector<std::size_t>>& compared = {});
 
+// decide_at_fpir for every probe of a per-subject search on `engine`
+// (`candidates` = engine.search_subjects(probes, ...)), with the subject
+// count and the comparison counts read from the engine's gallery in one pass.
+FPM_API std::vector<IdentificationDecision> decide_subjects_at_fpir(
+    const Engine& engine, const std::vector<std::vector<FingerProbe>>& probes,
+    const std::vector<std::vector<SubjectCandidate>>& candidates, double target_fpir);
+
 }  // namespace fpm

@@ -532,6 +532,10 @@ namespace {
 // The per-subject probes of the C call, checked (shared by both per-subject searches).
 std::vector<std::vector<fpm::FingerProbe>> subject_probes(const fpm_finger* fingers, const size_t* fingers_per_probe,
                                                           size_t count) {
+  if (count > 0) {
+    need(fingers, "fingers");
+    need(fingers_per_probe, "fingers_per_probe");
+  }
   std::vector<std::vector<fpm::FingerProbe>> ps(count);
   size_t k = 0;
   for (size_t p = 0; p < count; ++p) {
@@ -558,8 +562,6 @@ fpm_status fpm_engine_search_subjects(fpm_engine* e, const fpm_finger* fingers, 
   return guarded([&] {
     need_handle(e, "engine");
     if (count > 0) {
-      need(fingers, "fingers");
-      need(fingers_per_probe, "fingers_per_probe");
       need(out, "out");
       need(found, "found");
     }
@@ -601,8 +603,6 @@ fpm_status fpm_engine_search_subjects_at_fpir(fpm_engine* e, const fpm_finger* f
     need_handle(e, "engine");
     if (!(target_fpir > 0.0 && target_fpir < 1.0)) bad(FPM_E_INVALID_ARGUMENT, "target_fpir must be in (0, 1)");
     if (count > 0) {
-      need(fingers, "fingers");
-      need(fingers_per_probe, "fingers_per_probe");
       need(out, "out");
       need(found, "found");
       need(hit, "hit");
@@ -611,14 +611,9 @@ fpm_status fpm_engine_search_subjects_at_fpir(fpm_engine* e, const fpm_finger* f
     need_output_size(count, capacity, sizeof(fpm_subject_decision), "search_subjects_at_fpir");
     const auto probes = subject_probes(fingers, fingers_per_probe, count);
     const auto res = e->e->search_subjects(probes, so);
-    std::size_t subjects = 0;
-    std::vector<std::vector<std::vector<std::size_t>>> compared;
-    e->e->with_gallery([&](const fpm::Gallery& g) {
-      subjects = g.subjects();
-      compared = fpm::compared_entries(g, probes, res);
-    });
+    const auto decisions = fpm::decide_subjects_at_fpir(*e->e, probes, res, target_fpir);
     for (size_t p = 0; p < count; ++p) {
-      const fpm::IdentificationDecision d = fpm::decide_at_fpir(res[p], subjects, target_fpir, compared[p]);
+      const fpm::IdentificationDecision& d = decisions[p];
       found[p] = res[p].size();
       hit[p] = d.hit ? 1 : 0;
       for (size_t i = 0; i < res[p].size(); ++i) {

@@ -124,4 +124,20 @@ IdentificationDecision decide_at_fpir(const std::vector<SubjectCandidate>& candi
   return d;
 }
 
+std::vector<IdentificationDecision> decide_subjects_at_fpir(const Engine& engine,
+                                                            const std::vector<std::vector<FingerProbe>>& probes,
+                                                            const std::vector<std::vector<SubjectCandidate>>& candidates,
+                                                            double target_fpir) {
+  std::size_t subjects = 0;
+  std::vector<std::vector<std::vector<std::size_t>>> compared;
+  engine.with_gallery([&](const Gallery& g) {
+    subjects = g.subjects();
+    compared = compared_entries(g, probes, candidates);
+  });
+  std::vector<IdentificationDecision> out;
+  for (std::size_t p = 0; p < candidates.size(); ++p)
+    out.push_back(decide_at_fpir(candidates[p], subjects, target_fpir, compared[p]));
+  return out;
+}
+
 }  // namespace fpm

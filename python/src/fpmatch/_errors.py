@@ -48,7 +48,6 @@ class InvalidArgument(Error, ValueError):
     _code, _code_value = "invalid argument", 1
 
 
-
 class UnsupportedFormat(Error, ValueError):
     """A format this library recognises but does not write (or read) (ErrorCode::UnsupportedFormat)."""
 
@@ -60,11 +59,9 @@ class IoError(Error, OSError):
     _code, _code_value = "i/o error", 2
 
 
-
 class CorruptError(Error, ValueError):
     """A gallery file that is truncated, altered or of another format version."""
     _code, _code_value = "corrupt file", 13
-
 
 
 class Unavailable(Error, RuntimeError):
@@ -72,17 +69,14 @@ class Unavailable(Error, RuntimeError):
     _code, _code_value = "backend unavailable", 14
 
 
-
 class OutOfMemory(Error, MemoryError):
     """Not enough (device) memory for the request."""
     _code, _code_value = "out of memory", 15
 
 
-
 class InternalError(Error, RuntimeError):
     """A bug in fpmatch; please report it."""
     _code, _code_value = "internal error", 12
-
 
 
 # ErrorCode value -> class, for errors that are not DecodeErrors.
