@@ -22,6 +22,7 @@ void bind_records(nb::module_& m);         // records.cpp: View, decode, encode,
 void bind_matching(nb::module_& m);        // matching.cpp: Template, match, match_many, all pairs
 void bind_gallery_engine(nb::module_& m);  // gallery_engine.cpp: Gallery, Engine, candidates
 void bind_accuracy(nb::module_& m);        // accuracy.cpp: calibration, error rates, DET, folders, runtime
+void bind_identification(nb::module_& m);  // identification.cpp: evidence, FPIR, decisions
 
 // numpy arrays that own `values` (arrays.cpp); matrices in row-major order.
 nb::ndarray<nb::numpy, float> float_array(std::vector<float>&& values);

@@ -1,4 +1,5 @@
 // Galleries of enrolled templates and the 1:N search engine.
+#include <nanobind/stl/pair.h>
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/vector.h>
 
@@ -10,6 +11,7 @@
 
 #include "bindings.hpp"
 #include "fpmatch/engine.hpp"
+#include "fpmatch/identification.hpp"
 #include "fpmatch/error.hpp"
 
 namespace fpy {
@@ -275,6 +277,26 @@ void bind_engine(nb::module_& m) {
           nb::arg("probes"), nb::kw_only(), nb::arg("top_k") = 10, nb::arg("min_score") = 0.0f,
           nb::arg("shortlist") = 0, nb::arg("shortlist_fraction") = 0.0,
           "Per-subject search of multi-finger probes; the GIL is released.")
+      .def(
+          "search_subjects_at_fpir",
+          [](const fpm::Engine& e, nb::handle probes, double fpir, long long top_k, float min_score,
+             long long shortlist, double fraction) {
+            std::vector<std::vector<fpm::FingerProbe>> ps;
+            for (nb::handle p : nb::iter(probes)) ps.push_back(finger_probe(p));
+            const fpm::SearchOptions o = search_options(top_k, min_score, shortlist, fraction);
+            std::vector<std::pair<std::vector<fpm::SubjectCandidate>, fpm::IdentificationDecision>> out;
+            {
+              nb::gil_scoped_release release;
+              std::vector<std::vector<fpm::SubjectCandidate>> r = e.search_subjects(ps, o);
+              std::vector<fpm::IdentificationDecision> d = fpm::decide_subjects_at_fpir(e, ps, r, fpir);
+              for (std::size_t i = 0; i < r.size(); ++i) out.emplace_back(std::move(r[i]), std::move(d[i]));
+            }
+            return out;
+          },
+          nb::arg("probes"), nb::arg("fpir"), nb::kw_only(), nb::arg("top_k") = 10, nb::arg("min_score") = 0.0f,
+          nb::arg("shortlist") = 0, nb::arg("shortlist_fraction") = 0.0,
+          "Per-subject search with a hit / no-hit decision per probe at a target FPIR: a list of "
+          "(candidates, IdentificationDecision); the GIL is released.")
       .def(
           "add",
           [](fpm::Engine& e, const std::string& subject, const fpm::EncodedTemplate& t, int position) {

@@ -10,4 +10,5 @@ NB_MODULE(_fpmatch, m) {
   fpy::bind_matching(m);
   fpy::bind_gallery_engine(m);
   fpy::bind_accuracy(m);
+  fpy::bind_identification(m);
 }

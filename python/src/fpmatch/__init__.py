@@ -21,6 +21,8 @@ from ._fpmatch import (Candidate, Engine, FmrEstimate, Gallery, GalleryEntry, Re
                        SyntheticFingers, Template, View, calibration_info, detect_format, encode,
                        false_match_rate, format_title, match, match_all_pairs, match_many, runtime_info,
                        threshold_for_fmr)
+from ._fpmatch import (IdentificationDecision, SubjectEvidence, decide_at_fpir, fpir_at, modelled_fmr,
+                       subject_evidence, subject_fmr_for_fpir, threshold_for_modelled_fmr)
 from ._evaluate import FMR_TARGETS, DetCurve, ErrorRates, FolderEvaluation, det_curve, evaluate, evaluate_folders
 
 __version__ = _fpmatch.version()
@@ -36,6 +38,8 @@ __all__ = [
     "Template", "template", "templates", "match", "match_many", "match_all_pairs",
     "Gallery", "GalleryEntry", "Engine", "Candidate", "SubjectCandidate",
     "FmrEstimate", "false_match_rate", "fmr", "threshold_for_fmr", "calibration_info",
+    "modelled_fmr", "threshold_for_modelled_fmr", "SubjectEvidence", "subject_evidence", "fpir_at",
+    "subject_fmr_for_fpir", "IdentificationDecision", "decide_at_fpir",
     "ErrorRates", "DetCurve", "FolderEvaluation", "FMR_TARGETS", "evaluate", "det_curve", "evaluate_folders",
     "runtime_info", "__version__",
 ]
