@@ -174,13 +174,35 @@ TEST_CASE("stages: every level's first-stage scores equal the specification", "[
       for (std::uint32_t w = 0; w < slots * index::kSlotWords; ++w) codes[at + w] = rng();
       aux.push_back(slots);
     }
+  // Degenerate and tie-heavy codes: every slot the same (all-equal cells:
+  // every similarity ties), all bits set, one slot, and an aux above the
+  // slot count (the scores read at most kCodeCylinders slots).
+  for (const std::uint64_t fill : {std::uint64_t{0}, ~std::uint64_t{0}, std::uint64_t{0x5555555555555555}})
+    for (const std::uint32_t slots : {1u, 2u, 9u, 31u, 32u}) {
+      const std::size_t at = codes.size();
+      codes.resize(at + index::kCodeWords, 0);
+      for (std::uint32_t w = 0; w < slots * index::kSlotWords; ++w) codes[at + w] = fill;
+      aux.push_back(slots);
+    }
+  {
+    const std::size_t at = codes.size();
+    codes.resize(at + index::kCodeWords, 0);
+    for (int w = 0; w < index::kCodeWords; ++w) codes[at + static_cast<std::size_t>(w)] = rng();
+    aux.push_back(0xFFFFFFFFu);
+  }
   const std::size_t n = aux.size();
-  std::vector<std::uint32_t> got(n);
+  std::vector<std::uint32_t> got(n), prepared(n);
   std::size_t compared = 0;
   for (SimdLevel l : levels)
     for (std::size_t p = 0; p < n; ++p) {
       const std::uint64_t* probe = codes.data() + p * index::kCodeWords;
       fpm::cpu::first_stage_scores(l, probe, aux[p], codes.data(), aux.data(), n, got.data());
+      // The prepared probe, one gallery code per call (as the per-subject
+      // search calls it), gives the same integers.
+      const fpm::cpu::FirstStageProbe fp = fpm::cpu::prepare_first_stage_probe(probe, aux[p]);
+      for (std::size_t e = 0; e < n; ++e)
+        fpm::cpu::first_stage_scores(l, fp, codes.data() + e * index::kCodeWords, aux.data() + e, 1, &prepared[e]);
+      CHECK(prepared == got);
       for (std::size_t e = 0; e < n; ++e) {
         const std::uint32_t want = index::code_score(probe, aux[p], codes.data() + e * index::kCodeWords, aux[e]);
         if (got[e] != want)

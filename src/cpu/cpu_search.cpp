@@ -124,6 +124,8 @@ std::vector<TopK> CpuSearch::search(const std::vector<mcc::CylinderSetView>& pro
     // codes read once per batch; the best `shortlist` per probe.
     ProbeCodes codes;
     for (const auto& p : probes) codes.add(p);
+    std::vector<cpu::FirstStageProbe> probe_codes;
+    for (std::size_t p = 0; p < P; ++p) probe_codes.push_back(cpu::prepare_first_stage_probe(codes.code(p), codes.aux[p]));
     const std::size_t tiles = std::min<std::size_t>(E, std::size_t(threads_) * 8);
     const std::size_t per_tile = (E + tiles - 1) / tiles;
     std::vector<std::vector<Shortlist>> partial(tiles);
@@ -135,7 +137,7 @@ std::vector<TopK> CpuSearch::search(const std::vector<mcc::CylinderSetView>& pro
       for (std::size_t b0 = e0; b0 < e1; b0 += kStageOneBlock) {
         const std::size_t nb = std::min(kStageOneBlock, e1 - b0);
         for (std::size_t p = 0; p < P; ++p) {
-          cpu::first_stage_scores(level_, codes.code(p), codes.aux[p], g_.code.data() + b0 * index::kCodeWords,
+          cpu::first_stage_scores(level_, probe_codes[p], g_.code.data() + b0 * index::kCodeWords,
                                   g_.code_aux.data() + b0, nb, s.data());
           for (std::size_t i = 0; i < nb; ++i)
             if (!g_.removed(b0 + i)) best[p].offer(cpu::shortlist_key(s[i], static_cast<std::uint32_t>(b0 + i)));
@@ -208,6 +210,11 @@ std::vector<TopK> CpuSearch::search_subjects(const std::vector<std::vector<Finge
     std::vector<ProbeCodes> codes(P);
     for (std::size_t p = 0; p < P; ++p)
       for (const FingerView& f : probes[p]) codes[p].add(f.view);
+    // Each probe finger prepared once for all the subjects' entries.
+    std::vector<std::vector<cpu::FirstStageProbe>> prepared_codes(P);
+    for (std::size_t p = 0; p < P; ++p)
+      for (std::size_t f = 0; f < probes[p].size(); ++f)
+        prepared_codes[p].push_back(cpu::prepare_first_stage_probe(codes[p].code(f), codes[p].aux[f]));
     const std::size_t tiles = std::min<std::size_t>(S, std::size_t(threads_) * 8);
     const std::size_t per_tile = (S + tiles - 1) / tiles;
     std::vector<std::vector<Shortlist>> partial(tiles);
@@ -225,7 +232,7 @@ std::vector<TopK> CpuSearch::search_subjects(const std::vector<std::vector<Finge
             std::uint32_t finger_best = 0;
             for (std::size_t j = 0; j < ne; ++j) {
               if (!positions_compatible(probes[p][f].position, g_.position[ent[j]])) continue;
-              cpu::first_stage_scores(level_, codes[p].code(f), codes[p].aux[f],
+              cpu::first_stage_scores(level_, prepared_codes[p][f],
                                       g_.code.data() + std::size_t(ent[j]) * index::kCodeWords,
                                       g_.code_aux.data() + ent[j], 1, &score);
               finger_best = std::max(finger_best, score);

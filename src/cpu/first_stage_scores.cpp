@@ -38,16 +38,13 @@ __attribute__((target("popcnt"), flatten)) void scores_popcnt(const std::uint64_
 // stage, index::code_score_from_maxima (inlined by flatten, so compiled
 // for this target: its counting loops vectorise). The same integers as
 // code_score.
-FPM_AVX512 __attribute__((flatten)) void scores_avx512(const std::uint64_t* probe, std::uint32_t probe_aux, const std::uint64_t* codes,
-                              const std::uint32_t* aux, std::size_t n, std::uint32_t* out) {
+FPM_AVX512 __attribute__((flatten)) void scores_avx512(const FirstStageProbe& probe, const std::uint64_t* codes,
+                                                       const std::uint32_t* aux, std::size_t n, std::uint32_t* out) {
   constexpr int C = index::kCodeCylinders;
   static_assert(C == 32 && index::kSlotWords == 2, "four vectors of eight two-word slots");
-  const std::uint32_t na = probe_aux < static_cast<std::uint32_t>(C) ? probe_aux : static_cast<std::uint32_t>(C);
-  std::uint64_t x0[C], x1[C];
-  for (std::uint32_t i = 0; i < na; ++i) {
-    x0[i] = probe[2 * i];
-    x1[i] = probe[2 * i + 1] & index::kSignatureMask1;
-  }
+  const std::uint32_t na = probe.slots;
+  const std::uint64_t* x0 = probe.w0;
+  const std::uint64_t* x1 = probe.w1;
   const __m512i even = _mm512_setr_epi64(0, 2, 4, 6, 8, 10, 12, 14);
   const __m512i odd = _mm512_setr_epi64(1, 3, 5, 7, 9, 11, 13, 15);
   const __m512i sig_mask = _mm512_set1_epi64(static_cast<long long>(index::kSignatureMask1));
@@ -85,11 +82,8 @@ FPM_AVX512 __attribute__((flatten)) void scores_avx512(const std::uint64_t* prob
         r = _mm512_mask_max_epu64(r, valid[q], r, _mm512_or_si512(sim8, jkey[q]));
         col[q] = _mm512_mask_max_epu64(col[q], valid[q], col[q], _mm512_or_si512(sim8, ikey));
       }
-      std::uint64_t lane_keys[8];
-      _mm512_storeu_si512(lane_keys, r);
-      std::uint64_t best = 0;
-      for (std::uint64_t k : lane_keys) best = k > best ? k : best;
-      row[i] = static_cast<std::uint32_t>(best);
+      // Unused lanes stay 0, below every real key (the key holds sim + 1).
+      row[i] = static_cast<std::uint32_t>(_mm512_reduce_max_epu64(r));
     }
     for (int q = 0; q < groups; ++q) {
       std::uint64_t lane_keys[8];
@@ -97,22 +91,41 @@ FPM_AVX512 __attribute__((flatten)) void scores_avx512(const std::uint64_t* prob
       for (int l = 0; l < 8 && 8u * static_cast<std::uint32_t>(q) + static_cast<std::uint32_t>(l) < nb; ++l)
         colk[8 * q + l] = static_cast<std::uint32_t>(lane_keys[l]);
     }
-    out[e] = index::code_score_from_maxima(probe, na, b, nb, row, colk);
+    out[e] = index::code_score_from_maxima(probe.code, na, b, nb, row, colk);
   }
 }
 #endif
 
 }  // namespace
 
-void first_stage_scores(SimdLevel level, const std::uint64_t* probe, std::uint32_t probe_aux,
-                        const std::uint64_t* codes, const std::uint32_t* aux, std::size_t n, std::uint32_t* out) {
+FirstStageProbe prepare_first_stage_probe(const std::uint64_t* probe, std::uint32_t probe_aux) {
+  FirstStageProbe p;
+  p.code = probe;
+  p.aux = probe_aux;
+  constexpr auto C = static_cast<std::uint32_t>(index::kCodeCylinders);
+  p.slots = probe_aux < C ? probe_aux : C;
+  static_assert(index::kSlotWords == 2, "two words per slot");
+  for (std::uint32_t i = 0; i < p.slots; ++i) {
+    p.w0[i] = probe[2 * i];
+    p.w1[i] = probe[2 * i + 1] & index::kSignatureMask1;
+  }
+  return p;
+}
+
+void first_stage_scores(SimdLevel level, const FirstStageProbe& probe, const std::uint64_t* codes,
+                        const std::uint32_t* aux, std::size_t n, std::uint32_t* out) {
 #if defined(__x86_64__)
-  if (level == SimdLevel::Avx512) return scores_avx512(probe, probe_aux, codes, aux, n, out);
+  if (level == SimdLevel::Avx512) return scores_avx512(probe, codes, aux, n, out);
   // The AVX2 level's CPUs have popcnt (cpu/simd_targets.hpp).
-  if (level == SimdLevel::Avx2) return scores_popcnt(probe, probe_aux, codes, aux, n, out);
+  if (level == SimdLevel::Avx2) return scores_popcnt(probe.code, probe.aux, codes, aux, n, out);
 #endif
   (void)level;
-  scores_scalar(probe, probe_aux, codes, aux, n, out);
+  scores_scalar(probe.code, probe.aux, codes, aux, n, out);
+}
+
+void first_stage_scores(SimdLevel level, const std::uint64_t* probe, std::uint32_t probe_aux,
+                        const std::uint64_t* codes, const std::uint32_t* aux, std::size_t n, std::uint32_t* out) {
+  first_stage_scores(level, prepare_first_stage_probe(probe, probe_aux), codes, aux, n, out);
 }
 
 }  // namespace fpm::cpu

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "fpmatch/matcher.hpp"
+#include "index/first_stage_code.hpp"
 #include "index/shortlist_key.hpp"
 
 namespace fpm::cpu {
@@ -19,6 +20,23 @@ namespace fpm::cpu {
 // aux[i]) for i in [0, n). `level`: resolved and supported.
 void first_stage_scores(SimdLevel level, const std::uint64_t* probe, std::uint32_t probe_aux,
                         const std::uint64_t* codes, const std::uint32_t* aux, std::size_t n, std::uint32_t* out);
+
+// A probe code prepared once for all the gallery runs it meets: its slots'
+// signature words split and masked (what every vector call needed to redo
+// per call, and the per-subject search calls once per entry). `code` is
+// borrowed: it must outlive the probe.
+struct FirstStageProbe {
+  const std::uint64_t* code = nullptr;
+  std::uint32_t aux = 0;
+  std::uint32_t slots = 0;  // min(aux, kCodeCylinders)
+  std::uint64_t w0[index::kCodeCylinders] = {};
+  std::uint64_t w1[index::kCodeCylinders] = {};
+};
+FirstStageProbe prepare_first_stage_probe(const std::uint64_t* probe, std::uint32_t probe_aux);
+
+// The same scores as above for a prepared probe.
+void first_stage_scores(SimdLevel level, const FirstStageProbe& probe, const std::uint64_t* codes,
+                        const std::uint32_t* aux, std::size_t n, std::uint32_t* out);
 
 // A stage-1 candidate as one sortable key (index/shortlist_key.hpp, shared
 // with the device): a larger key is a higher score, then a smaller index.
