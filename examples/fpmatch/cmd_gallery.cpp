@@ -1,10 +1,12 @@
-// fpmatch gallery info FILE: counts, memory, a verified load, and the
-// temporary files that saves of FILE left next to it (reported, never
-// removed here: the next save removes the stale ones).
+// fpmatch gallery info FILE: counts, memory, a verified load, the shard
+// metadata of a shard file, and the temporary files that saves of FILE left
+// next to it (reported, never removed here: the next save removes the stale
+// ones). fpmatch gallery split: a gallery into shards (docs/scale-out.md).
 #include <sys/stat.h>
 
 #include <chrono>
 #include <cstdio>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <vector>
 
@@ -19,6 +21,63 @@ struct GalleryInfoArgs {
   bool json = false;
 };
 
+struct GallerySplitArgs {
+  std::string file;
+  std::size_t shards = 0;
+  std::vector<double> weights;
+  std::string out;
+  bool json = false;
+};
+
+// The shard metadata beside FILE, or null when there is none (an ordinary
+// gallery). A metadata file that is there but damaged, or of another file,
+// is an error.
+std::unique_ptr<fpm::ShardInfo> shard_info_of(const std::string& file) {
+  struct stat st;
+  if (::stat(fpm::shard_info_path(file).c_str(), &st) != 0) return nullptr;
+  return std::make_unique<fpm::ShardInfo>(fpm::read_shard_info(file));
+}
+
+nlohmann::json shard_json(const fpm::ShardInfo& s) {
+  return {{"split_id", s.split_id},
+          {"shard", s.shard},
+          {"shards", s.shards},
+          {"weight", s.weight},
+          {"source_header_crc", s.source_crc},
+          {"source_entries", s.source_entries},
+          {"source_live_entries", s.source_live},
+          {"source_subjects", s.source_subjects},
+          {"entries", s.global_index.size()},
+          {"subjects", s.subject_rank.size()},
+          {"first_source_index", s.global_index.empty() ? nlohmann::json() : nlohmann::json(s.global_index.front())},
+          {"last_source_index", s.global_index.empty() ? nlohmann::json() : nlohmann::json(s.global_index.back())}};
+}
+
+int run_gallery_split(const GallerySplitArgs& a) {
+  fpm::SplitOptions o;
+  o.shards = a.shards;
+  o.weights = a.weights;
+  const auto t0 = std::chrono::steady_clock::now();
+  const std::vector<std::string> files = fpm::split_gallery(a.file, a.out, o);
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& f : files) {
+    nlohmann::json j = shard_json(fpm::read_shard_info(f));
+    j["file"] = f;
+    list.push_back(j);
+  }
+  if (a.json) {
+    print_json({{"gallery", a.file}, {"out", a.out}, {"seconds", secs}, {"shards", list}});
+    return kOk;
+  }
+  std::printf("%s: %zu shard(s) in %s (split %s), %.3f s\n", a.file.c_str(), files.size(), a.out.c_str(),
+              list[0]["split_id"].get<std::string>().c_str(), secs);
+  for (const auto& j : list)
+    std::printf("  %s: %zu templates, %zu subjects (weight %g)\n", j["file"].get<std::string>().c_str(),
+                j["entries"].get<std::size_t>(), j["subjects"].get<std::size_t>(), j["weight"].get<double>());
+  return kOk;
+}
+
 const char* temporary_reason(fpm::GalleryTemporaryFile::State s) {
   switch (s) {
     case fpm::GalleryTemporaryFile::State::Stale: return "stale";
@@ -32,6 +91,7 @@ const char* temporary_reason(fpm::GalleryTemporaryFile::State s) {
 int run_gallery_info(const GalleryInfoArgs& a) {
   const auto t0 = std::chrono::steady_clock::now();
   const fpm::Gallery g = load_gallery(a.file);
+  const std::unique_ptr<fpm::ShardInfo> shard = shard_info_of(a.file);
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   struct stat st;
   ::stat(a.file.c_str(), &st);
@@ -68,6 +128,7 @@ int run_gallery_info(const GalleryInfoArgs& a) {
                         {"load_gb_per_second", file_bytes / secs / 1e9},
                         {"stale_temporary_files", stale_json},
                         {"other_temporary_files", other_json}};
+    j["shard"] = shard ? shard_json(*shard) : nlohmann::json();
     print_json(j);  // (file names need not be UTF-8)
     return kOk;
   }
@@ -84,6 +145,12 @@ int run_gallery_info(const GalleryInfoArgs& a) {
               fpm::Gallery::layout().first_stage_code_version, fpm::Gallery::layout().first_stage_code_bytes,
               static_cast<double>(m.first_stage_bytes) / 1e6, g.load_note().empty() ? "" : " (computed on load)", secs,
               file_bytes / secs / 1e9);
+  if (shard)
+    std::printf("  shard %u of %u of split %s (weight %g): %zu of the source's %llu templates and %zu of its %llu "
+                "subjects; source header CRC %08x\n",
+                shard->shard, shard->shards, shard->split_id.c_str(), shard->weight, shard->global_index.size(),
+                static_cast<unsigned long long>(shard->source_live), shard->subject_rank.size(),
+                static_cast<unsigned long long>(shard->source_subjects), shard->source_crc);
   if (!stale.empty()) {
     std::printf("  %zu stale temporary file(s) of saves that were killed (the next save removes them):\n", stale.size());
     for (const auto& t : stale) std::printf("    %s (%.1f MB)\n", t.path.c_str(), static_cast<double>(t.bytes) / 1e6);
@@ -106,6 +173,16 @@ void add_gallery(CLI::App& app, std::function<int()>* action) {
                                                   action, run_gallery_info);
   add_existing(info, "file", args->file, "Gallery file");
   info->add_flag("--json", args->json, "Print a JSON object");
+  auto [split, sargs] = subcommand<GallerySplitArgs>(
+      *cmd, "split", "Split a gallery into shards of whole subjects, for fpmatch-mpi (docs/scale-out.md)", action,
+      run_gallery_split);
+  add_existing(split, "file", sargs->file, "Gallery file");
+  split->add_option("--shards", sargs->shards, "Number of shards (one per MPI rank)")->required()->check(CLI::Range(1, 4096));
+  split->add_option("--weights", sargs->weights,
+                    "Relative share of each shard, e.g. 2,1,1 (default: equal); say, in proportion to device memory")
+      ->delimiter(',');
+  split->add_option("--out", sargs->out, "Folder for the shards (created if missing)")->required();
+  split->add_flag("--json", sargs->json, "Print a JSON object");
 }
 
 }  // namespace cli

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
+#include "search_output.hpp"
 
 namespace cli {
 
@@ -22,61 +23,6 @@ struct SearchArgs {
   ShortlistFlag shortlist;
   std::vector<std::string> probes;
 };
-
-// Width of the subject column: the longest subject id listed, at least 10.
-std::size_t subject_width(const nlohmann::json& probes) {
-  std::size_t w = 10;
-  for (const auto& p : probes)
-    for (const auto& c : p["candidates"]) w = std::max(w, c["subject"].get<std::string>().size());
-  return w;
-}
-
-void print_text(const nlohmann::json& probes, bool subjects) {
-  const int w = static_cast<int>(subject_width(probes));
-  for (const auto& p : probes) {
-    std::printf("%s", p["probe"].get<std::string>().c_str());
-    if (p.contains("view") && p["view"].get<std::size_t>() > 0) std::printf(" view %zu", p["view"].get<std::size_t>());
-    if (subjects) std::printf(" (%zu finger%s)", p["fingers"].get<std::size_t>(), p["fingers"] == 1 ? "" : "s");
-    std::printf("\n");
-    int rank = 1;
-    for (const auto& c : p["candidates"]) {
-      const float score = c["score"].get<float>();
-      if (subjects) {
-        // The fused score (mean of per-finger best scores) ranks; the
-        // subject FMR (the fingers' evidence combined) and FPIR say what
-        // the candidate means.
-        std::printf("  %3d  %-*s  score %.6f  subject fmr %.2e  fpir %.2e  fingers", rank++, w,
-                    c["subject"].get<std::string>().c_str(), score, c["subject_fmr"].get<double>(),
-                    c["fpir"].get<double>());
-        for (const auto& f : c["fingers"]) {
-          if (f.contains("entry"))
-            std::printf("  [%d: entry %zu, %.4f, fmr %s]", f["probe_position"].get<int>(), f["entry"].get<std::size_t>(),
-                        f["score"].get<float>(), fmr_text(fpm::false_match_rate(f["score"].get<float>())).c_str());
-          else
-            std::printf("  [%d: none enrolled]", f["probe_position"].get<int>());
-        }
-        std::printf("\n");
-      } else {
-        std::printf("  %3d  %-*s  finger %-2d  entry %-8zu  score %.6f  fmr %s\n", rank++, w,
-                    c["subject"].get<std::string>().c_str(), c["position"].get<int>(), c["entry"].get<std::size_t>(),
-                    score, fmr_text(fpm::false_match_rate(score)).c_str());
-      }
-    }
-    if (p["candidates"].empty()) std::printf("  no candidate\n");
-    if (p.contains("decision")) {
-      const nlohmann::json& d = p["decision"];
-      std::printf("  at FPIR %.2e (%zu subjects, subject FMR <= %.2e): ", d["target_fpir"].get<double>(),
-                  d["subjects"].get<std::size_t>(), d["subject_fmr_threshold"].get<double>());
-      if (d["hit"].get<bool>()) {
-        std::printf("HIT:");
-        for (const auto& h : d["hits"]) std::printf(" %s", h.get<std::string>().c_str());
-        std::printf(" (for an examiner to verify)\n");
-      } else {
-        std::printf("no hit\n");
-      }
-    }
-  }
-}
 
 int run_search(const SearchArgs& a) {
   if (a.fpir != 0 && !a.subjects)
@@ -105,39 +51,8 @@ int run_search(const SearchArgs& a) {
     // for (without --fpir any target serves: the evidence does not depend on it).
     const std::vector<fpm::IdentificationDecision> decisions =
         fpm::decide_subjects_at_fpir(engine, probes, res, a.fpir > 0 ? a.fpir : 0.5);
-    for (std::size_t p = 0; p < res.size(); ++p) {
-      const fpm::IdentificationDecision& d = decisions[p];
-      nlohmann::json c = nlohmann::json::array();
-      for (std::size_t r = 0; r < res[p].size(); ++r) {
-        const auto& s = res[p][r];
-        nlohmann::json fingers = nlohmann::json::array();
-        for (std::size_t k = 0; k < s.finger_scores.size(); ++k) {
-          nlohmann::json fj = {{"probe_position", probes[p][k].position}, {"score", s.finger_scores[k]}};
-          if (s.finger_entries[k] != static_cast<std::size_t>(-1)) {
-            fj["entry"] = s.finger_entries[k];
-            put_fmr(fj, fpm::false_match_rate(s.finger_scores[k]));
-          }
-          fingers.push_back(fj);
-        }
-        c.push_back({{"subject", s.subject},
-                     {"score", s.score},
-                     {"evidence", d.evidence[r].evidence},
-                     {"subject_fmr", d.evidence[r].fmr},
-                     {"fpir", d.fpir[r]},
-                     {"fingers", fingers}});
-      }
-      nlohmann::json pj = {{"probe", a.probes[p]}, {"fingers", probes[p].size()}, {"candidates", c}};
-      if (a.fpir > 0) {
-        nlohmann::json hits = nlohmann::json::array();
-        for (std::size_t h : d.hits) hits.push_back(res[p][h].subject);
-        pj["decision"] = {{"target_fpir", a.fpir},
-                          {"subjects", d.subjects},
-                          {"subject_fmr_threshold", d.fmr_threshold},
-                          {"hit", d.hit},
-                          {"hits", hits}};
-      }
-      out.push_back(pj);
-    }
+    for (std::size_t p = 0; p < res.size(); ++p)
+      out.push_back(subject_probe_json(a.probes[p], probes[p], res[p], decisions[p], a.fpir));
   } else {
     std::vector<fpm::EncodedTemplate> probes;
     std::vector<std::pair<std::string, std::size_t>> labels;
@@ -149,15 +64,8 @@ int run_search(const SearchArgs& a) {
       }
     }
     const auto res = engine.search(probes, so);
-    for (std::size_t p = 0; p < res.size(); ++p) {
-      nlohmann::json c = nlohmann::json::array();
-      for (const auto& k : res[p]) {
-        nlohmann::json cj = {{"subject", k.subject}, {"position", k.position}, {"score", k.score}, {"entry", k.index}};
-        put_fmr(cj, fpm::false_match_rate(k.score));
-        c.push_back(cj);
-      }
-      out.push_back({{"probe", labels[p].first}, {"view", labels[p].second}, {"candidates", c}});
-    }
+    for (std::size_t p = 0; p < res.size(); ++p)
+      out.push_back(template_probe_json(labels[p].first, labels[p].second, res[p]));
   }
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::size_t templates = 0;
@@ -176,7 +84,7 @@ int run_search(const SearchArgs& a) {
                               {"probes", out}};
     print_json(j);
   } else {
-    print_text(out, a.subjects);
+    print_search_text(out, a.subjects);
   }
   std::fprintf(stderr, "%zu probe(s) against %zu templates on the %s backend: %llu comparisons in %.3f s\n",
                out.size(), templates, fpm::backend_name(engine.backend()),

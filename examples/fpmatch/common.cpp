@@ -204,6 +204,10 @@ const char* minutia_type_name(fpm::MinutiaType t) {
 
 int report(const std::exception& e) {
   std::fprintf(stderr, "fpmatch: error: %s\n", e.what());
+  return exit_code_of(e);
+}
+
+int exit_code_of(const std::exception& e) {
   if (auto* fe = dynamic_cast<const fpm::Error*>(&e)) {
     switch (fe->code()) {
       case fpm::ErrorCode::Io: return kIo;

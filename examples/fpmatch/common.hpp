@@ -103,6 +103,8 @@ const char* impression_name(fpm::ImpressionType t);
 const char* minutia_type_name(fpm::MinutiaType t);
 // Maps an exception to an exit code after printing it on stderr.
 int report(const std::exception& e);
+// The exit code of an exception, printing nothing.
+int exit_code_of(const std::exception& e);
 
 // A subcommand `name` of `parent` whose options fill an Args; when it is
 // the one chosen, *action becomes run(args). Returns the subcommand, to add

@@ -11,6 +11,7 @@
 #include "fpmatch/identification.hpp"
 #include "fpmatch/matcher.hpp"
 #include "fpmatch/runtime.hpp"
+#include "fpmatch/shard.hpp"
 #include "fpmatch/synth.hpp"
 #include "fpmatch/template.hpp"
 #include "fpmatch/version.h"

@@ -1,0 +1,397 @@
+// A gallery sharded over MPI ranks (sharded_search.hpp). Every collective
+// step is reached by every rank whatever failed locally: a rank that could
+// not load its shard or decode a probe still takes part in the gather and
+// the broadcast that follow, carrying its error, so that a failure anywhere
+// ends the step everywhere with one message at rank 0, never a hang.
+#include "mpi/sharded_search.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <climits>
+#include <cmath>
+#include <dirent.h>
+#include <map>
+#include <new>
+#include <set>
+
+#include "fpmatch/identification.hpp"
+#include "fpmatch/matcher.hpp"
+#include "mpi/shard_stage_one.hpp"
+
+namespace fpm::mpi {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+// Runs f; returns (0, "") or the error's code and message.
+template <class F>
+std::pair<int, std::string> attempt(F&& f) {
+  try {
+    f();
+    return {0, ""};
+  } catch (const Error& e) {
+    return {static_cast<int>(e.code()), e.what()};
+  } catch (const std::bad_alloc&) {
+    return {static_cast<int>(ErrorCode::OutOfMemory), "out of memory"};
+  } catch (const std::exception& e) {
+    return {static_cast<int>(ErrorCode::Internal), e.what()};
+  }
+}
+
+// The shard counts of the split files in `dir` (shard-<i>-of-<N>.fpg).
+std::set<unsigned long> split_counts(const std::string& dir) {
+  std::set<unsigned long> counts;
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) return counts;
+  while (dirent* e = ::readdir(d)) {
+    unsigned long i = 0, n = 0;
+    char tail[8] = {0};
+    if (std::sscanf(e->d_name, "shard-%lu-of-%lu.fp%7s", &i, &n, tail) == 3 && std::string(tail) == "g") counts.insert(n);
+  }
+  ::closedir(d);
+  return counts;
+}
+
+// The engine's shortlist rule (Engine: shortlist_size) at the whole
+// gallery's size n: 0 for an exhaustive search.
+std::size_t global_shortlist(const SearchOptions& o, std::uint64_t n) {
+  std::size_t m = o.shortlist;
+  if (o.shortlist_fraction > 0.0) m = static_cast<std::size_t>(std::ceil(o.shortlist_fraction * static_cast<double>(n)));
+  if (m == 0) return 0;
+  m = std::max(m, o.top_k);
+  return m >= n ? 0 : m;
+}
+
+struct DecodedProbes {
+  std::vector<EncodedTemplate> views;  // per template
+  std::vector<std::string> labels;
+  std::vector<std::size_t> view_index;
+  std::vector<std::vector<FingerProbe>> fingers;  // per subject
+};
+
+DecodedProbes decode_probes(const Request& r, const DecodeOptions& opt) {
+  DecodedProbes d;
+  for (const ProbeFile& f : r.probes) {
+    DecodedRecord rec;
+    try {
+      rec = decode(f.bytes, opt);
+    } catch (const Error& e) {
+      throw Error(e.code(), f.label + ": " + e.what());
+    }
+    if (r.subjects) {
+      std::vector<FingerProbe> fingers;
+      for (const auto& v : rec.views) fingers.push_back({encode_cylinders(v), static_cast<std::uint8_t>(v.info().position)});
+      d.fingers.push_back(std::move(fingers));
+    } else {
+      for (std::size_t v = 0; v < rec.views.size(); ++v) {
+        d.views.push_back(encode_cylinders(rec.views[v]));
+        d.labels.push_back(f.label);
+        d.view_index.push_back(v);
+      }
+    }
+  }
+  return d;
+}
+
+}  // namespace
+
+std::vector<std::uint8_t> ShardedSearch::gather(const std::vector<std::uint8_t>& mine, std::vector<std::size_t>* sizes) {
+  // Each rank's part must fit an int (MPI counts): 2 GB of candidates is far
+  // beyond any top-K list; a larger part is sent as empty with an error.
+  int n = mine.size() > static_cast<std::size_t>(INT_MAX) ? -1 : static_cast<int>(mine.size());
+  std::vector<int> counts(rank_ == 0 ? size_ : 0);
+  MPI_Gather(&n, 1, MPI_INT, counts.data(), 1, MPI_INT, 0, comm_);
+  std::vector<int> displs;
+  std::size_t total = 0;
+  if (rank_ == 0) {
+    for (int& c : counts) {
+      if (c < 0) c = 0;
+      displs.push_back(static_cast<int>(total));
+      total += static_cast<std::size_t>(c);
+    }
+    if (total > static_cast<std::size_t>(INT_MAX))
+      throw Error(ErrorCode::OutOfMemory, "fpmatch-mpi: the ranks' answers exceed 2 GB");
+  }
+  std::vector<std::uint8_t> all(total);
+  MPI_Gatherv(mine.data(), n < 0 ? 0 : n, MPI_BYTE, all.data(), counts.data(), displs.data(), MPI_BYTE, 0, comm_);
+  if (sizes) sizes->assign(counts.begin(), counts.end());
+  return all;
+}
+
+void ShardedSearch::agree(int code, const std::string& message) {
+  // Rank 0's verdict to every rank: the first error code, or 0.
+  MPI_Bcast(&code, 1, MPI_INT, 0, comm_);
+  if (code != 0)
+    throw RankFailure(static_cast<ErrorCode>(code), rank_ == 0 ? message : "failed on some rank (rank 0 says which)");
+}
+
+ShardedSearch::ShardedSearch(MPI_Comm comm, const std::string& dir, const EngineOptions& engine,
+                             const DecodeOptions& decode)
+    : comm_(comm), decode_(decode) {
+  MPI_Comm_rank(comm_, &rank_);
+  MPI_Comm_size(comm_, &size_);
+  const std::string path = dir + "/" + shard_file_name(static_cast<std::uint32_t>(rank_), static_cast<std::uint32_t>(size_));
+  auto [code, message] = attempt([&] {
+    if (rank_ == 0) {
+      const std::set<unsigned long> counts = split_counts(dir);
+      if (!counts.empty() && !counts.count(static_cast<unsigned long>(size_))) {
+        std::string found;
+        for (unsigned long n : counts) found += (found.empty() ? "" : ", ") + std::to_string(n);
+        throw Error(ErrorCode::InvalidArgument, "'" + dir + "' holds a split into " + found +
+                                                    " shard(s), not " + std::to_string(size_) +
+                                                    ": run one rank per shard (mpirun -np " +
+                                                    std::to_string(*counts.begin()) + ")");
+      }
+    }
+    Shard s = load_shard(path);
+    info_ = std::move(s.info);
+    engine_ = std::make_unique<Engine>(std::move(s.gallery), engine);
+  });
+  // Each rank's outcome and shard summary to rank 0.
+  WireWriter w;
+  w.u32(static_cast<std::uint32_t>(code));
+  w.str(code ? "rank " + std::to_string(rank_) + ": " + path + ": " + message : "");
+  w.str(info_.split_id);
+  w.u32(info_.shard);
+  w.u32(info_.shards);
+  w.u32(info_.source_crc);
+  w.u64(info_.source_entries);
+  w.u64(info_.source_live);
+  w.u64(info_.source_subjects);
+  w.u64(info_.entries);
+  w.u64(info_.subjects);
+  w.str(engine_ ? backend_name(engine_->backend()) : "");
+  w.str(engine_ ? engine_->fallback_reason() : "");
+  std::vector<std::size_t> sizes;
+  const std::vector<std::uint8_t> all = gather(w.buffer(), &sizes);
+  int verdict = 0;
+  std::string why;
+  if (rank_ == 0) {
+    std::vector<ShardInfo> summary;
+    std::size_t at = 0;
+    for (int r = 0; r < size_; ++r) {
+      WireReader rd(all.data() + at, sizes[r]);
+      at += sizes[r];
+      const int c = static_cast<int>(rd.u32());
+      const std::string m = rd.str();
+      ShardInfo s;
+      s.split_id = rd.str();
+      s.shard = rd.u32();
+      s.shards = rd.u32();
+      s.source_crc = rd.u32();
+      s.source_entries = rd.u64();
+      s.source_live = rd.u64();
+      s.source_subjects = rd.u64();
+      s.entries = rd.u64();
+      s.subjects = rd.u64();
+      const std::string backend = rd.str(), reason = rd.str();
+      backends_.push_back(reason.empty() ? backend : backend + " (" + reason + ")");
+      summary.push_back(std::move(s));
+      if (c != 0) {
+        if (verdict == 0) verdict = c;
+        why += (why.empty() ? "" : "\n") + m;
+      }
+    }
+    if (verdict == 0) {
+      auto [c, m] = attempt([&] { check_complete_split(summary); });
+      verdict = c;
+      why = "the shards in '" + dir + "' are not one split: " + m;
+    }
+  }
+  agree(verdict, why);
+}
+
+ShardedSearch::~ShardedSearch() = default;
+
+bool ShardedSearch::next(const Request* at_rank0, Request* out) {
+  std::vector<std::uint8_t> bytes;
+  std::uint64_t n = 0;
+  if (rank_ == 0 && at_rank0) {
+    WireWriter w;
+    w.u8(1);
+    write_request(w, *at_rank0);
+    bytes = std::move(w.buffer());
+    n = bytes.size();
+  }
+  MPI_Bcast(&n, 1, MPI_UINT64_T, 0, comm_);
+  if (n == 0) return false;
+  bytes.resize(n);
+  // In pieces of at most 1 GB: MPI counts are ints.
+  for (std::uint64_t at = 0; at < n; at += (std::uint64_t(1) << 30))
+    MPI_Bcast(bytes.data() + at, static_cast<int>(std::min<std::uint64_t>(n - at, std::uint64_t(1) << 30)), MPI_BYTE, 0,
+              comm_);
+  WireReader r(bytes.data(), bytes.size());
+  r.u8();
+  *out = read_request(r);
+  r.end();
+  return true;
+}
+
+Answer ShardedSearch::run(const Request& request) {
+  const auto t0 = Clock::now();
+  DecodedProbes probes;
+  auto [code, message] = attempt([&] { probes = decode_probes(request, decode_); });
+  const std::size_t P = request.subjects ? probes.fingers.size() : probes.views.size();
+
+  // Two-stage: the global shortlist. Every rank's best M stage-1 keys go to
+  // rank 0, which takes the best M of all and tells each rank how many of
+  // them are its own; each rank then re-ranks exactly those.
+  const std::uint64_t N = request.subjects ? info_.source_subjects : info_.source_live;
+  const std::size_t M = global_shortlist(request.options, N);
+  std::vector<std::uint64_t> mine(P, 0);  // per probe: this rank's share of the shortlist
+  if (M != 0) {
+    std::vector<std::vector<ShortlistKey>> keys;
+    if (code == 0) {
+      std::tie(code, message) = attempt([&] {
+        if (!stage_one_) engine_->with_gallery([&](const Gallery& g) { stage_one_ = std::make_unique<ShardStageOne>(g, info_); });
+        keys = request.subjects ? stage_one_->subject_keys(probes.fingers, M) : stage_one_->entry_keys(probes.views, M);
+      });
+    }
+    WireWriter w;
+    w.u32(static_cast<std::uint32_t>(code));
+    w.str(code ? "rank " + std::to_string(rank_) + ": " + message : "");
+    write_keys(w, keys);
+    std::vector<std::size_t> sizes;
+    const std::vector<std::uint8_t> all = gather(w.buffer(), &sizes);
+    std::vector<std::uint64_t> shares;  // probe-major: P x ranks
+    int verdict = 0;
+    std::string why;
+    if (rank_ == 0) {
+      std::vector<std::vector<std::vector<ShortlistKey>>> per_rank;
+      std::size_t at = 0;
+      for (int r = 0; r < size_; ++r) {
+        WireReader rd(all.data() + at, sizes[r]);
+        at += sizes[r];
+        const int c = static_cast<int>(rd.u32());
+        const std::string m = rd.str();
+        per_rank.push_back(read_keys(rd));
+        if (c != 0 && verdict == 0) {
+          verdict = c;
+          why = m;
+        }
+      }
+      if (verdict == 0) {
+        shares.assign(P * size_, 0);
+        for (std::size_t p = 0; p < P; ++p) {
+          std::vector<std::pair<ShortlistKey, int>> all_keys;
+          for (int r = 0; r < size_; ++r)
+            for (const ShortlistKey& k : per_rank[r][p]) all_keys.push_back({k, r});
+          const std::size_t k = std::min(M, all_keys.size());
+          std::partial_sort(all_keys.begin(), all_keys.begin() + static_cast<std::ptrdiff_t>(k), all_keys.end(),
+                            [](const auto& a, const auto& b) { return better(a.first, b.first); });
+          for (std::size_t i = 0; i < k; ++i) ++shares[p * size_ + all_keys[i].second];
+        }
+      }
+    }
+    agree(verdict, why);
+    shares.resize(P * size_);
+    MPI_Bcast(shares.data(), static_cast<int>(shares.size()), MPI_UINT64_T, 0, comm_);
+    for (std::size_t p = 0; p < P; ++p) mine[p] = shares[p * size_ + rank_];
+  }
+
+  // Stage 2 (or the exhaustive search) on this rank's shard.
+  RankAnswer local;
+  if (code == 0) {
+    std::tie(code, message) = attempt([&] {
+      const std::uint64_t before = engine_->comparisons();
+      // Probes grouped by their share of the shortlist: one engine call per group.
+      std::map<std::uint64_t, std::vector<std::size_t>> groups;
+      for (std::size_t p = 0; p < P; ++p) groups[M == 0 ? 0 : mine[p]].push_back(p);
+      local.candidates.resize(request.subjects ? 0 : P);
+      local.subjects.resize(request.subjects ? P : 0);
+      local.compared.resize(request.subjects ? P : 0);
+      for (const auto& [share, members] : groups) {
+        if (M != 0 && share == 0) continue;  // none of the shortlist here
+        SearchOptions o = request.options;
+        if (M != 0) {
+          o.top_k = std::min<std::size_t>(o.top_k, share);
+          o.shortlist = share;
+          o.shortlist_fraction = 0;
+        }
+        if (request.subjects) {
+          std::vector<std::vector<FingerProbe>> group;
+          for (std::size_t p : members) group.push_back(probes.fingers[p]);
+          auto res = engine_->search_subjects(group, o);
+          std::vector<std::vector<std::vector<std::size_t>>> compared;
+          engine_->with_gallery([&](const Gallery& g) { compared = compared_entries(g, group, res); });
+          for (std::size_t i = 0; i < members.size(); ++i) {
+            to_source_indices(info_, res[i]);
+            local.subjects[members[i]] = std::move(res[i]);
+            local.compared[members[i]] = std::move(compared[i]);
+          }
+        } else {
+          std::vector<EncodedTemplate> group;
+          for (std::size_t p : members) group.push_back(probes.views[p]);
+          auto res = engine_->search(group, o);
+          for (std::size_t i = 0; i < members.size(); ++i) {
+            to_source_indices(info_, res[i]);
+            local.candidates[members[i]] = std::move(res[i]);
+          }
+        }
+      }
+      local.comparisons = engine_->comparisons() - before;
+      local.seconds = since(t0);
+    });
+  }
+  local.error = code;
+  local.message = code ? "rank " + std::to_string(rank_) + ": " + message : "";
+  WireWriter w;
+  write_answer(w, local);
+  std::vector<std::size_t> sizes;
+  const std::vector<std::uint8_t> all = gather(w.buffer(), &sizes);
+  Answer out;
+  int verdict = 0;
+  std::string why;
+  if (rank_ == 0) {
+    const auto tm = Clock::now();
+    std::vector<RankAnswer> answers;
+    std::size_t at = 0;
+    for (int r = 0; r < size_; ++r) {
+      WireReader rd(all.data() + at, sizes[r]);
+      at += sizes[r];
+      answers.push_back(read_answer(rd));
+      rd.end();
+      if (answers.back().error != 0 && verdict == 0) {
+        verdict = answers.back().error;
+        why = answers.back().message;
+      }
+    }
+    if (verdict == 0) {
+      for (const RankAnswer& a : answers) {
+        out.comparisons += a.comparisons;
+        out.slowest_rank_seconds = std::max(out.slowest_rank_seconds, a.seconds);
+      }
+      if (request.subjects) {
+        out.fingers = std::move(probes.fingers);
+        for (std::size_t p = 0; p < P; ++p) {
+          std::vector<std::vector<SubjectCandidate>> lists;
+          std::map<std::string, const std::vector<std::size_t>*> compared;
+          for (const RankAnswer& a : answers) {
+            lists.push_back(a.subjects[p]);
+            for (std::size_t k = 0; k < a.subjects[p].size(); ++k) compared[a.subjects[p][k].subject] = &a.compared[p][k];
+          }
+          out.subjects.push_back(merge_shard_subjects(lists, request.options.top_k));
+          std::vector<std::vector<std::size_t>> c;
+          for (const SubjectCandidate& s : out.subjects.back()) c.push_back(*compared.at(s.subject));
+          out.compared.push_back(std::move(c));
+        }
+      } else {
+        out.labels = std::move(probes.labels);
+        out.views = std::move(probes.view_index);
+        for (std::size_t p = 0; p < P; ++p) {
+          std::vector<std::vector<Candidate>> lists;
+          for (const RankAnswer& a : answers) lists.push_back(a.candidates[p]);
+          out.candidates.push_back(merge_shard_candidates(lists, request.options.top_k));
+        }
+      }
+    }
+    out.merge_seconds = since(tm);
+    out.seconds = since(t0);
+  }
+  agree(verdict, why);
+  return out;
+}
+
+}  // namespace fpm::mpi
