@@ -3,7 +3,8 @@
 # configures and builds with ninja (only the targets after --target, when
 # given). Every option the project's scripts rely on is set on every call
 # (tests, bench and examples on; sanitizers off; warnings as errors; CUDA on
-# exactly when nvcc is found, also at /usr/local/cuda), so that what an
+# exactly when nvcc is found, also at /usr/local/cuda; MPI exactly when
+# Open MPI's compiler wrapper is found), so that what an
 # earlier call left in the build folder's CMake cache never changes what
 # this one builds; the caller's cmake args come after and win.
 set -euo pipefail
@@ -14,8 +15,11 @@ if ! command -v nvcc >/dev/null 2>&1 && [ -x /usr/local/cuda/bin/nvcc ]; then
 fi
 cuda=OFF
 command -v nvcc >/dev/null 2>&1 && cuda=ON
+mpi=OFF
+command -v mpicxx >/dev/null 2>&1 && mpi=ON
 args=(-DFPM_BUILD_TESTS=ON -DFPM_BUILD_BENCH=ON -DFPM_BUILD_EXAMPLES=ON -DFPM_BUILD_FUZZERS=OFF
-      -DFPM_SANITIZE=OFF -DFPM_SANITIZE_THREAD=OFF -DFPM_WERROR=ON -DFPM_ENABLE_CUDA=$cuda)
+      -DFPM_SANITIZE=OFF -DFPM_SANITIZE_THREAD=OFF -DFPM_WERROR=ON -DFPM_ENABLE_CUDA=$cuda
+      -DFPM_ENABLE_MPI=$mpi)
 targets=() configure_only=0
 while [ $# -gt 0 ]; do
   case $1 in

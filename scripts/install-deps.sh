@@ -5,7 +5,7 @@
 # them: up to FPM_APT_LOCK_WAIT_S seconds in all (default 900), saying so.
 set -euo pipefail
 pkgs=(build-essential cmake ninja-build pkg-config python3 python3-venv python3-dev
-      catch2 libbenchmark-dev libcli11-dev nlohmann-json3-dev
+      catch2 libbenchmark-dev libcli11-dev nlohmann-json3-dev libopenmpi-dev openmpi-bin
       clang libclang-rt-dev)
 wait_s=${FPM_APT_LOCK_WAIT_S:-900}
 retry_s=${FPM_APT_RETRY_S:-10}

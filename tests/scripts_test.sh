@@ -21,6 +21,9 @@ build_options)
   n=$(grep -c "ctest " "$src/scripts/test.sh")
   m=$(grep "ctest " "$src/scripts/test.sh" | grep -c -- "--no-tests=error")
   [ "$n" -ge 3 ] && [ "$n" = "$m" ] || fail "$((n - m)) of $n ctest stages in test.sh lack --no-tests=error"
+  if command -v mpicxx > /dev/null; then
+    grep -q "^FPM_ENABLE_MPI:BOOL=ON" b/CMakeCache.txt || fail "MPI is installed but the build leaves it out"
+  fi
   grep -q "FPM_BUILD_TESTS=OFF" "$src/scripts/demo.sh" && fail "demo.sh turns the tests off in the shared build folder"
   ;;
 apt_lock)

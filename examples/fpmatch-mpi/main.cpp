@@ -28,6 +28,25 @@ struct CommonArgs {
   cli::InputFlags in;
   std::string shards;
   cli::EngineFlags engine;
+  bool gpu_per_rank = false;
+
+  // The engine options of this rank: with --gpu-per-rank, the device whose
+  // number is the rank's index among the ranks of its node (MPI-3's
+  // shared-memory split groups the ranks of one node).
+  fpm::EngineOptions engine_options() const {
+    fpm::EngineOptions o = engine.options();
+    if (gpu_per_rank) {
+      if (!engine.devices.empty())
+        throw fpm::Error(fpm::ErrorCode::InvalidArgument, "--gpu-per-rank chooses the device: no --devices with it");
+      MPI_Comm node;
+      MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node);
+      int local = 0;
+      MPI_Comm_rank(node, &local);
+      MPI_Comm_free(&node);
+      o.devices = {local};
+    }
+    return o;
+  }
 };
 
 struct SearchArgs {
@@ -107,7 +126,7 @@ int run_search(const CommonArgs& c, const SearchArgs& a) {
   so.min_score = a.min_score;
   a.shortlist.apply(so);
   const fpm::DecodeOptions opt = c.in.options();
-  ShardedSearch s(MPI_COMM_WORLD, c.shards, c.engine.options(), opt);
+  ShardedSearch s(MPI_COMM_WORLD, c.shards, c.engine_options(), opt);
   // Rank 0's probe files; a failure there is every rank's (the flag below).
   Request req;
   int code = 0;
@@ -194,7 +213,7 @@ void print_line(const nlohmann::json& j) {
 
 int run_serve(const CommonArgs& c) {
   const fpm::DecodeOptions opt = c.in.options();
-  ShardedSearch s(MPI_COMM_WORLD, c.shards, c.engine.options(), opt);
+  ShardedSearch s(MPI_COMM_WORLD, c.shards, c.engine_options(), opt);
   if (g_rank != 0) {
     Request req;
     while (s.next(nullptr, &req)) {
@@ -255,6 +274,9 @@ int main(int argc, char** argv) {
           ->required()
           ->check(CLI::ExistingDirectory);
       common.engine.add_to(cmd);
+      cmd->add_flag("--gpu-per-rank", common.gpu_per_rank,
+                    "Each rank searches on the CUDA device numbered by its index among the ranks of its node "
+                    "(one rank per GPU)");
     };
     CLI::App* sc = app.add_subcommand("search", "Search probe files against the sharded gallery");
     add_common(sc);

@@ -100,7 +100,8 @@ class FPM_API Gallery {
   // library's writer never writes (trailing bytes, non-zero reserved or
   // padding bytes, control characters in subject ids), is refused with
   // fpm::Error(Corrupt) naming what is wrong; nothing is half-loaded.
-  // Unreadable files give fpm::Error(Io).
+  // Unreadable files give fpm::Error(Io); a file that cannot be mapped for
+  // lack of address space (a process memory limit) Error(OutOfMemory).
   static Gallery load(const std::string& path, const ProgressFn& progress = {});
   // What load() did beyond reading the file, in one sentence for the user,
   // or empty: e.g. that the file (format version 1, or another definition

@@ -229,7 +229,12 @@ class Reader {
   // still maps, and a stray write would fault rather than go unnoticed.)
   std::shared_ptr<void> map() const {
     void* p = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd_, 0);
-    if (p == MAP_FAILED) throw Error(ErrorCode::Io, "cannot map '" + path_ + "': " + std::strerror(errno));
+    if (p == MAP_FAILED) {
+      // ENOMEM: no address space left (a process memory limit), not a bad file.
+      const int e = errno;
+      throw Error(e == ENOMEM ? ErrorCode::OutOfMemory : ErrorCode::Io,
+                  "cannot map '" + path_ + "': " + std::strerror(e));
+    }
     ::madvise(p, size_, MADV_WILLNEED);  // start reading ahead of the checksum pass on a cold cache
     const std::size_t n = size_;
     return std::shared_ptr<void>(p, [n](void* q) { ::munmap(q, n); });
