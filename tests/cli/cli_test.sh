@@ -364,6 +364,28 @@ j = json.load(open("out.txt"))
 assert j["templates"] == 150 and j["replicate"] == 3, j
 assert j["comparisons"] % 300 == 0 and j["comparisons"] >= 300, j
 PY
+  # Per subject: probes of an enrolled subject's fingers (3 of its 3 here);
+  # exhaustive, each finger meets the entries of its position: 3 x 30 per probe.
+  expect_exit 0 "$fpm" synth --subjects 30 --fingers 3 --probes 1 --seed 6 --out syn3
+  expect_exit 0 "$fpm" bench --gallery syn3/gallery.fpg --subjects 10 --batch 2 --seconds 0.1 --threads 1 --json
+  python3 - <<'PY' || fail "bench --subjects is wrong"
+import json
+j = json.load(open("out.txt"))
+assert j["per_subject"] and j["probe_fingers"] == 10 and j["subjects"] == 30, j
+assert j["comparisons"] % 180 == 0 and j["comparisons"] == 180 * j["batches"], j
+assert abs(j["effective_comparisons_per_second"] - j["comparisons_per_second"]) < 1e-6 * j["comparisons_per_second"], j
+assert abs(j["probes_per_second"] - 2 * j["batches"] / j["seconds"]) < 1e-6 * j["probes_per_second"], j
+PY
+  expect_exit 0 "$fpm" bench --gallery syn3/gallery.fpg --subjects 3 --batch 2 --seconds 0.1 --threads 1 --shortlist 3 --json
+  python3 - <<'PY' || fail "bench --subjects --shortlist is wrong"
+import json
+j = json.load(open("out.txt"))
+# The shortlist raised to the bench's top 10: 10 subjects of 3 entries,
+# each finger against its own position's: 2 probes x 10 x 3.
+assert j["comparisons"] == 60 * j["batches"], j
+assert abs(j["effective_comparisons_per_second"] - 180 * j["batches"] / j["seconds"]) < 1e-6 * j["effective_comparisons_per_second"], j
+PY
+  expect_exit 2 "$fpm" bench --gallery syn3/gallery.fpg --subjects 11
   expect_exit 2 "$fpm" bench --gallery syn/gallery.fpg --replicate 0
   expect_exit 6 "$fpm" bench --gallery syn/gallery.fpg --replicate 1000000000000
   grep -q "far too large" err.txt || fail "bench --replicate: no clear error for an impossible size"
