@@ -231,3 +231,109 @@ TEST_CASE("shard metadata: damaged, misplaced or mixed shards are refused", "[sh
     CHECK_NOTHROW(fpm::check_complete_split(infos));
   }
 }
+
+TEST_CASE("shortlist_filter: every probe's stage-1 shortlist between the stages, a prefix kept", "[shard][two-stage]") {
+  ShardFixture fx;
+  fpm::EngineOptions eo;
+  eo.backend = fpm::Backend::Cpu;
+  eo.threads = 2;
+  const fpm::Engine engine(fpm::Gallery::load(fx.path), eo);
+  fpm::SearchOptions so;
+  so.top_k = 4;
+  so.shortlist = 6;
+  std::size_t calls = 0;
+  std::vector<std::vector<fpm::ShortlistEntry>> seen;
+  so.shortlist_filter = [&](std::vector<std::vector<fpm::ShortlistEntry>>& lists) {
+    ++calls;
+    seen = lists;
+    for (auto& l : lists) l.resize(l.size() / 2);  // keep the best half
+  };
+  const auto got = engine.search(fx.probes, so);
+  REQUIRE(calls == 1);
+  REQUIRE(seen.size() == fx.probes.size());
+  for (std::size_t p = 0; p < fx.probes.size(); ++p) {
+    REQUIRE(seen[p].size() == 6);
+    for (std::size_t i = 1; i < 6; ++i) {
+      const bool ordered = seen[p][i - 1].score > seen[p][i].score ||
+                           (seen[p][i - 1].score == seen[p][i].score && seen[p][i - 1].index < seen[p][i].index);
+      CHECK(ordered);
+    }
+    // Stage 1's scores are the public first-stage scores of those entries.
+    const fpm::FirstStageCode pc = fpm::first_stage_code(fx.probes[p]);
+    for (const auto& e : seen[p]) CHECK(e.score == fpm::first_stage_score(pc, fpm::first_stage_code(fx.g.encoded(e.index))));
+    // The answer: the full matcher on the 3 kept entries only.
+    std::vector<std::size_t> kept;
+    for (std::size_t i = 0; i < 3; ++i) kept.push_back(seen[p][i].index);
+    REQUIRE(got[p].size() <= 3);
+    for (const auto& c : got[p]) CHECK(std::find(kept.begin(), kept.end(), c.index) != kept.end());
+    fpm::Matcher m;
+    std::vector<std::pair<float, std::size_t>> expect;
+    for (std::size_t e : kept) expect.push_back({m.match(fx.probes[p], fx.g.encoded(e)), e});
+    std::sort(expect.begin(), expect.end(), [](auto& a, auto& b) { return a.first > b.first || (a.first == b.first && a.second < b.second); });
+    REQUIRE(got[p].size() == expect.size());
+    for (std::size_t i = 0; i < expect.size(); ++i) {
+      CHECK(got[p][i].index == expect[i].second);
+      CHECK(got[p][i].score == expect[i].first);
+    }
+  }
+
+  SECTION("a shortlist as large as the gallery still runs stage 1 and the filter") {
+    so.shortlist = 100000;
+    so.shortlist_filter = [&](std::vector<std::vector<fpm::ShortlistEntry>>& lists) {
+      ++calls;
+      for (const auto& l : lists) CHECK(l.size() == fx.g.live_size());
+    };
+    engine.search(fx.probes, so);
+    CHECK(calls == 2);
+  }
+  SECTION("per subject: subjects by rank in id order") {
+    std::vector<std::vector<fpm::FingerProbe>> fp = {{{fx.probes[0], 1}}, {{fx.probes[1], 0}, {fx.probes[2], 1}}};
+    std::size_t subjects_seen = 0;
+    so.shortlist_filter = [&](std::vector<std::vector<fpm::ShortlistEntry>>& lists) {
+      ++calls;
+      REQUIRE(lists.size() == 2);
+      for (auto& l : lists) {
+        for (const auto& e : l) CHECK(e.index < fx.g.subjects());
+        subjects_seen += l.size();
+        l.resize(1);
+      }
+    };
+    const auto res = engine.search_subjects(fp, so);
+    CHECK(calls == 2);
+    CHECK(subjects_seen == 12);
+    for (const auto& r : res) CHECK(r.size() <= 1);
+  }
+  SECTION("an empty batch or gallery: called with empty lists") {
+    so.shortlist_filter = [&](std::vector<std::vector<fpm::ShortlistEntry>>& lists) {
+      ++calls;
+      for (const auto& l : lists) CHECK(l.empty());
+    };
+    engine.search({}, so);
+    const fpm::Engine empty(fpm::Gallery{}, eo);
+    CHECK(empty.search(fx.probes, so).size() == fx.probes.size());
+    CHECK(empty.search_subjects({{{fx.probes[0], 0}}}, so).size() == 1);
+    CHECK(calls == 4);
+  }
+  SECTION("anything but a prefix is refused") {
+    const auto code_of = [&](const fpm::ShortlistFilter& f) {
+      so.shortlist_filter = f;
+      try {
+        engine.search(fx.probes, so);
+      } catch (const fpm::Error& e) {
+        return e.code();
+      }
+      return fpm::ErrorCode::Ok;
+    };
+    CHECK(code_of([](auto& lists) { lists[0].push_back({1, 0}); }) == fpm::ErrorCode::InvalidArgument);
+    CHECK(code_of([](auto& lists) { std::swap(lists[0][0], lists[0][1]); }) == fpm::ErrorCode::InvalidArgument);
+    CHECK(code_of([](auto& lists) { lists.pop_back(); }) == fpm::ErrorCode::InvalidArgument);
+    CHECK(code_of([](auto& lists) { lists[1].erase(lists[1].begin()); }) == fpm::ErrorCode::InvalidArgument);
+    CHECK(code_of([](auto&) { throw fpm::Error(fpm::ErrorCode::Unavailable, "the others went away"); }) ==
+          fpm::ErrorCode::Unavailable);
+  }
+  SECTION("without a shortlist the filter is not called") {
+    so.shortlist = 0;
+    engine.search(fx.probes, so);
+    CHECK(calls == 1);
+  }
+}

@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -39,6 +40,16 @@ struct EngineOptions {
   ProgressFn progress;              // gallery upload progress (bytes done, total; ends with done == total), CUDA only
 };
 
+// One entry of a stage-1 shortlist, as SearchOptions::shortlist_filter
+// sees it.
+struct ShortlistEntry {
+  std::uint32_t score = 0;  // stage-1 score (per subject: summed over the probe's fingers)
+  // The gallery entry; per subject, the subject's rank among the gallery's
+  // subjects with a live entry, in subject-id (byte) order.
+  std::size_t index = 0;
+};
+using ShortlistFilter = std::function<void(std::vector<std::vector<ShortlistEntry>>& lists)>;
+
 struct SearchOptions {
   std::size_t top_k = 10;  // candidates per probe (at most); 0 is refused
   float min_score = 0.0f;  // candidates must score at least this; NaN is refused
@@ -54,6 +65,17 @@ struct SearchOptions {
   // has the measured share of mates kept against the fraction.
   std::size_t shortlist = 0;
   double shortlist_fraction = 0.0;
+  // For engines that share one shortlist (a gallery split over several,
+  // docs/scale-out.md): with a shortlist asked for, called once per search,
+  // on the calling thread, between the stages, with every probe's stage-1
+  // shortlist best first (score, then smaller index); it may shorten each
+  // list, keeping a prefix (anything else is refused: InvalidArgument), and
+  // stage 2 scores what is left. With a filter the engine runs stage 1 even
+  // when M covers the whole gallery (M is then the live entries / subjects)
+  // and calls the filter for every such search, an empty gallery or batch
+  // included, so that the engines sharing it call it in step. Such searches
+  // run on the CPU backend. Exceptions from the filter end the search.
+  ShortlistFilter shortlist_filter;
 };
 
 // One gallery entry found for a probe.

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "access.hpp"
+#include "fpmatch/error.hpp"
 #include "index/first_stage_code.hpp"
 #include "cpu/first_stage_scores.hpp"
 #include "cpu/prepared_probe.hpp"
@@ -69,6 +70,35 @@ std::vector<Shortlist> merge_shortlists(std::vector<std::vector<Shortlist>>& par
   for (std::size_t p = 0; p < probes; ++p)
     for (auto& t : partial)
       if (!t.empty()) out[p].merge(t[p]);
+  return out;
+}
+
+// The items each probe's stage 2 scores: its shortlist, or what `filter`
+// (SearchOptions::shortlist_filter) keeps of it; smallest first.
+std::vector<std::vector<std::uint32_t>> shortlisted(const std::vector<Shortlist>& lists, const ShortlistFilter* filter) {
+  std::vector<std::vector<std::uint32_t>> out(lists.size());
+  if (!filter) {
+    for (std::size_t p = 0; p < lists.size(); ++p) out[p] = lists[p].indices();
+    return out;
+  }
+  std::vector<std::vector<ShortlistEntry>> entries(lists.size());
+  for (std::size_t p = 0; p < lists.size(); ++p)
+    for (std::uint64_t key : lists[p].sorted_keys())
+      entries[p].push_back({static_cast<std::uint32_t>(key >> 32), index::shortlist_index(key)});
+  const std::vector<std::vector<ShortlistEntry>> given = entries;
+  (*filter)(entries);
+  if (entries.size() != given.size())
+    throw Error(ErrorCode::InvalidArgument, "shortlist_filter changed the number of lists");
+  for (std::size_t p = 0; p < entries.size(); ++p) {
+    if (entries[p].size() > given[p].size())
+      throw Error(ErrorCode::InvalidArgument, "shortlist_filter lengthened a shortlist");
+    for (std::size_t i = 0; i < entries[p].size(); ++i) {
+      if (entries[p][i].index != given[p][i].index || entries[p][i].score != given[p][i].score)
+        throw Error(ErrorCode::InvalidArgument, "shortlist_filter kept other than a prefix of a shortlist");
+      out[p].push_back(static_cast<std::uint32_t>(entries[p][i].index));
+    }
+    std::sort(out[p].begin(), out[p].end());
+  }
   return out;
 }
 
@@ -146,8 +176,7 @@ std::vector<TopK> CpuSearch::search(const std::vector<mcc::CylinderSetView>& pro
       partial[t] = std::move(best);
     });
     const std::vector<Shortlist> lists = merge_shortlists(partial, P, shortlist);
-    std::vector<std::vector<std::uint32_t>> entries(P);
-    for (std::size_t p = 0; p < P; ++p) entries[p] = lists[p].indices();
+    const std::vector<std::vector<std::uint32_t>> entries = shortlisted(lists, filter_);
     // Stage 2: the full matcher on the shortlisted entries.
     auto out = rerank(pool_, threads_, entries, k, min_score, n, [&](std::size_t p, std::uint32_t e, std::uint64_t& count) {
       ++count;
@@ -248,8 +277,7 @@ std::vector<TopK> CpuSearch::search_subjects(const std::vector<std::vector<Finge
       partial[t] = std::move(best);
     });
     const std::vector<Shortlist> lists = merge_shortlists(partial, P, shortlist);
-    std::vector<std::vector<std::uint32_t>> subjects(P);
-    for (std::size_t p = 0; p < P; ++p) subjects[p] = lists[p].indices();
+    const std::vector<std::vector<std::uint32_t>> subjects = shortlisted(lists, filter_);
     // Stage 2: the fused full score of the shortlisted subjects.
     auto out = rerank(pool_, threads_, subjects, k, min_score, n, [&](std::size_t p, std::uint32_t si, std::uint64_t& count) {
       return fused(thread_matcher(level_), p, si, count);

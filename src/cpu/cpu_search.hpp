@@ -7,6 +7,7 @@
 #pragma once
 
 #include "engine/search_backend.hpp"
+#include "fpmatch/engine.hpp"
 #include "fpmatch/matcher.hpp"
 #include "gallery/gallery_data.hpp"
 
@@ -19,9 +20,11 @@ class CpuSearch final : public SearchBackend {
   // Reads `gallery` and `index` in place: both must stay unchanged while
   // the backend searches (the engine's lock sees to it). `level`: resolved
   // (not Auto) and supported. `threads`: the pool's workers and the caller.
+  // `filter` (may be null): SearchOptions::shortlist_filter, applied to the
+  // shortlists of two-stage searches between the stages.
   CpuSearch(const Gallery::Data& gallery, const SubjectIndex& index, SimdLevel level, ThreadPool& pool,
-            unsigned threads)
-      : g_(gallery), index_(index), level_(level), pool_(pool), threads_(threads) {}
+            unsigned threads, const ShortlistFilter* filter = nullptr)
+      : g_(gallery), index_(index), level_(level), pool_(pool), threads_(threads), filter_(filter) {}
 
   std::vector<TopK> search(const std::vector<mcc::CylinderSetView>& probes, std::size_t k, float min_score,
                            std::size_t shortlist, std::uint64_t* comparisons) override;
@@ -34,6 +37,7 @@ class CpuSearch final : public SearchBackend {
   SimdLevel level_;
   ThreadPool& pool_;
   unsigned threads_;
+  const ShortlistFilter* filter_;
 };
 
 // One Matcher (scratch memory) per thread and SIMD level.

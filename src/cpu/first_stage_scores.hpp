@@ -60,6 +60,12 @@ class Shortlist {
   void merge(const Shortlist& o) {
     for (std::uint64_t k : o.keys_) offer(k);
   }
+  // The kept keys, best first.
+  std::vector<std::uint64_t> sorted_keys() const {
+    std::vector<std::uint64_t> v = keys_;
+    std::sort(v.begin(), v.end(), std::greater<>());
+    return v;
+  }
   // The kept candidates' indices, smallest first (the order stage 2 reads
   // the gallery in).
   std::vector<std::uint32_t> indices() const {

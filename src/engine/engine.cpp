@@ -311,6 +311,25 @@ std::size_t shortlist_size(const SearchOptions& o, std::size_t n) {
   return m >= n ? 0 : m;
 }
 
+// With a shortlist filter: M capped at the n live entries (subjects) rather
+// than turned exhaustive, so that stage 1 and the filter always run.
+std::size_t filtered_shortlist_size(const SearchOptions& o, std::size_t n) {
+  std::size_t m = o.shortlist;
+  if (o.shortlist_fraction > 0.0) m = static_cast<std::size_t>(std::ceil(o.shortlist_fraction * static_cast<double>(n)));
+  return std::min(std::max(m, o.top_k), n);
+}
+
+bool filtered(const SearchOptions& o) {
+  return o.shortlist_filter && (o.shortlist != 0 || o.shortlist_fraction > 0.0);
+}
+
+// A filtered search with nothing to shortlist still calls the filter, with
+// one empty list per probe.
+void call_filter_empty(const SearchOptions& o, std::size_t probes) {
+  std::vector<std::vector<ShortlistEntry>> lists(probes);
+  o.shortlist_filter(lists);
+}
+
 }  // namespace
 
 std::vector<std::vector<Candidate>> Engine::search(const std::vector<EncodedTemplate>& probes,
@@ -320,13 +339,25 @@ std::vector<std::vector<Candidate>> Engine::search(const std::vector<EncodedTemp
   const Gallery::Data& d = detail::Access::data(impl_->gallery);
   const std::size_t E = d.size(), P = probes.size();
   std::vector<std::vector<Candidate>> out(P);
-  if (P == 0 || E == 0) return out;
+  const bool filter = filtered(options);
+  if (P == 0 || E == 0 || (filter && d.live == 0)) {
+    if (filter) call_filter_empty(options, P);
+    return out;
+  }
   std::vector<mcc::CylinderSetView> views(P);
   for (std::size_t p = 0; p < P; ++p) views[p] = detail::Access::data(probes[p]).view();
-  const std::size_t shortlist = shortlist_size(options, d.live);
-  const std::vector<detail::TopK> hits = impl_->run([&](detail::SearchBackend& b, std::uint64_t* n) {
-    return b.search(views, options.top_k, options.min_score, shortlist, n);
-  });
+  std::vector<detail::TopK> hits;
+  if (filter) {
+    detail::CpuSearch cpu(d, impl_->index, impl_->simd, *impl_->pool, impl_->threads, &options.shortlist_filter);
+    std::uint64_t n = 0;
+    hits = cpu.search(views, options.top_k, options.min_score, filtered_shortlist_size(options, d.live), &n);
+    impl_->comparisons += n;
+  } else {
+    const std::size_t shortlist = shortlist_size(options, d.live);
+    hits = impl_->run([&](detail::SearchBackend& b, std::uint64_t* n) {
+      return b.search(views, options.top_k, options.min_score, shortlist, n);
+    });
+  }
   for (std::size_t p = 0; p < P; ++p)
     for (const detail::Hit& h : hits[p].sorted())
       out[p].push_back({h.key, d.subject_names[d.subject[h.key]], d.position[h.key], h.score});
@@ -347,14 +378,26 @@ std::vector<std::vector<SubjectCandidate>> Engine::search_subjects(
   const detail::SubjectIndex& index = impl_->index;
   const std::size_t S = index.subject_list.size(), P = probes.size();
   std::vector<std::vector<SubjectCandidate>> out(P);
-  if (P == 0 || S == 0) return out;
+  const bool filter = filtered(options);
+  if (P == 0 || S == 0) {
+    if (filter) call_filter_empty(options, P);
+    return out;
+  }
   std::vector<std::vector<detail::FingerView>> fv(P);
   for (std::size_t p = 0; p < P; ++p)
     for (const FingerProbe& f : probes[p]) fv[p].push_back({detail::Access::data(f.t).view(), f.position});
-  const std::size_t shortlist = shortlist_size(options, S);
-  const std::vector<detail::TopK> hits = impl_->run([&](detail::SearchBackend& b, std::uint64_t* n) {
-    return b.search_subjects(fv, options.top_k, options.min_score, shortlist, n);
-  });
+  std::vector<detail::TopK> hits;
+  if (filter) {
+    detail::CpuSearch cpu(d, index, impl_->simd, *impl_->pool, impl_->threads, &options.shortlist_filter);
+    std::uint64_t n = 0;
+    hits = cpu.search_subjects(fv, options.top_k, options.min_score, filtered_shortlist_size(options, S), &n);
+    impl_->comparisons += n;
+  } else {
+    const std::size_t shortlist = shortlist_size(options, S);
+    hits = impl_->run([&](detail::SearchBackend& b, std::uint64_t* n) {
+      return b.search_subjects(fv, options.top_k, options.min_score, shortlist, n);
+    });
+  }
   // The per-finger details of the winners, recomputed on the CPU (a few
   // comparisons; every backend's scores are the CPU's).
   Matcher& m = detail::thread_matcher(impl_->simd);

@@ -16,7 +16,6 @@
 
 #include "fpmatch/identification.hpp"
 #include "fpmatch/matcher.hpp"
-#include "mpi/shard_stage_one.hpp"
 
 namespace fpm::mpi {
 
@@ -229,112 +228,106 @@ bool ShardedSearch::next(const Request* at_rank0, Request* out) {
   return true;
 }
 
+std::vector<std::uint64_t> ShardedSearch::exchange_keys(const std::vector<std::vector<ShortlistKey>>& keys,
+                                                        std::size_t probes, std::size_t m, int code,
+                                                        const std::string& message) {
+  WireWriter w;
+  w.u32(static_cast<std::uint32_t>(code));
+  w.str(code ? "rank " + std::to_string(rank_) + ": " + message : "");
+  write_keys(w, keys);
+  std::vector<std::size_t> sizes;
+  const std::vector<std::uint8_t> all = gather(w.buffer(), &sizes);
+  std::vector<std::uint64_t> shares;  // probe-major: probes x ranks
+  int verdict = 0;
+  std::string why;
+  if (rank_ == 0) {
+    std::vector<std::vector<std::vector<ShortlistKey>>> per_rank;
+    std::size_t at = 0;
+    for (int r = 0; r < size_; ++r) {
+      WireReader rd(all.data() + at, sizes[r]);
+      at += sizes[r];
+      const int c = static_cast<int>(rd.u32());
+      const std::string msg = rd.str();
+      per_rank.push_back(read_keys(rd));
+      rd.end();
+      if (c != 0 && verdict == 0) {
+        verdict = c;
+        why = msg;
+      }
+    }
+    if (verdict == 0) {
+      shares.assign(probes * size_, 0);
+      for (std::size_t p = 0; p < probes; ++p) {
+        std::vector<std::pair<ShortlistKey, int>> best;
+        for (int r = 0; r < size_; ++r)
+          for (const ShortlistKey& k : per_rank[r].at(p)) best.push_back({k, r});
+        const std::size_t k = std::min(m, best.size());
+        std::partial_sort(best.begin(), best.begin() + static_cast<std::ptrdiff_t>(k), best.end(),
+                          [](const auto& a, const auto& b) { return better(a.first, b.first); });
+        for (std::size_t i = 0; i < k; ++i) ++shares[p * size_ + best[i].second];
+      }
+    }
+  }
+  agree(verdict, why);
+  shares.resize(probes * size_);
+  MPI_Bcast(shares.data(), static_cast<int>(shares.size()), MPI_UINT64_T, 0, comm_);
+  std::vector<std::uint64_t> mine(probes);
+  for (std::size_t p = 0; p < probes; ++p) mine[p] = shares[p * size_ + rank_];
+  return mine;
+}
+
 Answer ShardedSearch::run(const Request& request) {
   const auto t0 = Clock::now();
   DecodedProbes probes;
   auto [code, message] = attempt([&] { probes = decode_probes(request, decode_); });
   const std::size_t P = request.subjects ? probes.fingers.size() : probes.views.size();
-
-  // Two-stage: the global shortlist. Every rank's best M stage-1 keys go to
-  // rank 0, which takes the best M of all and tells each rank how many of
-  // them are its own; each rank then re-ranks exactly those.
   const std::uint64_t N = request.subjects ? info_.source_subjects : info_.source_live;
   const std::size_t M = global_shortlist(request.options, N);
-  std::vector<std::uint64_t> mine(P, 0);  // per probe: this rank's share of the shortlist
+
+  SearchOptions o = request.options;
+  bool exchanged = false;
   if (M != 0) {
-    std::vector<std::vector<ShortlistKey>> keys;
-    if (code == 0) {
-      std::tie(code, message) = attempt([&] {
-        if (!stage_one_) engine_->with_gallery([&](const Gallery& g) { stage_one_ = std::make_unique<ShardStageOne>(g, info_); });
-        keys = request.subjects ? stage_one_->subject_keys(probes.fingers, M) : stage_one_->entry_keys(probes.views, M);
-      });
-    }
-    WireWriter w;
-    w.u32(static_cast<std::uint32_t>(code));
-    w.str(code ? "rank " + std::to_string(rank_) + ": " + message : "");
-    write_keys(w, keys);
-    std::vector<std::size_t> sizes;
-    const std::vector<std::uint8_t> all = gather(w.buffer(), &sizes);
-    std::vector<std::uint64_t> shares;  // probe-major: P x ranks
-    int verdict = 0;
-    std::string why;
-    if (rank_ == 0) {
-      std::vector<std::vector<std::vector<ShortlistKey>>> per_rank;
-      std::size_t at = 0;
-      for (int r = 0; r < size_; ++r) {
-        WireReader rd(all.data() + at, sizes[r]);
-        at += sizes[r];
-        const int c = static_cast<int>(rd.u32());
-        const std::string m = rd.str();
-        per_rank.push_back(read_keys(rd));
-        if (c != 0 && verdict == 0) {
-          verdict = c;
-          why = m;
-        }
-      }
-      if (verdict == 0) {
-        shares.assign(P * size_, 0);
-        for (std::size_t p = 0; p < P; ++p) {
-          std::vector<std::pair<ShortlistKey, int>> all_keys;
-          for (int r = 0; r < size_; ++r)
-            for (const ShortlistKey& k : per_rank[r][p]) all_keys.push_back({k, r});
-          const std::size_t k = std::min(M, all_keys.size());
-          std::partial_sort(all_keys.begin(), all_keys.begin() + static_cast<std::ptrdiff_t>(k), all_keys.end(),
-                            [](const auto& a, const auto& b) { return better(a.first, b.first); });
-          for (std::size_t i = 0; i < k; ++i) ++shares[p * size_ + all_keys[i].second];
-        }
-      }
-    }
-    agree(verdict, why);
-    shares.resize(P * size_);
-    MPI_Bcast(shares.data(), static_cast<int>(shares.size()), MPI_UINT64_T, 0, comm_);
-    for (std::size_t p = 0; p < P; ++p) mine[p] = shares[p * size_ + rank_];
+    // Two-stage: the global shortlist. Between its engine's stages, each
+    // rank sends its best M stage-1 keys (with global ranks) to rank 0,
+    // which takes the best M of all and tells each rank how many of them
+    // are its own; the engine's stage 2 then scores exactly those.
+    o.shortlist = M;
+    o.shortlist_fraction = 0;
+    o.shortlist_filter = [&](std::vector<std::vector<ShortlistEntry>>& lists) {
+      std::vector<std::vector<ShortlistKey>> keys(lists.size());
+      for (std::size_t p = 0; p < lists.size(); ++p)
+        for (const ShortlistEntry& e : lists[p])
+          keys[p].push_back({e.score, request.subjects ? info_.subject_rank.at(e.index) : info_.global_index.at(e.index)});
+      exchanged = true;
+      const std::vector<std::uint64_t> mine = exchange_keys(keys, lists.size(), M, 0, "");
+      for (std::size_t p = 0; p < lists.size(); ++p)
+        if (mine[p] < lists[p].size()) lists[p].resize(mine[p]);
+    };
   }
 
-  // Stage 2 (or the exhaustive search) on this rank's shard.
   RankAnswer local;
   if (code == 0) {
     std::tie(code, message) = attempt([&] {
       const std::uint64_t before = engine_->comparisons();
-      // Probes grouped by their share of the shortlist: one engine call per group.
-      std::map<std::uint64_t, std::vector<std::size_t>> groups;
-      for (std::size_t p = 0; p < P; ++p) groups[M == 0 ? 0 : mine[p]].push_back(p);
-      local.candidates.resize(request.subjects ? 0 : P);
-      local.subjects.resize(request.subjects ? P : 0);
-      local.compared.resize(request.subjects ? P : 0);
-      for (const auto& [share, members] : groups) {
-        if (M != 0 && share == 0) continue;  // none of the shortlist here
-        SearchOptions o = request.options;
-        if (M != 0) {
-          o.top_k = std::min<std::size_t>(o.top_k, share);
-          o.shortlist = share;
-          o.shortlist_fraction = 0;
-        }
-        if (request.subjects) {
-          std::vector<std::vector<FingerProbe>> group;
-          for (std::size_t p : members) group.push_back(probes.fingers[p]);
-          auto res = engine_->search_subjects(group, o);
-          std::vector<std::vector<std::vector<std::size_t>>> compared;
-          engine_->with_gallery([&](const Gallery& g) { compared = compared_entries(g, group, res); });
-          for (std::size_t i = 0; i < members.size(); ++i) {
-            to_source_indices(info_, res[i]);
-            local.subjects[members[i]] = std::move(res[i]);
-            local.compared[members[i]] = std::move(compared[i]);
-          }
-        } else {
-          std::vector<EncodedTemplate> group;
-          for (std::size_t p : members) group.push_back(probes.views[p]);
-          auto res = engine_->search(group, o);
-          for (std::size_t i = 0; i < members.size(); ++i) {
-            to_source_indices(info_, res[i]);
-            local.candidates[members[i]] = std::move(res[i]);
-          }
-        }
+      if (request.subjects) {
+        local.subjects = engine_->search_subjects(probes.fingers, o);
+        engine_->with_gallery([&](const Gallery& g) { local.compared = compared_entries(g, probes.fingers, local.subjects); });
+        for (auto& list : local.subjects) to_source_indices(info_, list);
+      } else {
+        local.candidates = engine_->search(probes.views, o);
+        for (auto& list : local.candidates) to_source_indices(info_, list);
       }
       local.comparisons = engine_->comparisons() - before;
       local.seconds = since(t0);
     });
   }
+  // A rank that failed before its engine reached the key exchange still
+  // takes part in it, with its error, so that no rank waits for it.
+  if (M != 0 && !exchanged) {
+    auto [c, m] = attempt([&] { exchange_keys({}, P, M, code ? code : static_cast<int>(ErrorCode::Internal), message); });
+    if (code == 0) std::tie(code, message) = std::make_pair(c, m);
+  }
+  if (code != 0) local = RankAnswer{};  // nothing half-made goes on the wire
   local.error = code;
   local.message = code ? "rank " + std::to_string(rank_) + ": " + message : "";
   WireWriter w;

@@ -20,8 +20,6 @@
 
 namespace fpm::mpi {
 
-class ShardStageOne;
-
 // The merged answer to a request, at rank 0.
 struct Answer {
   // Per template: one probe per view of each file, with its file and view.
@@ -74,7 +72,11 @@ class ShardedSearch {
   Answer run(const Request& request);
 
  private:
-  RankAnswer local_search(const Request& request, const std::vector<std::vector<ShortlistKey>>* no_keys);
+  // The two-stage key exchange (one collective step): this rank's best keys
+  // per probe (or its error) to rank 0; returns per probe how many of the
+  // global best m are this rank's.
+  std::vector<std::uint64_t> exchange_keys(const std::vector<std::vector<ShortlistKey>>& keys, std::size_t probes,
+                                           std::size_t m, int code, const std::string& message);
   std::vector<std::uint8_t> gather(const std::vector<std::uint8_t>& mine, std::vector<std::size_t>* sizes);
   void agree(int code, const std::string& message);  // throws RankFailure on every rank when any code != 0
 
@@ -83,7 +85,6 @@ class ShardedSearch {
   DecodeOptions decode_;
   ShardInfo info_;
   std::unique_ptr<Engine> engine_;
-  std::unique_ptr<ShardStageOne> stage_one_;  // built at the first two-stage request
   std::vector<std::string> backends_;
 };
 
