@@ -3,6 +3,8 @@
 // skipped or refused, and hostile bytes. The transactions are built here
 // (tests read the shared libbiomeval samples in test_shared_data.cpp).
 #include <catch2/catch.hpp>
+#include <algorithm>
+#include <random>
 #include <cmath>
 #include <cstdio>
 #include <string>
@@ -10,6 +12,7 @@
 #include <vector>
 
 #include "fpmatch/fpmatch.hpp"
+#include "support.hpp"
 
 using fpm::ErrorCode;
 
@@ -323,4 +326,81 @@ TEST_CASE("an2k: a repeated minutia warns, or fails in strict mode", "[an2k]") {
   const fpm::DecodeError e = decode_error(bytes, true);
   CHECK(e.code() == ErrorCode::OutOfRange);
   CHECK(e.field() == "9.012[2]");
+}
+
+TEST_CASE("an2k: encode writes a transaction the decoder reads back", "[an2k]") {
+  std::mt19937 rng(fpm_test::fresh_seed("an2k encode"));
+  // Ten fingers with their positions and an image height; one of unknown
+  // position and height; one without minutiae.
+  std::vector<fpm::Template> views;
+  for (int f = 1; f <= 10; ++f) {
+    const fpm::Template t = fpm_test::random_template(rng, 20 + f, 400, 500);
+    fpm::TemplateInfo info = t.info();
+    info.position = static_cast<fpm::FingerPosition>(f);
+    info.impression = f == 3 ? fpm::ImpressionType::LiveRolled : fpm::ImpressionType::LivePlain;
+    views.push_back(fpm::Template(info, t.minutiae()));
+  }
+  fpm::EncodeOptions eo;
+  eo.date = "20261203";
+  eo.transaction_type = "CAR";
+  const std::vector<std::uint8_t> bytes = fpm::encode(views, fpm::Format::AnsiNistItl, eo);
+  CHECK(fpm::encode(views, fpm::Format::AnsiNistItl, eo) == bytes);  // deterministic with a date
+  CHECK(fpm::detect_format(bytes.data(), bytes.size()) == fpm::Format::AnsiNistItl);
+  const std::string text(bytes.begin(), bytes.end());
+  CHECK(text.find("1.004:CAR") != std::string::npos);
+  CHECK(text.find("1.005:20261203") != std::string::npos);
+  const fpm::DecodedRecord rec = fpm::decode(bytes);
+  REQUIRE(rec.views.size() == 10);
+  for (std::size_t v = 0; v < 10; ++v) {
+    const fpm::Template& a = views[v];
+    const fpm::Template& b = rec.views[v];
+    CHECK(b.info().position == a.info().position);
+    CHECK(b.info().impression == a.info().impression);
+    REQUIRE(b.size() == a.size());
+    // No image record: the decoder takes the height from the highest
+    // minutia, so y comes back shifted by the smallest y (a translation).
+    float min_y = 1e9f;
+    for (const auto& m : a.minutiae()) min_y = std::min(min_y, m.y);
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      const fpm::Minutia &ma = a.minutiae()[i], &mb = b.minutiae()[i];
+      CHECK(std::fabs(mb.x - ma.x) <= 0.11f);  // 0.01 mm steps: 0.197 px
+      CHECK(std::fabs(mb.y - (ma.y - min_y)) <= 0.21f);
+      const double dt = std::remainder(static_cast<double>(mb.theta) - ma.theta, 2 * kPi);
+      CHECK(std::fabs(dt) <= kPi / 360 + 1e-6);  // whole degrees
+      CHECK(mb.type == ma.type);
+      if (ma.quality == 0) CHECK(mb.quality == 0);
+      else CHECK(std::abs(int(mb.quality) - int(ma.quality)) <= 2);
+    }
+  }
+  // Matching does not depend on the translation: the same scores.
+  fpm::Matcher m;
+  for (std::size_t v = 0; v < 10; v += 3)
+    CHECK(m.match(fpm::encode_cylinders(views[v]), fpm::encode_cylinders(views[(v + 1) % 10])) ==
+          Approx(m.match(fpm::encode_cylinders(rec.views[v]), fpm::encode_cylinders(rec.views[(v + 1) % 10]))).margin(0.02));
+
+  SECTION("an unknown position and image size") {
+    const fpm::Template t = views[4];
+    const fpm::Template unknown(fpm::TemplateInfo{}, t.minutiae());
+    const fpm::DecodedRecord r2 = fpm::decode(fpm::encode({unknown, views[0]}, fpm::Format::AnsiNistItl, eo));
+    REQUIRE(r2.views.size() == 2);
+    CHECK(r2.views[0].info().position == fpm::FingerPosition::Unknown);
+    CHECK(r2.views[0].size() == t.size());
+    CHECK(r2.views[1].info().position == fpm::FingerPosition::RightThumb);
+  }
+  SECTION("refused: no views, a view without minutiae, a bad date, a minutia past 99.99 mm") {
+    CHECK_THROWS_WITH(fpm::encode({}, fpm::Format::AnsiNistItl, eo), Catch::Contains("no views"));
+    CHECK_THROWS_WITH(fpm::encode({views[0], fpm::Template()}, fpm::Format::AnsiNistItl, eo),
+                      Catch::Contains("view 1 has no minutiae"));
+    fpm::EncodeOptions bad = eo;
+    bad.date = "2026-12-03";
+    CHECK_THROWS_WITH(fpm::encode(views, fpm::Format::AnsiNistItl, bad), Catch::Contains("YYYYMMDD"));
+    fpm::TemplateInfo info;
+    const fpm::Template far(info, {fpm::Minutia{2000.0f, 10.0f, 0.0f, fpm::MinutiaType::RidgeEnding, 50}});
+    try {
+      fpm::encode({far}, fpm::Format::AnsiNistItl, eo);
+      FAIL("encoded a minutia past the format's range");
+    } catch (const fpm::Error& e) {
+      CHECK(e.code() == ErrorCode::InvalidArgument);
+    }
+  }
 }

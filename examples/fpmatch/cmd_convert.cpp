@@ -17,9 +17,11 @@ int run_convert(const ConvertArgs& a) {
   // A format that is read but not written is a bad command line (exit 2),
   // found before the input is read.
   const fpm::Format to = fpm::parse_format_name(a.to);
-  if (to != fpm::Format::Iso19794_2_2005 && to != fpm::Format::Ansi378_2004 && to != fpm::Format::NistXyt)
+  if (to != fpm::Format::Iso19794_2_2005 && to != fpm::Format::Ansi378_2004 && to != fpm::Format::NistXyt &&
+      to != fpm::Format::AnsiNistItl)
     throw fpm::Error(fpm::ErrorCode::InvalidArgument, std::string("--to ") + a.to + ": " + fpm::format_title(to) +
-                                                          " is read but not written; --to takes iso2005, ansi2004 or xyt");
+                                                          " is read but not written; --to takes iso2005, ansi2004, "
+                                                          "xyt or an2k");
   const fpm::DecodedRecord rec = fpm::decode_file(a.input, a.in.options());
   for (const auto& w : rec.warnings) std::fprintf(stderr, "fpmatch: warning: %s: %s\n", a.input.c_str(), w.c_str());
   fpm::EncodeOptions eo;
@@ -53,7 +55,7 @@ void add_convert(CLI::App& app, std::function<int()>* action) {
   auto [cmd, args] = reader_subcommand<ConvertArgs>(app, "convert", "Convert a template record to another format", action, run_convert);
   add_existing(cmd, "input", args->input, "Input template file");
   cmd->add_option("output", args->output, "Output file (written atomically)")->required();
-  cmd->add_option("--to", args->to, "Output format: iso2005, ansi2004 or xyt")->required();
+  cmd->add_option("--to", args->to, "Output format: iso2005, ansi2004, xyt or an2k")->required();
   cmd->add_option("--out-xyt", args->out_xyt, "Convention of .xyt output: nist or m1")->capture_default_str();
 }
 

@@ -7,6 +7,7 @@
 //   ANSI INCITS 378-2004 ........ decode + encode (2- and 6-byte length forms)
 //   ANSI INCITS 378-2009 ........ decode ("030" in the ANSI layout)
 //   NIST .xyt text .............. decode + encode (NIST and M1 conventions)
+//   ANSI/NIST-ITL (Type-9) ...... decode + encode (traditional encoding, minutiae only)
 // Every decoder converts into the canonical frame of template.hpp and every
 // encoder converts out of it.
 #pragma once
@@ -29,7 +30,7 @@ enum class Format : std::uint8_t {
   Ansi378_2004 = 3,
   Ansi378_2009 = 4,
   NistXyt = 5,
-  AnsiNistItl = 6,     // decode only: Type-9 minutiae in the standard format (docs/formats.md)
+  AnsiNistItl = 6,     // Type-9 minutiae in the standard format (docs/formats.md)
   Unknown = 255,       // detect_format(): none of the above
 };
 
@@ -102,10 +103,16 @@ struct EncodeOptions {
   std::uint16_t capture_equipment_id = 0;   // 12 bits
   std::uint16_t cbeff_owner = 0;            // ANSI only
   std::uint16_t cbeff_type = 0;             // ANSI only
+  // ANSI/NIST-ITL only: 1.005 (date, YYYYMMDD; empty: today, UTC) and
+  // 1.004 (type of transaction, agency-defined; empty: "FPM").
+  std::string date;
+  std::string transaction_type;
 };
 
 // Encodes one or more views as one record, at 500 ppi in the format's own
-// convention. Supported: Iso19794_2_2005, Ansi378_2004, NistXyt (one view).
+// convention. Supported: Iso19794_2_2005, Ansi378_2004, NistXyt (one view),
+// AnsiNistItl (a transaction: Type-1 and one Type-9 record per view, minutiae
+// only, docs/formats.md).
 // Throws fpm::Error(InvalidArgument) for templates the format cannot hold
 // (more than 255 minutiae, coordinates past 14 bits, ...), UnsupportedFormat
 // for formats without an encoder.

@@ -53,5 +53,6 @@ DecodedRecord decode_an2k(const std::uint8_t* data, std::size_t size, const Deco
 std::vector<std::uint8_t> encode_iso2005(const std::vector<Template>& views, const EncodeOptions& opt);
 std::vector<std::uint8_t> encode_ansi2004(const std::vector<Template>& views, const EncodeOptions& opt);
 std::vector<std::uint8_t> encode_xyt(const std::vector<Template>& views, const EncodeOptions& opt);
+std::vector<std::uint8_t> encode_an2k(const std::vector<Template>& views, const EncodeOptions& opt);
 
 }  // namespace fpm::detail

@@ -252,11 +252,11 @@ std::vector<std::uint8_t> encode(const std::vector<Template>& views, Format form
     case Format::Iso19794_2_2005: return detail::encode_iso2005(views, opt);
     case Format::Ansi378_2004: return detail::encode_ansi2004(views, opt);
     case Format::NistXyt: return detail::encode_xyt(views, opt);
+    case Format::AnsiNistItl: return detail::encode_an2k(views, opt);
     case Format::Iso19794_2_2011:
     case Format::Ansi378_2009:
-    case Format::AnsiNistItl:
-      throw Error(ErrorCode::UnsupportedFormat,
-                  std::string(format_title(format)) + " is decoded but not encoded (encoders: iso2005, ansi2004, xyt)");
+      throw Error(ErrorCode::UnsupportedFormat, std::string(format_title(format)) +
+                                                    " is decoded but not encoded (encoders: iso2005, ansi2004, xyt, an2k)");
     default:
       throw Error(ErrorCode::InvalidArgument, std::string("cannot encode as '") + format_name(format) + "'");
   }

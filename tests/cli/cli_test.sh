@@ -81,6 +81,13 @@ errors)
   grep -q "unknown option '--minutia'" err.txt || fail "info --minutia: $(cat err.txt)"
   grep -q "does not exist" err.txt && fail "an unknown option is reported as a missing file"
   # A format that is read but not written: a bad command line, not bad input.
+  # An ANSI/NIST-ITL transaction is written, and read back with its minutiae.
+  expect_exit 0 "$fpm" convert "$data/sample.xyt" t.an2k --to an2k --image-size 300x400
+  expect_exit 0 "$fpm" info --json t.an2k
+  python3 -c "
+import json; r = json.load(open('out.txt'))[0]
+assert r['format'] == 'an2k' and len(r['views']) == 1 and r['views'][0]['minutiae_count'] > 10, r" ||
+    fail "convert --to an2k: $(head -c 400 out.txt)"
   expect_exit 2 "$fpm" convert "$data/sample.xyt" y.ist --to iso2011
   grep -q "read but not written" err.txt || fail "convert --to iso2011: $(cat err.txt)"
   [ ! -e y.ist ] || fail "convert --to iso2011 wrote a file"
