@@ -97,24 +97,27 @@ DecodedProbes decode_probes(const Request& r, const DecodeOptions& opt) {
 }  // namespace
 
 std::vector<std::uint8_t> ShardedSearch::gather(const std::vector<std::uint8_t>& mine, std::vector<std::size_t>* sizes) {
-  // Each rank's part must fit an int (MPI counts): 2 GB of candidates is far
-  // beyond any top-K list; a larger part is sent as empty with an error.
+  // Each rank's part, and all of them together, must fit an int (MPI
+  // counts): 2 GB of candidates is far beyond any top-K list.
   int n = mine.size() > static_cast<std::size_t>(INT_MAX) ? -1 : static_cast<int>(mine.size());
   std::vector<int> counts(rank_ == 0 ? size_ : 0);
   MPI_Gather(&n, 1, MPI_INT, counts.data(), 1, MPI_INT, 0, comm_);
   std::vector<int> displs;
   std::size_t total = 0;
+  int fits = 1;
   if (rank_ == 0) {
-    for (int& c : counts) {
-      if (c < 0) c = 0;
-      displs.push_back(static_cast<int>(total));
-      total += static_cast<std::size_t>(c);
+    for (int c : counts) {
+      if (c < 0) fits = 0;
+      displs.push_back(static_cast<int>(std::min<std::size_t>(total, INT_MAX)));
+      total += static_cast<std::size_t>(std::max(c, 0));
     }
-    if (total > static_cast<std::size_t>(INT_MAX))
-      throw Error(ErrorCode::OutOfMemory, "fpmatch-mpi: the ranks' answers exceed 2 GB");
+    if (total > static_cast<std::size_t>(INT_MAX)) fits = 0;
   }
+  // Every rank learns whether the parts fit one message before any is sent.
+  MPI_Bcast(&fits, 1, MPI_INT, 0, comm_);
+  if (!fits) throw RankFailure(ErrorCode::OutOfMemory, "fpmatch-mpi: the ranks' answers exceed one message (2 GB)");
   std::vector<std::uint8_t> all(total);
-  MPI_Gatherv(mine.data(), n < 0 ? 0 : n, MPI_BYTE, all.data(), counts.data(), displs.data(), MPI_BYTE, 0, comm_);
+  MPI_Gatherv(mine.data(), n, MPI_BYTE, all.data(), counts.data(), displs.data(), MPI_BYTE, 0, comm_);
   if (sizes) sizes->assign(counts.begin(), counts.end());
   return all;
 }
@@ -168,35 +171,41 @@ ShardedSearch::ShardedSearch(MPI_Comm comm, const std::string& dir, const Engine
   int verdict = 0;
   std::string why;
   if (rank_ == 0) {
-    std::vector<ShardInfo> summary;
-    std::size_t at = 0;
-    for (int r = 0; r < size_; ++r) {
-      WireReader rd(all.data() + at, sizes[r]);
-      at += sizes[r];
-      const int c = static_cast<int>(rd.u32());
-      const std::string m = rd.str();
-      ShardInfo s;
-      s.split_id = rd.str();
-      s.shard = rd.u32();
-      s.shards = rd.u32();
-      s.source_crc = rd.u32();
-      s.source_entries = rd.u64();
-      s.source_live = rd.u64();
-      s.source_subjects = rd.u64();
-      s.entries = rd.u64();
-      s.subjects = rd.u64();
-      const std::string backend = rd.str(), reason = rd.str();
-      backends_.push_back(reason.empty() ? backend : backend + " (" + reason + ")");
-      summary.push_back(std::move(s));
-      if (c != 0) {
-        if (verdict == 0) verdict = c;
-        why += (why.empty() ? "" : "\n") + m;
+    auto [c0, m0] = attempt([&] {
+      std::vector<ShardInfo> summary;
+      std::size_t at = 0;
+      for (int r = 0; r < size_; ++r) {
+        WireReader rd(all.data() + at, sizes[r]);
+        at += sizes[r];
+        const int c = static_cast<int>(rd.u32());
+        const std::string m = rd.str();
+        ShardInfo s;
+        s.split_id = rd.str();
+        s.shard = rd.u32();
+        s.shards = rd.u32();
+        s.source_crc = rd.u32();
+        s.source_entries = rd.u64();
+        s.source_live = rd.u64();
+        s.source_subjects = rd.u64();
+        s.entries = rd.u64();
+        s.subjects = rd.u64();
+        const std::string backend = rd.str(), reason = rd.str();
+        backends_.push_back(reason.empty() ? backend : backend + " (" + reason + ")");
+        summary.push_back(std::move(s));
+        if (c != 0) {
+          if (verdict == 0) verdict = c;
+          why += (why.empty() ? "" : "\n") + m;
+        }
       }
-    }
-    if (verdict == 0) {
-      auto [c, m] = attempt([&] { check_complete_split(summary); });
-      verdict = c;
-      why = "the shards in '" + dir + "' are not one split: " + m;
+      if (verdict == 0) {
+        auto [c, m] = attempt([&] { check_complete_split(summary); });
+        verdict = c;
+        why = "the shards in '" + dir + "' are not one split: " + m;
+      }
+    });
+    if (c0 != 0 && verdict == 0) {
+      verdict = c0;
+      why = "rank 0: " + m0;
     }
   }
   agree(verdict, why);
@@ -241,31 +250,37 @@ std::vector<std::uint64_t> ShardedSearch::exchange_keys(const std::vector<std::v
   int verdict = 0;
   std::string why;
   if (rank_ == 0) {
-    std::vector<std::vector<std::vector<ShortlistKey>>> per_rank;
-    std::size_t at = 0;
-    for (int r = 0; r < size_; ++r) {
-      WireReader rd(all.data() + at, sizes[r]);
-      at += sizes[r];
-      const int c = static_cast<int>(rd.u32());
-      const std::string msg = rd.str();
-      per_rank.push_back(read_keys(rd));
-      rd.end();
-      if (c != 0 && verdict == 0) {
-        verdict = c;
-        why = msg;
+    auto [c0, m0] = attempt([&] {
+      std::vector<std::vector<std::vector<ShortlistKey>>> per_rank;
+      std::size_t at = 0;
+      for (int r = 0; r < size_; ++r) {
+        WireReader rd(all.data() + at, sizes[r]);
+        at += sizes[r];
+        const int c = static_cast<int>(rd.u32());
+        const std::string msg = rd.str();
+        per_rank.push_back(read_keys(rd));
+        rd.end();
+        if (c != 0 && verdict == 0) {
+          verdict = c;
+          why = msg;
+        }
       }
-    }
-    if (verdict == 0) {
-      shares.assign(probes * size_, 0);
-      for (std::size_t p = 0; p < probes; ++p) {
-        std::vector<std::pair<ShortlistKey, int>> best;
-        for (int r = 0; r < size_; ++r)
-          for (const ShortlistKey& k : per_rank[r].at(p)) best.push_back({k, r});
-        const std::size_t k = std::min(m, best.size());
-        std::partial_sort(best.begin(), best.begin() + static_cast<std::ptrdiff_t>(k), best.end(),
-                          [](const auto& a, const auto& b) { return better(a.first, b.first); });
-        for (std::size_t i = 0; i < k; ++i) ++shares[p * size_ + best[i].second];
+      if (verdict == 0) {
+        shares.assign(probes * size_, 0);
+        for (std::size_t p = 0; p < probes; ++p) {
+          std::vector<std::pair<ShortlistKey, int>> best;
+          for (int r = 0; r < size_; ++r)
+            for (const ShortlistKey& k : per_rank[r].at(p)) best.push_back({k, r});
+          const std::size_t k = std::min(m, best.size());
+          std::partial_sort(best.begin(), best.begin() + static_cast<std::ptrdiff_t>(k), best.end(),
+                            [](const auto& a, const auto& b) { return better(a.first, b.first); });
+          for (std::size_t i = 0; i < k; ++i) ++shares[p * size_ + best[i].second];
+        }
       }
+    });
+    if (c0 != 0 && verdict == 0) {
+      verdict = c0;
+      why = "rank 0: " + m0;
     }
   }
   agree(verdict, why);
@@ -338,50 +353,56 @@ Answer ShardedSearch::run(const Request& request) {
   int verdict = 0;
   std::string why;
   if (rank_ == 0) {
-    const auto tm = Clock::now();
-    std::vector<RankAnswer> answers;
-    std::size_t at = 0;
-    for (int r = 0; r < size_; ++r) {
-      WireReader rd(all.data() + at, sizes[r]);
-      at += sizes[r];
-      answers.push_back(read_answer(rd));
-      rd.end();
-      if (answers.back().error != 0 && verdict == 0) {
-        verdict = answers.back().error;
-        why = answers.back().message;
+    auto [c0, m0] = attempt([&] {
+      const auto tm = Clock::now();
+      std::vector<RankAnswer> answers;
+      std::size_t at = 0;
+      for (int r = 0; r < size_; ++r) {
+        WireReader rd(all.data() + at, sizes[r]);
+        at += sizes[r];
+        answers.push_back(read_answer(rd));
+        rd.end();
+        if (answers.back().error != 0 && verdict == 0) {
+          verdict = answers.back().error;
+          why = answers.back().message;
+        }
       }
-    }
-    if (verdict == 0) {
-      for (const RankAnswer& a : answers) {
-        out.comparisons += a.comparisons;
-        out.slowest_rank_seconds = std::max(out.slowest_rank_seconds, a.seconds);
-      }
-      if (request.subjects) {
-        out.fingers = std::move(probes.fingers);
-        for (std::size_t p = 0; p < P; ++p) {
-          std::vector<std::vector<SubjectCandidate>> lists;
-          std::map<std::string, const std::vector<std::size_t>*> compared;
-          for (const RankAnswer& a : answers) {
-            lists.push_back(a.subjects[p]);
-            for (std::size_t k = 0; k < a.subjects[p].size(); ++k) compared[a.subjects[p][k].subject] = &a.compared[p][k];
+      if (verdict == 0) {
+        for (const RankAnswer& a : answers) {
+          out.comparisons += a.comparisons;
+          out.slowest_rank_seconds = std::max(out.slowest_rank_seconds, a.seconds);
+        }
+        if (request.subjects) {
+          out.fingers = std::move(probes.fingers);
+          for (std::size_t p = 0; p < P; ++p) {
+            std::vector<std::vector<SubjectCandidate>> lists;
+            std::map<std::string, const std::vector<std::size_t>*> compared;
+            for (const RankAnswer& a : answers) {
+              lists.push_back(a.subjects[p]);
+              for (std::size_t k = 0; k < a.subjects[p].size(); ++k) compared[a.subjects[p][k].subject] = &a.compared[p][k];
+            }
+            out.subjects.push_back(merge_shard_subjects(lists, request.options.top_k));
+            std::vector<std::vector<std::size_t>> c;
+            for (const SubjectCandidate& s : out.subjects.back()) c.push_back(*compared.at(s.subject));
+            out.compared.push_back(std::move(c));
           }
-          out.subjects.push_back(merge_shard_subjects(lists, request.options.top_k));
-          std::vector<std::vector<std::size_t>> c;
-          for (const SubjectCandidate& s : out.subjects.back()) c.push_back(*compared.at(s.subject));
-          out.compared.push_back(std::move(c));
-        }
-      } else {
-        out.labels = std::move(probes.labels);
-        out.views = std::move(probes.view_index);
-        for (std::size_t p = 0; p < P; ++p) {
-          std::vector<std::vector<Candidate>> lists;
-          for (const RankAnswer& a : answers) lists.push_back(a.candidates[p]);
-          out.candidates.push_back(merge_shard_candidates(lists, request.options.top_k));
+        } else {
+          out.labels = std::move(probes.labels);
+          out.views = std::move(probes.view_index);
+          for (std::size_t p = 0; p < P; ++p) {
+            std::vector<std::vector<Candidate>> lists;
+            for (const RankAnswer& a : answers) lists.push_back(a.candidates[p]);
+            out.candidates.push_back(merge_shard_candidates(lists, request.options.top_k));
+          }
         }
       }
+      out.merge_seconds = since(tm);
+      out.seconds = since(t0);
+    });
+    if (c0 != 0 && verdict == 0) {
+      verdict = c0;
+      why = "rank 0: " + m0;
     }
-    out.merge_seconds = since(tm);
-    out.seconds = since(t0);
   }
   agree(verdict, why);
   return out;

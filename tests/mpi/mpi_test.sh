@@ -87,6 +87,17 @@ assert 250 <= s['entries'] <= 290, s"
   # Backend::Auto searches on the CPU): the same answers.
   run_mpi 3 search --shards shards3 --gpu-per-rank --json --top 8 syn/probes/*.ist > mpi.json 2> /dev/null
   same_probes one.json mpi.json "--gpu-per-rank"
+  # An empty shard (more shards than subjects) takes part in every step,
+  # the two-stage key exchange included.
+  "$fpm" synth --subjects 2 --fingers 2 --probes 3 --seed 3 --out tiny > /dev/null 2>&1
+  "$fpm" gallery split tiny/gallery.fpg --shards 3 --out tiny3 > /dev/null
+  for opts in "--top 3" "--shortlist 1 --top 1" "--subjects --shortlist 1 --top 1"; do
+    # shellcheck disable=SC2086
+    "$fpm" search --gallery tiny/gallery.fpg --json $opts tiny/probes/*.ist > one.json 2> /dev/null
+    # shellcheck disable=SC2086
+    run_mpi 3 search --shards tiny3 --threads 1 --json $opts tiny/probes/*.ist > mpi.json 2> /dev/null
+    same_probes one.json mpi.json "an empty shard, $opts"
+  done
   # Text output: the same listing.
   "$fpm" search --gallery syn/gallery.fpg --subjects --top 3 --fpir 0.001 syn/probes/*.ist > one.txt 2> /dev/null
   run_mpi 3 search --shards shards3 --subjects --top 3 --fpir 0.001 syn/probes/*.ist > mpi.txt 2> /dev/null
