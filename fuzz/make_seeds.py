@@ -122,6 +122,16 @@ def an2k(n, image="type4", fingers=1):
     return t1 + b"".join(records)
 
 
+def shard_meta(shard, shards, entries, subjects, source_entries, source_subjects):
+    """A shard metadata file (docs/scale-out.md, "Shard files"); the fuzz
+    target rewrites both CRCs, so they are left zero here."""
+    b = b"FPMSHARD" + struct.pack("<IIIIII", 1, shard, shards, 0, 0, 0) + bytes(range(16))
+    b += struct.pack("<QQQdQQ", source_entries, source_entries - 1, source_subjects, 1.5, entries, subjects)
+    b += b"".join(struct.pack("<Q", 2 * i) for i in range(entries))
+    b += b"".join(struct.pack("<Q", 3 * i) for i in range(subjects))
+    return b + b"\0\0\0\0"
+
+
 seeds = {
     "iso2005": [iso2005(1, 0), iso2005(1, 5), iso2005(2, 12, ext=True), iso2005(1, 40)],
     "ansi2004": [ansi2004(1, 3), ansi2004(3, 10, ext=True), ansi2004(1, 8, long_form=True)],
@@ -130,6 +140,7 @@ seeds = {
     "xyt": [xyt(5), xyt(12, cols=3), b""],
 }
 seeds["an2k"] = [an2k(6), an2k(12, image="type13", fingers=2), an2k(3, image=None)]
+seeds["shard"] = [shard_meta(0, 1, 0, 0, 1, 1), shard_meta(1, 3, 5, 2, 12, 7), shard_meta(2, 3, 40, 13, 90, 40)]
 seeds["detect"] = [seeds[k][1] for k in ("iso2005", "ansi2004", "iso2011", "ansi2009", "xyt", "an2k")]
 for target, items in seeds.items():
     d = os.path.join(out, target)

@@ -213,10 +213,58 @@ int gallery(const std::uint8_t* d, std::size_t n) {
   return 0;
 }
 
+int shard(const std::uint8_t* d, std::size_t n) {
+  // One small gallery file per process, whose header CRC the input is bound to.
+  struct Files {
+    std::string gallery;
+    std::uint32_t crc = 0;
+    Files() {
+      const char* tmp = std::getenv("TMPDIR");
+      gallery = std::string(tmp && *tmp ? tmp : "/tmp") + "/fpm_fuzz_shard_" + std::to_string(::getpid()) + ".fpg";
+      fpm::Gallery().save(gallery);
+      const std::vector<std::uint8_t> b = fpm::read_file(gallery);
+      std::memcpy(&crc, b.data() + 4092, 4);
+    }
+    ~Files() {
+      std::remove(gallery.c_str());
+      std::remove(fpm::shard_info_path(gallery).c_str());
+    }
+  };
+  static const Files files;
+  std::vector<std::uint8_t> bytes(d, d + n);
+  if (bytes.size() >= 28) std::memcpy(bytes.data() + 24, &files.crc, 4);
+  if (bytes.size() >= 4) {
+    const std::uint32_t crc = reference_crc32c(bytes.data(), bytes.size() - 4);
+    std::memcpy(bytes.data() + bytes.size() - 4, &crc, 4);
+  }
+  spit(fpm::shard_info_path(files.gallery), bytes);
+  fpm::ShardInfo s;
+  try {
+    s = fpm::read_shard_info(files.gallery);
+  } catch (const fpm::Error& e) {
+    if (e.code() != fpm::ErrorCode::Corrupt) finding("shard metadata refused with a code other than Corrupt");
+    return 0;
+  } catch (...) {
+    finding("read_shard_info threw something other than fpm::Error");
+  }
+  if (s.shards == 0 || s.shard >= s.shards || s.split_id.size() != 32 || !(s.weight > 0) ||
+      s.global_index.size() != s.entries || s.subject_rank.size() != s.subjects || s.entries > s.source_live ||
+      s.subjects > s.source_subjects || s.source_live > s.source_entries)
+    finding("shard metadata read with inconsistent counts");
+  for (std::size_t i = 0; i < s.global_index.size(); ++i)
+    if (s.global_index[i] >= s.source_entries || (i > 0 && s.global_index[i] <= s.global_index[i - 1]))
+      finding("shard metadata read with source indices out of order or range");
+  for (std::size_t i = 0; i < s.subject_rank.size(); ++i)
+    if (s.subject_rank[i] >= s.source_subjects || (i > 0 && s.subject_rank[i] <= s.subject_rank[i - 1]))
+      finding("shard metadata read with subject ranks out of order or range");
+  return 0;
+}
+
 const Target kTargets[] = {
     {"iso2005", iso2005}, {"iso2011", iso2011}, {"ansi2004", ansi2004},
     {"ansi2009", ansi2009}, {"xyt", xyt},       {"an2k", an2k},
     {"detect", detect},     {"gallery", gallery},   {"capi", capi},
+    {"shard", shard},
 };
 const std::size_t kTargetCount = sizeof(kTargets) / sizeof(kTargets[0]);
 

@@ -29,6 +29,11 @@ int detect(const std::uint8_t* data, std::size_t size);  // Format::Auto
 // ErrorCode::Corrupt; what loads must score the same on every SIMD level and
 // survive a save and load.
 int gallery(const std::uint8_t* data, std::size_t size);
+// read_shard_info on the input as a shard's metadata file, its CRC and the
+// CRC of the gallery file it names recomputed (so that the mutations reach
+// the structure checks): it must read or refuse with ErrorCode::Corrupt, and
+// what it reads must keep the documented invariants.
+int shard(const std::uint8_t* data, std::size_t size);
 // The C API driven by random call sequences (fuzz/capi.cpp): handles of every
 // kind, destroyed and NULL ones, sizes near SIZE_MAX, NaN options, subject
 // ids with control characters, gallery files; each call is checked against
