@@ -20,6 +20,7 @@ struct BenchArgs {
   double seconds = 3.0;
   std::size_t replicate = 1;
   std::size_t subjects = 0;  // > 0: per-subject search, probes of up to this many fingers
+  double fpir = 0;           // > 0 (with subjects): each batch also decided at this FPIR
   bool json = false;
 };
 
@@ -88,6 +89,10 @@ fpm::Gallery replicated(const fpm::Gallery& g, std::size_t times) {
 int run_bench(const BenchArgs& a) {
   if (a.batch == 0) throw fpm::Error(fpm::ErrorCode::InvalidArgument, "--batch must be at least 1");
   if (a.replicate == 0) throw fpm::Error(fpm::ErrorCode::InvalidArgument, "--replicate must be at least 1");
+  if (a.fpir != 0 && a.subjects == 0)
+    throw fpm::Error(fpm::ErrorCode::InvalidArgument, "--fpir decides per subject: it needs --subjects");
+  if (a.fpir != 0 && !(a.fpir > 0 && a.fpir < 1))
+    throw fpm::Error(fpm::ErrorCode::InvalidArgument, "--fpir must be in (0, 1)");
   const auto l0 = std::chrono::steady_clock::now();
   fpm::SearchOptions so;
   so.top_k = 10;
@@ -130,11 +135,15 @@ int run_bench(const BenchArgs& a) {
             device_bytes += before.devices[i].free_memory - after.devices[i].free_memory;
         }
   }
+  std::size_t hits = 0;  // decided hits, so that the decision is not optimised away
   const auto one_batch = [&] {
-    if (a.subjects > 0)
-      engine.search_subjects(finger_probes, so);
-    else
+    if (a.subjects > 0) {
+      const auto res = engine.search_subjects(finger_probes, so);
+      if (a.fpir > 0)
+        for (const auto& d : fpm::decide_subjects_at_fpir(engine, finger_probes, res, a.fpir)) hits += d.hit;
+    } else {
       engine.search(probes, so);
+    }
   };
   const auto w0 = std::chrono::steady_clock::now();
   one_batch();  // warm up: caches, thread pool, device
@@ -177,6 +186,7 @@ int run_bench(const BenchArgs& a) {
                         {"batch_seconds", batch_s},         {"warmup_seconds", warmup_s},
                         {"probes_per_second", probes_per_second}, {"per_subject", a.subjects > 0},
                         {"probe_fingers", a.subjects},      {"subjects", gallery_subjects},
+                        {"fpir", a.fpir},                   {"hits", hits},
                         {"devices", on_device ? devices : std::vector<int>{}}};
     // Device memory figures exist only where a device was used.
     j["device_memory_bytes"] = on_device ? nlohmann::json(device_bytes) : nlohmann::json(nullptr);
@@ -223,6 +233,8 @@ void add_bench(CLI::App& app, std::function<int()>* action) {
                   "Per-subject search: each probe the live entries (at most this many, with their positions) of "
                   "one enrolled subject")
       ->check(CLI::Range(1, 10));
+  cmd->add_option("--fpir", args->fpir,
+                  "With --subjects: also decide every batch at this FPIR (decide_subjects_at_fpir), to time it");
   cmd->add_flag("--json", args->json, "Print a JSON object");
 }
 

@@ -392,6 +392,15 @@ j = json.load(open("out.txt"))
 assert j["comparisons"] == 60 * j["batches"], j
 assert abs(j["effective_comparisons_per_second"] - 180 * j["batches"] / j["seconds"]) < 1e-6 * j["effective_comparisons_per_second"], j
 PY
+  expect_exit 0 "$fpm" bench --gallery syn3/gallery.fpg --subjects 3 --fpir 0.001 --batch 2 --seconds 0.1 --threads 1 --json
+  python3 - <<'PY' || fail "bench --subjects --fpir is wrong"
+import json
+j = json.load(open("out.txt"))
+# Enrolled subjects' own fingers: every probe of every batch (and the warm-up) is a hit.
+assert j["fpir"] == 0.001 and j["hits"] == 2 * (j["batches"] + 1), j
+PY
+  expect_exit 2 "$fpm" bench --gallery syn3/gallery.fpg --fpir 0.001
+  expect_exit 2 "$fpm" bench --gallery syn3/gallery.fpg --subjects 3 --fpir 1.5
   expect_exit 2 "$fpm" bench --gallery syn3/gallery.fpg --subjects 11
   expect_exit 2 "$fpm" bench --gallery syn/gallery.fpg --replicate 0
   expect_exit 6 "$fpm" bench --gallery syn/gallery.fpg --replicate 1000000000000
