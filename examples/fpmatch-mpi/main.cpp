@@ -29,21 +29,28 @@ struct CommonArgs {
   std::string shards;
   cli::EngineFlags engine;
   bool gpu_per_rank = false;
+  int gpus_per_rank = 0;
 
-  // The engine options of this rank: with --gpu-per-rank, the device whose
-  // number is the rank's index among the ranks of its node (MPI-3's
-  // shared-memory split groups the ranks of one node).
+  // The engine options of this rank: with --gpus-per-rank K (--gpu-per-rank:
+  // K = 1), devices l K to l K + K - 1 for the rank of index l among the
+  // ranks of its node (MPI-3's shared-memory split groups a node's ranks).
   fpm::EngineOptions engine_options() const {
     fpm::EngineOptions o = engine.options();
-    if (gpu_per_rank) {
+    const int k = gpu_per_rank ? 1 : gpus_per_rank;
+    if (gpu_per_rank && gpus_per_rank != 0)
+      throw fpm::Error(fpm::ErrorCode::InvalidArgument, "give --gpu-per-rank or --gpus-per-rank, not both");
+    if (k > 0) {
       if (!engine.devices.empty())
-        throw fpm::Error(fpm::ErrorCode::InvalidArgument, "--gpu-per-rank chooses the device: no --devices with it");
+        throw fpm::Error(fpm::ErrorCode::InvalidArgument,
+                         std::string(gpu_per_rank ? "--gpu-per-rank" : "--gpus-per-rank") +
+                             " chooses the devices: no --devices with it");
       MPI_Comm node;
       MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node);
       int local = 0;
       MPI_Comm_rank(node, &local);
       MPI_Comm_free(&node);
-      o.devices = {local};
+      o.devices.clear();
+      for (int d = 0; d < k; ++d) o.devices.push_back(local * k + d);
     }
     return o;
   }
@@ -277,6 +284,10 @@ int main(int argc, char** argv) {
       cmd->add_flag("--gpu-per-rank", common.gpu_per_rank,
                     "Each rank searches on the CUDA device numbered by its index among the ranks of its node "
                     "(one rank per GPU)");
+      cmd->add_option("--gpus-per-rank", common.gpus_per_rank,
+                      "Each rank searches on K CUDA devices: those numbered l*K to l*K+K-1 for the rank of index l "
+                      "among the ranks of its node")
+          ->check(CLI::Range(1, 64));
     };
     CLI::App* sc = app.add_subcommand("search", "Search probe files against the sharded gallery");
     add_common(sc);

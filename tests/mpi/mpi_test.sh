@@ -83,10 +83,13 @@ assert 250 <= s['entries'] <= 290, s"
   "$fpm" search --gallery syn/gallery.fpg --json --top 8 syn/probes/*.ist > one.json 2> /dev/null
   run_mpi 2 search --shards w --json --top 8 syn/probes/*.ist > mpi.json
   same_probes one.json mpi.json "weighted shards"
-  # --gpu-per-rank (each rank its node-local device; here no device, so
-  # Backend::Auto searches on the CPU): the same answers.
-  run_mpi 3 search --shards shards3 --gpu-per-rank --json --top 8 syn/probes/*.ist > mpi.json 2> /dev/null
+  # --gpu-per-rank, --gpus-per-rank (each rank its node-local devices; on the
+  # CPU backend here, so that a machine with fewer GPUs than the ranks ask
+  # for runs it too): the node split runs and the answers stay the same.
+  run_mpi 3 search --shards shards3 --gpu-per-rank --backend cpu --json --top 8 syn/probes/*.ist > mpi.json 2> /dev/null
   same_probes one.json mpi.json "--gpu-per-rank"
+  run_mpi 2 search --shards w --gpus-per-rank 2 --backend cpu --json --top 8 syn/probes/*.ist > mpi.json 2> /dev/null
+  same_probes one.json mpi.json "--gpus-per-rank 2"
   # An empty shard (more shards than subjects) takes part in every step,
   # the two-stage key exchange included.
   "$fpm" synth --subjects 2 --fingers 2 --probes 3 --seed 3 --out tiny > /dev/null 2>&1
@@ -148,6 +151,8 @@ faults)
   rc=0; run_mpi 2 search --shards two --gpu-per-rank --devices 1 "$probe" > out.txt 2> err.txt || rc=$?
   [ "$rc" = 2 ] && [ "$(grep -c "^fpmatch-mpi: error: --gpu-per-rank chooses the device" err.txt)" = 1 ] ||
     { cat err.txt; fail "--gpu-per-rank with --devices: exit $rc"; }
+  rc=0; run_mpi 2 search --shards two --gpu-per-rank --gpus-per-rank 2 "$probe" > out.txt 2> err.txt || rc=$?
+  [ "$rc" = 2 ] && grep -q "not both" err.txt || { cat err.txt; fail "--gpu-per-rank with --gpus-per-rank: exit $rc"; }
   echo junk > junk.ist
   rc=0; run_mpi 2 search --shards two junk.ist > out.txt 2> err.txt || rc=$?
   [ "$rc" = 3 ] && grep -q "^fpmatch-mpi: error: junk.ist: unknown format" err.txt || { cat err.txt; fail "bad probe: exit $rc"; }
