@@ -23,6 +23,7 @@ void bind_matching(nb::module_& m);        // matching.cpp: Template, match, mat
 void bind_gallery_engine(nb::module_& m);  // gallery_engine.cpp: Gallery, Engine, candidates
 void bind_accuracy(nb::module_& m);        // accuracy.cpp: calibration, error rates, DET, folders, runtime
 void bind_identification(nb::module_& m);  // identification.cpp: evidence, FPIR, decisions
+void bind_shards(nb::module_& m);          // shards.cpp: split, shard metadata, the exact merge
 
 // numpy arrays that own `values` (arrays.cpp); matrices in row-major order.
 nb::ndarray<nb::numpy, float> float_array(std::vector<float>&& values);

@@ -11,4 +11,5 @@ NB_MODULE(_fpmatch, m) {
   fpy::bind_gallery_engine(m);
   fpy::bind_accuracy(m);
   fpy::bind_identification(m);
+  fpy::bind_shards(m);
 }

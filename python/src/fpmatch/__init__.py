@@ -23,6 +23,8 @@ from ._fpmatch import (Candidate, Engine, FmrEstimate, Gallery, GalleryEntry, Re
                        threshold_for_fmr)
 from ._fpmatch import (IdentificationDecision, SubjectEvidence, decide_at_fpir, fpir_at, modelled_fmr,
                        subject_evidence, subject_fmr_for_fpir, threshold_for_modelled_fmr)
+from ._fpmatch import (ShardInfo, check_complete_split, load_shard, merge_shard_candidates, merge_shard_subjects,
+                       read_shard_info, shard_file_name, split_gallery, to_source_indices)
 from ._evaluate import FMR_TARGETS, DetCurve, ErrorRates, FolderEvaluation, det_curve, evaluate, evaluate_folders
 
 __version__ = _fpmatch.version()
@@ -40,6 +42,8 @@ __all__ = [
     "FmrEstimate", "false_match_rate", "fmr", "threshold_for_fmr", "calibration_info",
     "modelled_fmr", "threshold_for_modelled_fmr", "SubjectEvidence", "subject_evidence", "fpir_at",
     "subject_fmr_for_fpir", "IdentificationDecision", "decide_at_fpir",
+    "ShardInfo", "split_gallery", "shard_file_name", "read_shard_info", "load_shard", "check_complete_split",
+    "to_source_indices", "merge_shard_candidates", "merge_shard_subjects",
     "ErrorRates", "DetCurve", "FolderEvaluation", "FMR_TARGETS", "evaluate", "det_curve", "evaluate_folders",
     "runtime_info", "__version__",
 ]
