@@ -235,3 +235,22 @@ TEST_CASE("identification: decisions on a per-subject search", "[identification]
     CHECK_THROWS_AS(fpm::compared_entries(gal, probes, {}), fpm::Error);
   });
 }
+
+TEST_CASE("identification: compared entries skip removed entries and subjects the gallery lacks", "[identification]") {
+  const fpm::SyntheticFingers synth = fpm_test::synthetic_fingers(fpm_test::fresh_seed("compared"));
+  fpm::Gallery g;
+  g.add("a", 1, fpm::encode_cylinders(synth.impression(1, 1, 0)));
+  g.add("a", 1, fpm::encode_cylinders(synth.impression(1, 1, 1)));
+  g.add("b", 2, fpm::encode_cylinders(synth.impression(2, 2, 0)));
+  g.add("a", 0, fpm::encode_cylinders(synth.impression(1, 3, 0)));
+  g.remove(1);
+  const auto t = fpm::encode_cylinders(synth.impression(1, 1, 2));
+  const std::vector<std::vector<fpm::FingerProbe>> probes = {{{t, 1}, {t, 2}, {t, 0}}};
+  fpm::SubjectCandidate a, other;
+  a.subject = "a";
+  other.subject = "not-in-this-gallery";  // e.g. a subject of another shard
+  const auto compared = fpm::compared_entries(g, probes, {{a, other}});
+  REQUIRE(compared.size() == 1);
+  CHECK(compared[0][0] == std::vector<std::size_t>{2, 1, 2});  // live entries of a: positions 1 and 0
+  CHECK(compared[0][1] == std::vector<std::size_t>{1, 1, 1});
+}

@@ -4,6 +4,8 @@
 #include <string>
 #include <unordered_map>
 
+#include "access.hpp"
+#include "gallery/gallery_data.hpp"
 #include "fpmatch/calibration.hpp"
 #include "fpmatch/error.hpp"
 #include "fpmatch/identification.hpp"
@@ -74,23 +76,39 @@ std::vector<std::vector<std::vector<std::size_t>>> compared_entries(
   if (probes.size() != candidates.size())
     throw Error(ErrorCode::InvalidArgument, "compared_entries: " + std::to_string(probes.size()) + " probes, " +
                                                 std::to_string(candidates.size()) + " candidate lists");
-  // Positions of the live entries of every candidate subject.
-  std::unordered_map<std::string, std::vector<std::uint8_t>> positions;
+  // Positions of the live entries of every candidate subject, in one pass
+  // over the entries' subject numbers (no names copied): the candidates'
+  // subjects get a slot each, other subjects none.
+  const Gallery::Data& d = detail::Access::data(gallery);
+  std::vector<std::int32_t> slot(d.subject_names.size(), -1);
+  std::vector<std::vector<std::uint8_t>> positions;
+  const auto slot_of = [&](const std::string& subject) -> std::int32_t {
+    const auto it = d.subject_index.find(subject);
+    return it == d.subject_index.end() ? -1 : slot[it->second];
+  };
   for (const auto& list : candidates)
-    for (const SubjectCandidate& c : list) positions.emplace(c.subject, std::vector<std::uint8_t>{});
-  for (std::size_t i = 0; i < gallery.size(); ++i) {
-    const GalleryEntryInfo e = gallery.entry(i);
-    if (e.removed) continue;
-    const auto it = positions.find(e.subject);
-    if (it != positions.end()) it->second.push_back(e.position);
+    for (const SubjectCandidate& c : list) {
+      const auto it = d.subject_index.find(c.subject);
+      if (it != d.subject_index.end() && slot[it->second] < 0) {
+        slot[it->second] = static_cast<std::int32_t>(positions.size());
+        positions.emplace_back();
+      }
+    }
+  for (std::size_t i = 0; i < d.size(); ++i) {
+    if (d.removed(i)) continue;
+    const std::int32_t s = slot[d.subject[i]];
+    if (s >= 0) positions[static_cast<std::size_t>(s)].push_back(d.position[i]);
   }
+  static const std::vector<std::uint8_t> none;
   std::vector<std::vector<std::vector<std::size_t>>> out(probes.size());
   for (std::size_t p = 0; p < probes.size(); ++p)
     for (const SubjectCandidate& c : candidates[p]) {
+      const std::int32_t s = slot_of(c.subject);
+      const std::vector<std::uint8_t>& entry_positions = s < 0 ? none : positions[static_cast<std::size_t>(s)];
       std::vector<std::size_t> per_finger;
       for (const FingerProbe& f : probes[p]) {
         std::size_t m = 0;
-        for (std::uint8_t e : positions[c.subject]) m += (f.position == 0 || e == 0 || f.position == e) ? 1 : 0;
+        for (std::uint8_t e : entry_positions) m += (f.position == 0 || e == 0 || f.position == e) ? 1 : 0;
         per_finger.push_back(std::max<std::size_t>(1, m));  // a finger with none scored 0: FMR 1 whatever m
       }
       out[p].push_back(std::move(per_finger));
