@@ -78,6 +78,13 @@ struct SearchOptions {
   ShortlistFilter shortlist_filter;
 };
 
+// The shortlist M a two-stage search keeps of n live entries (per subject:
+// n subjects): `shortlist`, or ceil(`shortlist_fraction` x n), raised to
+// top_k; 0 for an exhaustive search, which includes an M of n or more (the
+// same answer). Engines sharing one shortlist (docs/scale-out.md) compute
+// the global M with it from the whole gallery's n.
+FPM_API std::size_t shortlist_size(const SearchOptions& options, std::size_t n) noexcept;
+
 // One gallery entry found for a probe.
 struct Candidate {
   std::size_t index = 0;     // gallery entry

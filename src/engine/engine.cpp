@@ -300,23 +300,17 @@ void check_options(const SearchOptions& o, const char* what) {
     throw Error(ErrorCode::InvalidArgument, w + ": give the shortlist as a count or as a fraction, not both");
 }
 
-// The shortlist M the backend gets for a gallery of n live entries
-// (subjects): 0 for an exhaustive search, including when M would cover
-// all n (the same answer); else M in [top_k, n).
-std::size_t shortlist_size(const SearchOptions& o, std::size_t n) {
-  std::size_t m = o.shortlist;
-  if (o.shortlist_fraction > 0.0) m = static_cast<std::size_t>(std::ceil(o.shortlist_fraction * static_cast<double>(n)));
-  if (m == 0) return 0;
-  m = std::max(m, o.top_k);
-  return m >= n ? 0 : m;
+// The shortlist asked for at n live entries (subjects), before top_k and n
+// bound it: the count, or the fraction of n rounded up.
+std::size_t requested_shortlist(const SearchOptions& o, std::size_t n) {
+  if (o.shortlist_fraction > 0.0) return static_cast<std::size_t>(std::ceil(o.shortlist_fraction * static_cast<double>(n)));
+  return o.shortlist;
 }
 
 // With a shortlist filter: M capped at the n live entries (subjects) rather
 // than turned exhaustive, so that stage 1 and the filter always run.
 std::size_t filtered_shortlist_size(const SearchOptions& o, std::size_t n) {
-  std::size_t m = o.shortlist;
-  if (o.shortlist_fraction > 0.0) m = static_cast<std::size_t>(std::ceil(o.shortlist_fraction * static_cast<double>(n)));
-  return std::min(std::max(m, o.top_k), n);
+  return std::min(std::max(requested_shortlist(o, n), o.top_k), n);
 }
 
 bool filtered(const SearchOptions& o) {
@@ -331,6 +325,13 @@ void call_filter_empty(const SearchOptions& o, std::size_t probes) {
 }
 
 }  // namespace
+
+std::size_t shortlist_size(const SearchOptions& o, std::size_t n) noexcept {
+  const std::size_t m = requested_shortlist(o, n);
+  if (m == 0) return 0;
+  const std::size_t kept = std::max(m, o.top_k);
+  return kept >= n ? 0 : kept;
+}
 
 std::vector<std::vector<Candidate>> Engine::search(const std::vector<EncodedTemplate>& probes,
                                                    const SearchOptions& options) const {

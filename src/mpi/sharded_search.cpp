@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <chrono>
 #include <climits>
-#include <cmath>
 #include <dirent.h>
 #include <map>
 #include <new>
@@ -51,16 +50,6 @@ std::set<unsigned long> split_counts(const std::string& dir) {
   }
   ::closedir(d);
   return counts;
-}
-
-// The engine's shortlist rule (Engine: shortlist_size) at the whole
-// gallery's size n: 0 for an exhaustive search.
-std::size_t global_shortlist(const SearchOptions& o, std::uint64_t n) {
-  std::size_t m = o.shortlist;
-  if (o.shortlist_fraction > 0.0) m = static_cast<std::size_t>(std::ceil(o.shortlist_fraction * static_cast<double>(n)));
-  if (m == 0) return 0;
-  m = std::max(m, o.top_k);
-  return m >= n ? 0 : m;
 }
 
 struct DecodedProbes {
@@ -297,7 +286,7 @@ Answer ShardedSearch::run(const Request& request) {
   auto [code, message] = attempt([&] { probes = decode_probes(request, decode_); });
   const std::size_t P = request.subjects ? probes.fingers.size() : probes.views.size();
   const std::uint64_t N = request.subjects ? info_.source_subjects : info_.source_live;
-  const std::size_t M = global_shortlist(request.options, N);
+  const std::size_t M = shortlist_size(request.options, static_cast<std::size_t>(N));  // the whole gallery's
 
   SearchOptions o = request.options;
   bool exchanged = false;
