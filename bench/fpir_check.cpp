@@ -1,5 +1,6 @@
 // How well the subject FMR and FPIR(N) (identification.hpp) hold on data:
 //   fpm_fpir_check synthetic SUBJECTS NONMATED MATED [SEED]
+//                  [--shortlist F] [--check-exhaustive] [--threads T]
 //     a gallery of SUBJECTS synthetic ten-print subjects (impression 0);
 //     NONMATED ten-print probes of subjects not enrolled and MATED of
 //     enrolled ones (impression 1), searched per subject (top 10); per
@@ -7,6 +8,12 @@
 //     (mated probes whose subject is not a hit), for the evidence rule and,
 //     at the same observed FPIR, for the mean rule; and the synthetic
 //     per-finger impostor tail against the shipped real one.
+//     --shortlist F searches in two stages (a fraction F of the subjects
+//     gets the full matcher), as a large gallery is searched in practice;
+//     --check-exhaustive also searches every probe exhaustively and counts
+//     the probes whose outcome the shortlist changed (a shortlist can only
+//     lower a non-mated probe's best evidence: its candidates' per-finger
+//     scores are the exhaustive ones).
 //   fpm_fpir_check real DIR... [--same I,J ...]
 //     chimeric subjects from FVC-style folders: each folder's fingers (in
 //     name order) are one subject's positions 1..; impression 1 enrolled,
@@ -21,6 +28,8 @@
 #include <map>
 #include <set>
 #include <string>
+#include <thread>
+#include <chrono>
 
 #include "fpmatch/fpmatch.hpp"
 
@@ -58,15 +67,57 @@ double empirical_cutoff(const std::vector<Outcome>& nonmated_best, Key key, doub
   return std::nextafter(k[allowed], -1e300);
 }
 
-int synthetic(std::size_t subjects, std::size_t nonmated, std::size_t mated, std::uint64_t seed) {
+struct SyntheticRun {
+  std::size_t subjects = 0, nonmated = 0, mated = 0;
+  std::uint64_t seed = 1;
+  double shortlist = 0;          // fraction of the subjects; 0 = exhaustive
+  bool check_exhaustive = false;
+  int threads = 0;               // 0 = all cores
+  std::size_t pool = 600;        // fingers in the synthetic impostor pool
+};
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// f(i) for i in [0, n) on `threads` threads, each a contiguous run of i.
+template <class F>
+void parallel_for(std::size_t n, int threads, F f) {
+  const std::size_t t = static_cast<std::size_t>(std::max(1, threads));
+  std::vector<std::thread> pool;
+  for (std::size_t k = 0; k < t; ++k)
+    pool.emplace_back([&, k] {
+      for (std::size_t i = n * k / t; i < n * (k + 1) / t; ++i) f(i);
+    });
+  for (std::thread& th : pool) th.join();
+}
+
+int synthetic(const SyntheticRun& run) {
+  const std::size_t subjects = run.subjects, nonmated = run.nonmated, mated = run.mated;
+  const std::uint64_t seed = run.seed;
+  const int threads = run.threads > 0 ? run.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const auto t0 = std::chrono::steady_clock::now();
   fpm::SynthOptions so;
   so.seed = seed;
   const fpm::SyntheticFingers synth(so);
   fpm::Gallery g;
-  for (std::size_t s = 0; s < subjects; ++s)
-    for (int f = 1; f <= 10; ++f)
-      g.add("s" + std::to_string(s), static_cast<std::uint8_t>(f), fpm::encode_cylinders(synth.impression(s, f, 0)));
-  fpm::Engine engine(std::move(g), {});
+  // Made in blocks of subjects on every thread, enrolled in subject order
+  // (the gallery's indices, which break ties, do not depend on threads).
+  const std::size_t block = 2000;
+  for (std::size_t s0 = 0; s0 < subjects; s0 += block) {
+    const std::size_t n = std::min(block, subjects - s0);
+    std::vector<fpm::EncodedTemplate> made(n * 10);
+    parallel_for(n * 10, threads, [&](std::size_t i) {
+      made[i] = fpm::encode_cylinders(synth.impression(s0 + i / 10, 1 + static_cast<int>(i % 10), 0));
+    });
+    for (std::size_t i = 0; i < made.size(); ++i)
+      g.add("s" + std::to_string(s0 + i / 10), static_cast<std::uint8_t>(1 + i % 10), made[i]);
+    std::fprintf(stderr, "\r%zu / %zu subjects enrolled", s0 + n, subjects);
+  }
+  std::fprintf(stderr, " (%.0f s)\n", seconds_since(t0));
+  fpm::EngineOptions eo;
+  eo.threads = threads;
+  fpm::Engine engine(std::move(g), eo);
   auto probe_of = [&](std::uint64_t subject) {
     std::vector<fpm::FingerProbe> p;
     for (int f = 1; f <= 10; ++f)
@@ -75,54 +126,96 @@ int synthetic(std::size_t subjects, std::size_t nonmated, std::size_t mated, std
   };
   // Mated probe i is of enrolled subject mated_subject(i), spread over the gallery.
   auto mated_subject = [&](std::size_t i) { return i * subjects / std::max<std::size_t>(1, mated); };
-  std::vector<std::vector<fpm::FingerProbe>> probes;
-  for (std::size_t i = 0; i < nonmated; ++i) probes.push_back(probe_of(subjects + 1000000 + i));
-  for (std::size_t i = 0; i < mated; ++i) probes.push_back(probe_of(mated_subject(i)));
+  std::vector<std::vector<fpm::FingerProbe>> probes(nonmated + mated);
+  parallel_for(probes.size(), threads, [&](std::size_t q) {
+    probes[q] = q < nonmated ? probe_of(subjects + 1000000 + q) : probe_of(mated_subject(q - nonmated));
+  });
   // A synthetic impostor pool (fingers of subjects never enrolled nor
   // probed), its tail model: the calibration a host would make from its own
   // data, here to test the fusion and FPIR(N) apart from the real-vs-
   // synthetic difference of the tails.
   std::vector<fpm::EncodedTemplate> pool_fingers;
-  for (std::uint64_t s = 0; s < 600; ++s)
+  for (std::uint64_t s = 0; s < run.pool; ++s)
     pool_fingers.push_back(fpm::encode_cylinders(synth.impression(2000000 + s, 1 + static_cast<int>(s % 10), 0)));
-  fpm::Matcher matcher;
+  std::vector<std::vector<float>> rows(pool_fingers.size());
+  parallel_for(pool_fingers.size(), threads, [&](std::size_t i) {
+    thread_local fpm::Matcher matcher;
+    for (std::size_t j = i + 1; j < pool_fingers.size(); ++j) rows[i].push_back(matcher.match(pool_fingers[i], pool_fingers[j]));
+  });
   std::vector<float> imp;
-  for (std::size_t i = 0; i < pool_fingers.size(); ++i)
-    for (std::size_t j = i + 1; j < pool_fingers.size(); ++j) imp.push_back(matcher.match(pool_fingers[i], pool_fingers[j]));
+  for (const std::vector<float>& r : rows) imp.insert(imp.end(), r.begin(), r.end());
   std::sort(imp.begin(), imp.end(), std::greater<float>());
   const fpm::TailModel own = fpm::fit_tail_model(imp, 0.01);
-  fpm::SearchOptions opt;
-  opt.top_k = 10;
-  // Per calibration (0: the shipped real one, 1: the synthetic pool's).
-  std::vector<Outcome> nm_best[2], m_out[2];
-  for (std::size_t start = 0; start < probes.size(); start += 32) {
-    const std::vector<std::vector<fpm::FingerProbe>> batch(
-        probes.begin() + static_cast<long>(start), probes.begin() + static_cast<long>(std::min(probes.size(), start + 32)));
-    const auto res = engine.search_subjects(batch, opt);
-    for (std::size_t b = 0; b < res.size(); ++b) {
-      const std::size_t q = start + b;
-      const bool is_mated = q >= nonmated;
-      const std::string truth = is_mated ? "s" + std::to_string(mated_subject(q - nonmated)) : "";
-      for (int cal = 0; cal < 2; ++cal) {
-        Outcome best{1.0, 0.0f, false}, mine{1.0, 0.0f, true};
-        for (const fpm::SubjectCandidate& c : res[b]) {
-          const double fmr = cal == 0 ? fpm::subject_evidence(c.finger_scores).fmr
-                                      : fpm::subject_evidence(c.finger_scores, {}, own, imp).fmr;
-          if (c.subject == truth) {
-            mine = {fmr, c.score, true};
-          } else {
-            best.fmr = std::min(best.fmr, fmr);
-            best.mean = std::max(best.mean, c.score);
+  std::fprintf(stderr, "probes and impostor pool made (%.0f s)\n", seconds_since(t0));
+  // Per calibration (0: the shipped real one, 1: the synthetic pool's):
+  // each non-mated probe's strongest candidate, each mated probe's own subject.
+  struct Outcomes {
+    std::vector<Outcome> nm_best[2], m_out[2];
+  };
+  auto search_all = [&](double shortlist, const char* what) {
+    fpm::SearchOptions opt;
+    opt.top_k = 10;
+    opt.shortlist_fraction = shortlist;
+    Outcomes out;
+    const auto ts = std::chrono::steady_clock::now();
+    for (std::size_t start = 0; start < probes.size(); start += 32) {
+      const std::vector<std::vector<fpm::FingerProbe>> batch(
+          probes.begin() + static_cast<long>(start),
+          probes.begin() + static_cast<long>(std::min(probes.size(), start + 32)));
+      const auto res = engine.search_subjects(batch, opt);
+      for (std::size_t b = 0; b < res.size(); ++b) {
+        const std::size_t q = start + b;
+        const bool is_mated = q >= nonmated;
+        const std::string truth = is_mated ? "s" + std::to_string(mated_subject(q - nonmated)) : "";
+        for (int cal = 0; cal < 2; ++cal) {
+          Outcome best{1.0, 0.0f, false}, mine{1.0, 0.0f, true};
+          for (const fpm::SubjectCandidate& c : res[b]) {
+            const double fmr = cal == 0 ? fpm::subject_evidence(c.finger_scores).fmr
+                                        : fpm::subject_evidence(c.finger_scores, {}, own, imp).fmr;
+            if (c.subject == truth) {
+              mine = {fmr, c.score, true};
+            } else {
+              best.fmr = std::min(best.fmr, fmr);
+              best.mean = std::max(best.mean, c.score);
+            }
           }
+          (is_mated ? out.m_out[cal] : out.nm_best[cal]).push_back(is_mated ? mine : best);
         }
-        (is_mated ? m_out[cal] : nm_best[cal]).push_back(is_mated ? mine : best);
+      }
+      std::fprintf(stderr, "\r%s: %zu / %zu probes (%.0f s)", what, std::min(probes.size(), start + 32),
+                   probes.size(), seconds_since(ts));
+    }
+    std::fprintf(stderr, "\n");
+    std::printf("%s search: %zu probes in %.1f s on %d threads\n", what, probes.size(), seconds_since(ts), threads);
+    return out;
+  };
+  const Outcomes main_run = search_all(run.shortlist, run.shortlist > 0 ? "two-stage" : "exhaustive");
+  const std::vector<Outcome>* nm_best = main_run.nm_best;
+  const std::vector<Outcome>* m_out = main_run.m_out;
+  if (run.check_exhaustive && run.shortlist > 0) {
+    const Outcomes ex = search_all(0.0, "exhaustive");
+    for (int cal = 0; cal < 2; ++cal) {
+      std::size_t nm_changed = 0, m_changed = 0;
+      for (std::size_t i = 0; i < ex.nm_best[cal].size(); ++i) nm_changed += ex.nm_best[cal][i].fmr != nm_best[cal][i].fmr;
+      for (std::size_t i = 0; i < ex.m_out[cal].size(); ++i) m_changed += ex.m_out[cal][i].fmr != m_out[cal][i].fmr;
+      std::printf("calibration %d: the shortlist changed the strongest non-mated candidate of %zu of %zu probes "
+                  "and the mate's evidence of %zu of %zu\n",
+                  cal, nm_changed, ex.nm_best[cal].size(), m_changed, ex.m_out[cal].size());
+      for (double t : kTargets) {
+        const double cutoff = fpm::subject_fmr_for_fpir(t, subjects);
+        double f_two = 0, n_two = 0, f_ex = 0, n_ex = 0;
+        rates_at(nm_best[cal], m_out[cal], [](const Outcome& o) { return o.fmr; }, cutoff, &f_two, &n_two);
+        rates_at(ex.nm_best[cal], ex.m_out[cal], [](const Outcome& o) { return o.fmr; }, cutoff, &f_ex, &n_ex);
+        std::printf("  target %.0e: FPIR two-stage %.2e exhaustive %.2e; FNIR two-stage %.4f exhaustive %.4f\n", t,
+                    f_two, f_ex, n_two, n_ex);
       }
     }
-    std::fprintf(stderr, "\r%zu / %zu probes", std::min(probes.size(), start + 32), probes.size());
   }
-  std::fprintf(stderr, "\n");
-  std::printf("synthetic: %zu ten-print subjects enrolled, %zu non-mated and %zu mated ten-print probes, seed %llu\n",
-              subjects, nonmated, mated, static_cast<unsigned long long>(seed));
+  std::printf("synthetic: %zu ten-print subjects enrolled, %zu non-mated and %zu mated ten-print probes, seed %llu, "
+              "%s, impostor pool of %zu fingers\n",
+              subjects, nonmated, mated, static_cast<unsigned long long>(seed),
+              run.shortlist > 0 ? ("shortlist " + std::to_string(run.shortlist * 100) + "%").c_str() : "exhaustive",
+              run.pool);
   for (int cal = 0; cal < 2; ++cal) {
   std::printf("%s\n", cal == 0 ? "calibration: the shipped real impostor scores"
                                : "calibration: the synthetic impostor pool's own tail model");
@@ -229,9 +322,37 @@ int real(const std::vector<std::string>& dirs, const std::vector<std::pair<std::
 int main(int argc, char** argv) {
   try {
     const std::string mode = argc > 1 ? argv[1] : "";
-    if (mode == "synthetic" && argc >= 5)
-      return synthetic(std::strtoull(argv[2], nullptr, 10), std::strtoull(argv[3], nullptr, 10),
-                       std::strtoull(argv[4], nullptr, 10), argc > 5 ? std::strtoull(argv[5], nullptr, 10) : 1);
+    if (mode == "synthetic" && argc >= 5) {
+      SyntheticRun run;
+      run.subjects = std::strtoull(argv[2], nullptr, 10);
+      run.nonmated = std::strtoull(argv[3], nullptr, 10);
+      run.mated = std::strtoull(argv[4], nullptr, 10);
+      for (int i = 5; i < argc; ++i) {
+        const std::string a = argv[i];
+        const bool has_value = i + 1 < argc;
+        if (a == "--shortlist" && has_value) {
+          run.shortlist = std::strtod(argv[++i], nullptr);
+        } else if (a == "--check-exhaustive") {
+          run.check_exhaustive = true;
+        } else if (a == "--threads" && has_value) {
+          run.threads = std::atoi(argv[++i]);
+        } else if (a == "--pool" && has_value) {
+          run.pool = std::strtoull(argv[++i], nullptr, 10);
+        } else if (i == 5 && a[0] != '-') {
+          run.seed = std::strtoull(argv[i], nullptr, 10);
+        } else {
+          std::fprintf(stderr, "fpm_fpir_check synthetic: unknown or incomplete option '%s'\n", a.c_str());
+          return 2;
+        }
+      }
+      if (run.subjects == 0 || run.nonmated == 0 || run.mated == 0 || !(run.shortlist >= 0 && run.shortlist < 1) ||
+          run.pool < 20) {
+        std::fprintf(stderr, "fpm_fpir_check synthetic: SUBJECTS, NONMATED and MATED at least 1, "
+                             "--shortlist in [0, 1), --pool at least 20\n");
+        return 2;
+      }
+      return synthetic(run);
+    }
     if (mode == "real" && argc >= 3) {
       std::vector<std::string> dirs;
       std::vector<std::pair<std::size_t, std::size_t>> same;
@@ -250,7 +371,8 @@ int main(int argc, char** argv) {
       return real(dirs, same);
     }
     std::fprintf(stderr,
-                 "usage: fpm_fpir_check synthetic SUBJECTS NONMATED MATED [SEED]\n"
+                 "usage: fpm_fpir_check synthetic SUBJECTS NONMATED MATED [SEED] [--shortlist F] [--check-exhaustive]\n"
+                 "                      [--threads T] [--pool FINGERS]\n"
                  "       fpm_fpir_check real DIR... [--same I,J ...]\n");
     return 2;
   } catch (const std::exception& e) {

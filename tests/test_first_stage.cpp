@@ -7,7 +7,9 @@
 #include <catch2/catch.hpp>
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
+#include <random>
 
 #include "fpmatch/fpmatch.hpp"
 #include "support.hpp"
@@ -85,6 +87,60 @@ TEST_CASE("first stage: codes are deterministic, translation invariant and score
   CHECK(empty.aux == 0);
   CHECK(fpm::first_stage_score(empty, empty) == 0);
   CHECK(fpm::first_stage_score(empty, a) == 0);
+}
+
+// The score's definition, pinned: any change to what first_stage_score
+// computes (not only to how fast) changes this digest, and must come with a
+// new code version (kCodeVersion), since stored codes and shortlists would
+// change meaning. The codes are built word by word in the layout of
+// src/index/first_stage_code.hpp (slot word 0: signature bits 0-63; word 1:
+// signature bits 64-103 in bits 0-39, x in 40-48, y in 49-57, direction in
+// 58-63): a random base code and a copy with its slots rotated, about one
+// signature bit in eight flipped, every position moved by one offset and
+// every direction turned by one step count (what the score must see
+// through), all scored against all. Raw generator words only, so the codes
+// are the same with every standard library.
+TEST_CASE("first stage: the score's definition is pinned by a digest of related random codes", "[first-stage]") {
+  constexpr std::uint64_t kSig1 = (std::uint64_t{1} << 40) - 1;
+  std::mt19937_64 rng(20261204);
+  std::vector<fpm::FirstStageCode> codes;
+  const auto geo = [](int x, int y, int a) {
+    return (static_cast<std::uint64_t>(x & 511) << 40) | (static_cast<std::uint64_t>(y & 511) << 49) |
+           (static_cast<std::uint64_t>(a & 63) << 58);
+  };
+  for (int k = 0; k < 120; ++k) {
+    const std::uint32_t slots = 4 + static_cast<std::uint32_t>(rng() % 29);  // 4 to 32
+    fpm::FirstStageCode base, copy;
+    base.aux = copy.aux = slots;
+    const int dx = static_cast<int>(rng() % 21) - 10, dy = static_cast<int>(rng() % 21) - 10;
+    const int turn = static_cast<int>(rng() % 64);
+    for (std::uint32_t s = 0; s < slots; ++s) {
+      const int x = static_cast<int>(rng() % 160) - 80, y = static_cast<int>(rng() % 200) - 100;
+      const int a = static_cast<int>(rng() % 64);
+      const std::uint64_t sig0 = rng(), sig1 = rng() & kSig1;
+      base.words[2 * s] = sig0;
+      base.words[2 * s + 1] = sig1 | geo(x, y, a);
+      const std::uint64_t f0 = rng() & rng() & rng(), f1 = rng() & rng() & rng() & kSig1;
+      const std::uint32_t t = (s + static_cast<std::uint32_t>(k)) % slots;
+      copy.words[2 * t] = sig0 ^ f0;
+      copy.words[2 * t + 1] = (sig1 ^ f1) | geo(x + dx, y + dy, a + turn);
+    }
+    codes.push_back(base);
+    codes.push_back(copy);
+  }
+  std::uint64_t digest = 1469598103934665603ull, sum = 0;
+  std::size_t related_high = 0;
+  for (std::size_t i = 0; i < codes.size(); ++i)
+    for (std::size_t j = 0; j < codes.size(); ++j) {
+      const std::uint32_t v = fpm::first_stage_score(codes[i], codes[j]);
+      digest = (digest ^ v) * 1099511628211ull;
+      sum += v;
+      related_high += (i / 2 == j / 2 && i != j && v > 1000) ? 1 : 0;
+    }
+  // The copies are found (a test of the inputs, not of the digest).
+  CHECK(related_high >= 200);
+  CHECK(sum == 14454382u);
+  CHECK(digest == 0x036c539a6a07db79ull);
 }
 
 TEST_CASE("first stage: impressions of one finger score higher than other fingers", "[first-stage]") {

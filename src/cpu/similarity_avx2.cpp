@@ -18,6 +18,7 @@
 #include "cpu/simd_targets.hpp"
 
 #include "cpu/simd/level_avx2.hpp"
+#include "cpu/simd/popcount_avx2.hpp"
 #include "cpu/stage_variants.hpp"
 #include "mcc/score.hpp"
 #include "mcc/summary.hpp"
@@ -25,16 +26,6 @@
 namespace fpm::cpu {
 
 namespace {
-
-
-FPM_AVX2 inline __m256i popcount_bytes(__m256i v) {
-  const __m256i lut = _mm256_setr_epi8(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4,
-                                       0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4);
-  const __m256i low = _mm256_set1_epi8(0x0f);
-  const __m256i lo = _mm256_and_si256(v, low);
-  const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), low);
-  return _mm256_add_epi8(_mm256_shuffle_epi8(lut, lo), _mm256_shuffle_epi8(lut, hi));
-}
 
 FPM_AVX2 inline __m256i load(const std::uint64_t* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
 

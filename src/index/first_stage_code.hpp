@@ -108,8 +108,7 @@ FPM_HD_INLINE int slot_angle(std::uint64_t w1) { return static_cast<int>(w1 >> k
 // decided exactly in 64-bit integers.
 FPM_HD_INLINE bool distances_agree(std::int64_t d1, std::int64_t d2, std::int64_t t) {
   const std::int64_t s = d1 + d2 - t * t;
-  if (s <= 0) return true;
-  return 4 * d1 * d2 >= s * s;
+  return static_cast<bool>(static_cast<int>(s <= 0) | static_cast<int>(4 * d1 * d2 >= s * s));
 }
 
 // A similarity's excess over kChanceSimilarity (0 when below).
@@ -150,18 +149,22 @@ FPM_HD_INLINE void code_maxima(const std::uint64_t* a, std::uint32_t na, const s
 
 // The kCandidates-th largest of n >= 1 distinct keys (the smallest when
 // n < kCandidates): a key is among the kCandidates largest exactly when it
-// is at least this. Found by counting, for each key, the keys above it:
-// n^2 comparisons without a branch, which compilers vectorise (faster here
-// than one pass of insertions, whose branches depend on the data).
+// is at least this. `keys` holds kCodeCylinders entries, those from n on 0
+// (below every key: a key holds a similarity + 1 above its low byte). Found
+// by counting, for each key, the keys above it, over all kCodeCylinders
+// entries at once for each key in turn: fixed-length loops without a
+// branch, which compilers vectorise (faster here than one pass of
+// insertions, whose branches depend on the data). A 0 entry's count is n,
+// never the target's, so it is never the answer.
 FPM_HD_INLINE std::uint32_t candidate_threshold(const std::uint32_t* keys, std::uint32_t n) {
   const std::uint32_t target =
       (n < static_cast<std::uint32_t>(kCandidates) ? n : static_cast<std::uint32_t>(kCandidates)) - 1u;
+  std::uint32_t rank[kCodeCylinders];
+  for (int i = 0; i < kCodeCylinders; ++i) rank[i] = 0;
+  for (std::uint32_t k = 0; k < n; ++k)
+    for (int i = 0; i < kCodeCylinders; ++i) rank[i] += keys[k] > keys[i] ? 1u : 0u;
   std::uint32_t threshold = 0;
-  for (std::uint32_t i = 0; i < n; ++i) {
-    std::uint32_t rank = 0;
-    for (std::uint32_t k = 0; k < n; ++k) rank += keys[k] > keys[i] ? 1u : 0u;
-    threshold = rank == target ? keys[i] : threshold;
-  }
+  for (int i = 0; i < kCodeCylinders; ++i) threshold = rank[i] == target ? keys[i] : threshold;
   return threshold;
 }
 
@@ -172,35 +175,44 @@ FPM_HD_INLINE std::uint32_t code_score_from_maxima(const std::uint64_t* a, std::
   // The candidates: the pairs of the kCandidates best rows (largest
   // similarity, then smallest index: rank by keys with the index in them),
   // then those of the kCandidates best columns not already there.
-  std::uint32_t ci[2 * kCandidates], cj[2 * kCandidates], cs[2 * kCandidates];
+  //
+  // Written without branches on the data (each slot is written, and the
+  // count advances only for a candidate): which rows and columns qualify
+  // is as good as random, so branches on it would mostly be mispredicted.
+  // One spare slot takes the writes after the last candidate.
+  std::uint32_t ci[2 * kCandidates + 1], cj[2 * kCandidates + 1], cs[2 * kCandidates + 1];
   std::uint32_t keys[kCodeCylinders];
-  int m = 0;
+  std::uint32_t m = 0;
   std::uint32_t rows_in = 0;
-  for (std::uint32_t i = 0; i < na; ++i) keys[i] = (row[i] & ~0xFFu) | (255u - i);
+  for (std::uint32_t i = 0; i < static_cast<std::uint32_t>(kCodeCylinders); ++i)
+    keys[i] = i < na ? (row[i] & ~0xFFu) | (255u - i) : 0u;
   const std::uint32_t row_floor = candidate_threshold(keys, na);
   for (std::uint32_t i = 0; i < na; ++i) {
-    if (keys[i] < row_floor) continue;
+    const std::uint32_t take = keys[i] >= row_floor ? 1u : 0u;
     ci[m] = i;
     cj[m] = 255u - (row[i] & 0xFFu);
     cs[m] = excess((row[i] >> 8) - 1u);
-    rows_in |= 1u << i;
-    ++m;
+    rows_in |= take << i;
+    m += take;
   }
-  for (std::uint32_t j = 0; j < nb; ++j) keys[j] = (col[j] & ~0xFFu) | (255u - j);
+  for (std::uint32_t j = 0; j < static_cast<std::uint32_t>(kCodeCylinders); ++j)
+    keys[j] = j < nb ? (col[j] & ~0xFFu) | (255u - j) : 0u;
   const std::uint32_t col_floor = candidate_threshold(keys, nb);
   for (std::uint32_t j = 0; j < nb; ++j) {
-    if (keys[j] < col_floor) continue;
     const std::uint32_t i = 255u - (col[j] & 0xFFu);
-    if (((rows_in >> i) & 1u) != 0 && 255u - (row[i] & 0xFFu) == j) continue;
+    // A column whose pair is a row candidate's already is not taken twice.
+    const std::uint32_t twin = ((rows_in >> i) & 1u) & (255u - (row[i] & 0xFFu) == j ? 1u : 0u);
+    const std::uint32_t take = (keys[j] >= col_floor ? 1u : 0u) & (twin ^ 1u);
     ci[m] = i;
     cj[m] = j;
     cs[m] = excess((col[j] >> 8) - 1u);
-    ++m;
+    m += take;
   }
+  const int count = static_cast<int>(m);
   // Each candidate's similarity plus those of the candidates that agree with it.
   std::uint32_t value[2 * kCandidates];
   int ax[2 * kCandidates], ay[2 * kCandidates], bx[2 * kCandidates], by[2 * kCandidates], rot[2 * kCandidates];
-  for (int p = 0; p < m; ++p) {
+  for (int p = 0; p < count; ++p) {
     const std::uint64_t wa = a[ci[p] * kSlotWords + 1], wb = b[cj[p] * kSlotWords + 1];
     ax[p] = slot_x(wa);
     ay[p] = slot_y(wa);
@@ -214,23 +226,25 @@ FPM_HD_INLINE std::uint32_t code_score_from_maxima(const std::uint64_t* a, std::
   // within kAngleTolerance of its rotation.
   std::uint32_t by_rot[kAngleSteps];
   for (int r = 0; r < kAngleSteps; ++r) by_rot[r] = 0;
-  for (int p = 0; p < m; ++p) by_rot[rot[p]] |= 1u << p;
-  for (int p = 0; p < m; ++p) {
+  for (int p = 0; p < count; ++p) by_rot[rot[p]] |= 1u << p;
+  for (int p = 0; p < count; ++p) {
     std::uint32_t near = 0;
     for (int d = -kAngleTolerance; d <= kAngleTolerance; ++d) near |= by_rot[(rot[p] + d) & (kAngleSteps - 1)];
     near &= ~((2u << p) - 1u);  // the later candidates only: each pair once
     while (near != 0) {
       const int q = mcc::popcount64(static_cast<std::uint64_t>((near & (0u - near)) - 1u));  // lowest set bit
       near &= near - 1u;
-      if (ci[p] == ci[q] || cj[p] == cj[q]) continue;
+      // Without branches, as above: agreement is as good as random.
       const std::int64_t dax = ax[p] - ax[q], day = ay[p] - ay[q], dbx = bx[p] - bx[q], dby = by[p] - by[q];
-      if (!distances_agree(dax * dax + day * day, dbx * dbx + dby * dby, kDistanceTolerance)) continue;
-      value[p] += cs[q];
-      value[q] += cs[p];
+      const std::uint32_t agree =
+          static_cast<std::uint32_t>(ci[p] != ci[q]) & static_cast<std::uint32_t>(cj[p] != cj[q]) &
+          static_cast<std::uint32_t>(distances_agree(dax * dax + day * day, dbx * dbx + dby * dby, kDistanceTolerance));
+      value[p] += cs[q] & (0u - agree);
+      value[q] += cs[p] & (0u - agree);
     }
   }
   std::uint32_t best = 0;
-  for (int p = 0; p < m; ++p) best = value[p] > best ? value[p] : best;
+  for (int p = 0; p < count; ++p) best = value[p] > best ? value[p] : best;
   return static_cast<std::uint32_t>((static_cast<std::uint64_t>(best) * kMaxCodeScore) /
                                     (2u * kCandidates * (kSignatureBits - kChanceSimilarity)));
 }
