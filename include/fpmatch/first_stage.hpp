@@ -6,7 +6,7 @@
 // geometric consistency check of the best-matching pairs; invariant to
 // rotation and translation, integer arithmetic only (the same score on
 // every machine and backend). It ranks a gallery at a fraction of the full
-// matcher's cost (about a sixth), so that the full matcher needs to run
+// matcher's cost (about a tenth), so that the full matcher needs to run
 // only on the best-ranked part (the shortlist). Its ranking is weaker than
 // the full matcher's: docs/two-stage.md has the measured hit rate against
 // the share of the gallery kept.

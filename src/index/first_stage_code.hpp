@@ -168,19 +168,25 @@ FPM_HD_INLINE std::uint32_t candidate_threshold(const std::uint32_t* keys, std::
   return threshold;
 }
 
-// Stage 2: the candidates and their geometric agreement, from the maxima.
-FPM_HD_INLINE std::uint32_t code_score_from_maxima(const std::uint64_t* a, std::uint32_t na, const std::uint64_t* b,
-                                                   std::uint32_t nb, const std::uint32_t* row,
-                                                   const std::uint32_t* col) {
-  // The candidates: the pairs of the kCandidates best rows (largest
-  // similarity, then smallest index: rank by keys with the index in them),
-  // then those of the kCandidates best columns not already there.
-  //
-  // Written without branches on the data (each slot is written, and the
-  // count advances only for a candidate): which rows and columns qualify
-  // is as good as random, so branches on it would mostly be mispredicted.
-  // One spare slot takes the writes after the last candidate.
+// Stage 2a: the candidates, from the maxima: the pairs of the kCandidates
+// best rows (largest similarity, then smallest index: rank by keys with
+// the index in them), then those of the kCandidates best columns not
+// already there, each with its similarity's excess.
+//
+// Written without branches on the data (each slot is written, and the
+// count advances only for a candidate): which rows and columns qualify is
+// as good as random, so branches on it would mostly be mispredicted. One
+// spare slot takes the writes after the last candidate.
+struct CodeCandidates {
+  std::uint32_t count = 0;
   std::uint32_t ci[2 * kCandidates + 1], cj[2 * kCandidates + 1], cs[2 * kCandidates + 1];
+};
+
+FPM_HD_INLINE void code_candidates(std::uint32_t na, std::uint32_t nb, const std::uint32_t* row, const std::uint32_t* col,
+                                   CodeCandidates& c) {
+  std::uint32_t* ci = c.ci;
+  std::uint32_t* cj = c.cj;
+  std::uint32_t* cs = c.cs;
   std::uint32_t keys[kCodeCylinders];
   std::uint32_t m = 0;
   std::uint32_t rows_in = 0;
@@ -208,45 +214,83 @@ FPM_HD_INLINE std::uint32_t code_score_from_maxima(const std::uint64_t* a, std::
     cs[m] = excess((col[j] >> 8) - 1u);
     m += take;
   }
-  const int count = static_cast<int>(m);
-  // Each candidate's similarity plus those of the candidates that agree with it.
-  std::uint32_t value[2 * kCandidates];
+  c.count = m;
+}
+
+// The candidates' geometry: per candidate the two minutiae's positions and
+// the rotation the pair implies (direction of a_i minus that of b_j).
+struct CandidateGeometry {
   int ax[2 * kCandidates], ay[2 * kCandidates], bx[2 * kCandidates], by[2 * kCandidates], rot[2 * kCandidates];
-  for (int p = 0; p < count; ++p) {
-    const std::uint64_t wa = a[ci[p] * kSlotWords + 1], wb = b[cj[p] * kSlotWords + 1];
-    ax[p] = slot_x(wa);
-    ay[p] = slot_y(wa);
-    bx[p] = slot_x(wb);
-    by[p] = slot_y(wb);
-    rot[p] = (slot_angle(wa) - slot_angle(wb)) & (kAngleSteps - 1);
-    value[p] = cs[p];
+};
+
+FPM_HD_INLINE void candidate_geometry(const std::uint64_t* a, const std::uint64_t* b, const CodeCandidates& c,
+                                      CandidateGeometry& g) {
+  for (int p = 0; p < static_cast<int>(c.count); ++p) {
+    const std::uint64_t wa = a[c.ci[p] * kSlotWords + 1], wb = b[c.cj[p] * kSlotWords + 1];
+    g.ax[p] = slot_x(wa);
+    g.ay[p] = slot_y(wa);
+    g.bx[p] = slot_x(wb);
+    g.by[p] = slot_y(wb);
+    g.rot[p] = (slot_angle(wa) - slot_angle(wb)) & (kAngleSteps - 1);
   }
+}
+
+// Whether candidates p and q agree, given that their rotations are within
+// kAngleTolerance: distinct minutiae on both sides, and distances that
+// differ by at most kDistanceTolerance. 1 or 0, without a branch.
+FPM_HD_INLINE std::uint32_t candidates_agree(const CodeCandidates& c, const CandidateGeometry& g, int p, int q) {
+  const std::int64_t dax = g.ax[p] - g.ax[q], day = g.ay[p] - g.ay[q], dbx = g.bx[p] - g.bx[q], dby = g.by[p] - g.by[q];
+  return static_cast<std::uint32_t>(c.ci[p] != c.ci[q]) & static_cast<std::uint32_t>(c.cj[p] != c.cj[q]) &
+         static_cast<std::uint32_t>(distances_agree(dax * dax + day * day, dbx * dbx + dby * dby, kDistanceTolerance));
+}
+
+// The score from the best candidate's total (its similarity plus those of
+// the candidates that agree with it), scaled to [0, kMaxCodeScore].
+FPM_HD_INLINE std::uint32_t code_score_of_best(std::uint32_t best) {
+  return static_cast<std::uint32_t>((static_cast<std::uint64_t>(best) * kMaxCodeScore) /
+                                    (2u * kCandidates * (kSignatureBits - kChanceSimilarity)));
+}
+
+// Stage 2b: each candidate's similarity plus those of the candidates that
+// agree with it; the score from the largest.
+FPM_HD_INLINE std::uint32_t code_score_of_candidates(const std::uint64_t* a, const std::uint64_t* b,
+                                                     const CodeCandidates& c) {
+  const int count = static_cast<int>(c.count);
+  CandidateGeometry g;
+  candidate_geometry(a, b, c, g);
+  std::uint32_t value[2 * kCandidates];
+  for (int p = 0; p < count; ++p) value[p] = c.cs[p];
   // Candidates by implied rotation (bit p of by_rot[r]: candidate p has
   // rotation r), so that each candidate is checked only against those
   // within kAngleTolerance of its rotation.
   std::uint32_t by_rot[kAngleSteps];
   for (int r = 0; r < kAngleSteps; ++r) by_rot[r] = 0;
-  for (int p = 0; p < count; ++p) by_rot[rot[p]] |= 1u << p;
+  for (int p = 0; p < count; ++p) by_rot[g.rot[p]] |= 1u << p;
   for (int p = 0; p < count; ++p) {
     std::uint32_t near = 0;
-    for (int d = -kAngleTolerance; d <= kAngleTolerance; ++d) near |= by_rot[(rot[p] + d) & (kAngleSteps - 1)];
+    for (int d = -kAngleTolerance; d <= kAngleTolerance; ++d) near |= by_rot[(g.rot[p] + d) & (kAngleSteps - 1)];
     near &= ~((2u << p) - 1u);  // the later candidates only: each pair once
     while (near != 0) {
       const int q = mcc::popcount64(static_cast<std::uint64_t>((near & (0u - near)) - 1u));  // lowest set bit
       near &= near - 1u;
       // Without branches, as above: agreement is as good as random.
-      const std::int64_t dax = ax[p] - ax[q], day = ay[p] - ay[q], dbx = bx[p] - bx[q], dby = by[p] - by[q];
-      const std::uint32_t agree =
-          static_cast<std::uint32_t>(ci[p] != ci[q]) & static_cast<std::uint32_t>(cj[p] != cj[q]) &
-          static_cast<std::uint32_t>(distances_agree(dax * dax + day * day, dbx * dbx + dby * dby, kDistanceTolerance));
-      value[p] += cs[q] & (0u - agree);
-      value[q] += cs[p] & (0u - agree);
+      const std::uint32_t agree = candidates_agree(c, g, p, q);
+      value[p] += c.cs[q] & (0u - agree);
+      value[q] += c.cs[p] & (0u - agree);
     }
   }
   std::uint32_t best = 0;
   for (int p = 0; p < count; ++p) best = value[p] > best ? value[p] : best;
-  return static_cast<std::uint32_t>((static_cast<std::uint64_t>(best) * kMaxCodeScore) /
-                                    (2u * kCandidates * (kSignatureBits - kChanceSimilarity)));
+  return code_score_of_best(best);
+}
+
+// Stage 2: the candidates and their geometric agreement, from the maxima.
+FPM_HD_INLINE std::uint32_t code_score_from_maxima(const std::uint64_t* a, std::uint32_t na, const std::uint64_t* b,
+                                                   std::uint32_t nb, const std::uint32_t* row,
+                                                   const std::uint32_t* col) {
+  CodeCandidates c;
+  code_candidates(na, nb, row, col, c);
+  return code_score_of_candidates(a, b, c);
 }
 
 FPM_HD_INLINE std::uint32_t code_score(const std::uint64_t* a, std::uint32_t na, const std::uint64_t* b,
