@@ -348,10 +348,11 @@ int main(int argc, char** argv) {
           return 2;
         }
       }
+      // The tail model needs 50 scores above its top 1%: 5,000 pairs, 101 fingers.
       if (run.subjects == 0 || run.nonmated == 0 || run.mated == 0 || !(run.shortlist >= 0 && run.shortlist < 1) ||
-          run.pool < 20) {
+          run.pool < 101) {
         std::fprintf(stderr, "fpm_fpir_check synthetic: SUBJECTS, NONMATED and MATED at least 1, "
-                             "--shortlist in [0, 1), --pool at least 20\n");
+                             "--shortlist in [0, 1), --pool at least 101\n");
         return 2;
       }
       return synthetic(run);
