@@ -81,4 +81,32 @@ bool Template::operator==(const Template& o) const noexcept {
   return true;
 }
 
+Template rescaled(const Template& t, double sx, double sy) {
+  for (const double s : {sx, sy})
+    if (!std::isfinite(s) || s < 0.25 || s > 4.0)
+      invalid("rescaled: scale " + std::to_string(s) + " is not finite or lies outside [0.25, 4]");
+  if (sx == 1.0 && sy == 1.0) return t;
+  TemplateInfo info = t.info();
+  const auto size = [](std::uint16_t v, double s) -> std::uint16_t {
+    const double r = std::round(v * s);
+    if (r > 65535.0) invalid("rescaled: the image size exceeds 65535 canonical pixels");
+    return static_cast<std::uint16_t>(r);
+  };
+  info.width = size(info.width, sx);
+  info.height = size(info.height, sy);
+  std::vector<Minutia> m = t.minutiae();
+  for (Minutia& p : m) {
+    p.x = static_cast<float>(p.x * sx);
+    p.y = static_cast<float>(p.y * sy);
+    if (p.x > kMaxCoordinate || p.y > kMaxCoordinate)
+      invalid("rescaled: coordinates exceed the 16383-pixel canonical range");
+    // A direction (cos, sin) becomes (sx cos, sy sin): y points down in the
+    // image and theta turns counter-clockwise as seen, so both axes keep
+    // their signs and the same formula holds.
+    const double d = std::atan2(sy * std::sin(static_cast<double>(p.theta)), sx * std::cos(static_cast<double>(p.theta)));
+    p.theta = normalise_angle(static_cast<float>(d));
+  }
+  return Template(info, std::move(m));
+}
+
 }  // namespace fpm

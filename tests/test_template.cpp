@@ -83,3 +83,72 @@ TEST_CASE("Template: equality compares info and minutiae exactly", "[template]")
   info.view = 1;
   CHECK(a != Template(info, {Minutia{}, b.minutiae()[1]}));
 }
+
+TEST_CASE("Template: rescaled stretches positions, size and directions", "[template]") {
+  TemplateInfo info;
+  info.width = 300;
+  info.height = 400;
+  std::vector<Minutia> ms(3);
+  ms[0].x = 100;
+  ms[0].y = 200;
+  ms[0].theta = static_cast<float>(M_PI / 4);
+  ms[1].x = 10;
+  ms[1].y = 20;
+  ms[1].theta = 0.0f;  // along x: unchanged by any stretch
+  ms[2].x = 0;
+  ms[2].y = 399;
+  ms[2].theta = static_cast<float>(3 * M_PI / 2);  // along y: unchanged too
+  const Template t(info, ms);
+  const Template r = fpm::rescaled(t, 1.3, 0.75);
+  CHECK(r.info().width == 390);
+  CHECK(r.info().height == 300);
+  CHECK(r.minutiae()[0].x == Approx(130.0f));
+  CHECK(r.minutiae()[0].y == Approx(150.0f));
+  CHECK(r.minutiae()[0].theta == Approx(std::atan2(0.75, 1.3)).margin(1e-6));
+  CHECK(r.minutiae()[1].theta == 0.0f);
+  CHECK(r.minutiae()[2].theta == Approx(3 * M_PI / 2).margin(1e-6));
+  // The inverse stretch gives the original back, up to float rounding.
+  const Template back = fpm::rescaled(r, 1 / 1.3, 1 / 0.75);
+  for (std::size_t i = 0; i < ms.size(); ++i) {
+    CHECK(back.minutiae()[i].x == Approx(ms[i].x).margin(1e-3));
+    CHECK(back.minutiae()[i].y == Approx(ms[i].y).margin(1e-3));
+    const double d = std::remainder(back.minutiae()[i].theta - ms[i].theta, 2 * M_PI);
+    CHECK(std::fabs(d) < 1e-5);
+  }
+  // Type and quality ride along; (1, 1) is the identity.
+  CHECK(fpm::rescaled(t, 1, 1) == t);
+  for (double bad : {0.0, -1.0, 0.2, 4.5, std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::infinity()}) {
+    CHECK_THROWS_AS(fpm::rescaled(t, bad, 1), fpm::Error);
+    CHECK_THROWS_AS(fpm::rescaled(t, 1, bad), fpm::Error);
+  }
+  // A stretch that leaves the canonical range is refused, not clipped.
+  std::vector<Minutia> far(1);
+  far[0].x = 16000;
+  CHECK_THROWS_AS(fpm::rescaled(Template(TemplateInfo{}, far), 2, 1), fpm::Error);
+}
+
+TEST_CASE("Template: DecodeOptions::rescale applies to every decoded view", "[template]") {
+  TemplateInfo info;
+  info.width = 300;
+  info.height = 400;
+  std::vector<Minutia> ms(2);
+  ms[0].x = 100;
+  ms[0].y = 100;
+  ms[0].theta = 1.0f;
+  ms[1].x = 200;
+  ms[1].y = 300;
+  ms[1].theta = 2.0f;
+  const Template t(info, ms);
+  TemplateInfo second = info;
+  second.view = 1;
+  const std::vector<std::uint8_t> bytes = fpm::encode({t, Template(second, ms)}, fpm::Format::Iso19794_2_2005);
+  fpm::DecodeOptions o;
+  const fpm::DecodedRecord plain = fpm::decode(bytes, o);
+  o.rescale_x = 1.2;
+  o.rescale_y = 0.8;
+  const fpm::DecodedRecord stretched = fpm::decode(bytes, o);
+  REQUIRE(stretched.views.size() == 2);
+  for (std::size_t v = 0; v < 2; ++v) CHECK(stretched.views[v] == fpm::rescaled(plain.views[v], 1.2, 0.8));
+  o.rescale_y = 5;
+  CHECK_THROWS_AS(fpm::decode(bytes, o), fpm::Error);
+}

@@ -135,6 +135,9 @@ void InputFlags::add_to(CLI::App* app) {
       ->capture_default_str();
   app->add_option("--image-size", image_size, "Image size WxH of .xyt input (canonical 500 ppi pixels)");
   app->add_option("--assume-ppcm", assume_ppcm, "Resolution (px/cm) to assume for records declaring 0");
+  app->add_option("--rescale", rescale,
+                  "SX,SY: stretch every decoded view's geometry by SX along x and SY along y, for records whose "
+                  "coordinates are not at the declared resolution (to undo a resize by FX,FY give 1/FX,1/FY)");
 }
 
 void EngineFlags::add_to(CLI::App* app) {
@@ -175,6 +178,15 @@ fpm::DecodeOptions InputFlags::options() const {
   }
   if (assume_ppcm > 65535) throw fpm::Error(fpm::ErrorCode::InvalidArgument, "--assume-ppcm is too large");
   o.assume_resolution_ppcm = static_cast<std::uint16_t>(assume_ppcm);
+  if (!rescale.empty()) {
+    double sx = 0, sy = 0;
+    char extra = 0;
+    if (std::sscanf(rescale.c_str(), "%lf,%lf%c", &sx, &sy, &extra) != 2 || !(sx >= 0.25 && sx <= 4.0) ||
+        !(sy >= 0.25 && sy <= 4.0))
+      throw fpm::Error(fpm::ErrorCode::InvalidArgument, "--rescale wants SX,SY, each in [0.25, 4], e.g. 1.3,0.935");
+    o.rescale_x = sx;
+    o.rescale_y = sy;
+  }
   return o;
 }
 

@@ -36,6 +36,7 @@ struct InputFlags {
   std::string xyt = "nist";
   std::string image_size;  // "WxH" for .xyt input
   unsigned assume_ppcm = 0;
+  std::string rescale;  // "SX,SY": coordinates not at the declared resolution
 
   void add_to(CLI::App* app);
   fpm::DecodeOptions options() const;  // throws fpm::Error(InvalidArgument)

@@ -69,6 +69,13 @@ struct DecodeOptions {
   // Records that declare a resolution of 0 are refused unless this is set
   // (pixels per cm; 197 = 500 ppi), in which case it is assumed instead.
   std::uint16_t assume_resolution_ppcm = 0;
+  // Coordinates known not to be at the resolution the record declares (the
+  // image was resized before extraction, e.g. without keeping its aspect
+  // ratio): every decoded view is rescaled(view, rescale_x, rescale_y)
+  // (template.hpp). To undo a resize by (fx, fy), give (1 / fx, 1 / fy).
+  // 1, 1: as declared. Each must be finite and in [0.25, 4].
+  double rescale_x = 1.0;
+  double rescale_y = 1.0;
 };
 
 struct HeaderField {

@@ -77,4 +77,14 @@ class FPM_API Template {
   std::shared_ptr<const Data> d_;
 };
 
+// The template with its geometry stretched by sx along x and sy along y:
+// coordinates (and the image size) multiplied, each direction turned as
+// the stretch turns it (theta' = atan2(sy sin theta, sx cos theta)). For
+// records whose coordinates are not at the resolution they declare, such as
+// templates extracted from an image resized without keeping its aspect
+// ratio: to undo a resize by factors (fx, fy), pass (1 / fx, 1 / fy).
+// Throws fpm::Error(InvalidArgument) for a scale that is not finite or lies
+// outside [0.25, 4], or a result outside the canonical range.
+FPM_API Template rescaled(const Template& t, double sx, double sy);
+
 }  // namespace fpm

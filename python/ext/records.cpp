@@ -80,7 +80,7 @@ fpm::XytConvention convention(const std::string& name) {
 }
 
 fpm::DecodeOptions decode_options(const std::string& format, bool strict, const std::string& xyt, long long w,
-                                  long long h, long long ppcm) {
+                                  long long h, long long ppcm, double rescale_x, double rescale_y) {
   fpm::DecodeOptions o;
   o.format = fpm::parse_format_name(format);
   if (o.format == fpm::Format::Unknown)
@@ -90,6 +90,8 @@ fpm::DecodeOptions decode_options(const std::string& format, bool strict, const 
   o.xyt_image_width = checked<std::uint16_t>(w, 65535, "xyt_image_width");
   o.xyt_image_height = checked<std::uint16_t>(h, 65535, "xyt_image_height");
   o.assume_resolution_ppcm = checked<std::uint16_t>(ppcm, 65535, "assume_resolution_ppcm");
+  o.rescale_x = rescale_x;  // checked by fpm::decode
+  o.rescale_y = rescale_y;
   return o;
 }
 
@@ -149,16 +151,16 @@ void bind_records(nb::module_& m) {
   m.def(
       "_decode_bytes",
       [](nb::bytes data, const std::string& format, bool strict, const std::string& xyt, long long w, long long h,
-         long long ppcm) {
-        const fpm::DecodeOptions o = decode_options(format, strict, xyt, w, h, ppcm);
+         long long ppcm, double sx, double sy) {
+        const fpm::DecodeOptions o = decode_options(format, strict, xyt, w, h, ppcm, sx, sy);
         const auto* p = static_cast<const std::uint8_t*>(data.data());
         const std::size_t n = data.size();
         nb::gil_scoped_release release;
         return fpm::decode(p, n, o);
       });
   m.def("_decode_file", [](const std::string& path, const std::string& format, bool strict, const std::string& xyt,
-                           long long w, long long h, long long ppcm) {
-    const fpm::DecodeOptions o = decode_options(format, strict, xyt, w, h, ppcm);
+                           long long w, long long h, long long ppcm, double sx, double sy) {
+    const fpm::DecodeOptions o = decode_options(format, strict, xyt, w, h, ppcm, sx, sy);
     nb::gil_scoped_release release;
     return fpm::decode_file(path, o);
   });

@@ -26,6 +26,21 @@ def test_decode_path_bytes_and_buffers_agree(db1):
     assert fm.format_title("iso2005") == "ISO/IEC 19794-2:2005"
 
 
+def test_decode_rescale_stretches_the_geometry(db1):
+    plain = fm.decode(db1[0]).views[0]
+    rec = fm.decode(db1[0], rescale=(1.25, 0.8))
+    v = rec.views[0]
+    assert v.width == round(plain.width * 1.25) and v.height == round(plain.height * 0.8)
+    a, b = plain.minutiae, v.minutiae
+    assert np.allclose(b["x"], a["x"] * 1.25, atol=1e-3) and np.allclose(b["y"], a["y"] * 0.8, atol=1e-3)
+    turned = np.mod(np.arctan2(0.8 * np.sin(a["angle"].astype(float)), 1.25 * np.cos(a["angle"].astype(float))), 2 * math.pi)
+    d = np.abs(np.remainder(b["angle"] - turned + math.pi, 2 * math.pi) - math.pi)
+    assert d.max() < 1e-5
+    assert fm.decode(db1[0], rescale=(1, 1)).views[0] == plain
+    with pytest.raises(fm.InvalidArgument):
+        fm.decode(db1[0], rescale=(5, 1))
+
+
 def test_minutiae_array_in_canonical_frame(db1):
     v = fm.decode(db1[0]).views[0]
     m = v.minutiae

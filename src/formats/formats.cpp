@@ -1,4 +1,5 @@
 // Format names, detection and dispatch to the per-format codecs.
+#include <cmath>
 #include <algorithm>
 #include <cctype>
 #include <cstring>
@@ -207,7 +208,25 @@ Format detect_format(const std::uint8_t* data, std::size_t size) noexcept {
   return Format::Unknown;
 }
 
+namespace {
+
+DecodedRecord decode_as_declared(const std::uint8_t* data, std::size_t size, const DecodeOptions& opt);
+
+}  // namespace
+
 DecodedRecord decode(const std::uint8_t* data, std::size_t size, const DecodeOptions& opt) {
+  for (const double s : {opt.rescale_x, opt.rescale_y})
+    if (!std::isfinite(s) || s < 0.25 || s > 4.0)
+      throw Error(ErrorCode::InvalidArgument, "decode: rescale " + std::to_string(s) + " is not finite or outside [0.25, 4]");
+  DecodedRecord r = decode_as_declared(data, size, opt);
+  if (opt.rescale_x != 1.0 || opt.rescale_y != 1.0)
+    for (Template& v : r.views) v = rescaled(v, opt.rescale_x, opt.rescale_y);
+  return r;
+}
+
+namespace {
+
+DecodedRecord decode_as_declared(const std::uint8_t* data, std::size_t size, const DecodeOptions& opt) {
   if (data == nullptr && size != 0) throw Error(ErrorCode::InvalidArgument, "decode: null data");
   static const std::uint8_t kEmpty = 0;
   if (data == nullptr) data = &kEmpty;
@@ -223,6 +242,8 @@ DecodedRecord decode(const std::uint8_t* data, std::size_t size, const DecodeOpt
                     size == 0 ? "empty input"
                               : "neither an ISO/ANSI minutiae record (no \"FMR\" magic) nor .xyt text");
 }
+
+}  // namespace
 
 DecodedRecord decode(const std::vector<std::uint8_t>& bytes, const DecodeOptions& opt) {
   return decode(bytes.data(), bytes.size(), opt);

@@ -31,6 +31,12 @@ info)
   expect_exit 0 "$fpm" info rec.ist
   grep -q "ISO/IEC 19794-2:2005" out.txt || fail "info does not name the format"
   grep -q "36 minutiae" out.txt || fail "info does not count the minutiae"
+  # --rescale stretches the decoded geometry: the image size follows it; out of range is refused.
+  expect_exit 0 "$fpm" info rec.ist --rescale 2,0.5
+  grep -q "image 600x200 px" out.txt || fail "info --rescale 2,0.5 does not stretch the image size: $(cat out.txt)"
+  expect_exit 2 "$fpm" info rec.ist --rescale 5,1
+  grep -q "rescale" err.txt || fail "info --rescale 5,1 is not refused by name"
+  expect_exit 2 "$fpm" info rec.ist --rescale 1
   expect_exit 0 "$fpm" info --json --minutiae rec.ist
   python3 - <<'PY' || fail "info --json output is wrong"
 import json

@@ -9,7 +9,7 @@ and into engines that search them 1:N. See docs/python.md.
 from __future__ import annotations
 
 import os
-from typing import Iterable, Union
+from typing import Iterable, Tuple, Union
 
 import numpy as np
 
@@ -54,16 +54,20 @@ PathLike = Union[str, "os.PathLike[str]"]
 
 def decode(source: Union[BytesLike, PathLike], format: str = "auto", strict: bool = False, *,
            xyt_convention: str = "nist", xyt_image_width: int = 0, xyt_image_height: int = 0,
-           assume_resolution_ppcm: int = 0) -> Record:
+           assume_resolution_ppcm: int = 0, rescale: Tuple[float, float] = (1.0, 1.0)) -> Record:
     """Decodes a template record from its bytes or from a file.
 
     ``format``: ``"auto"`` (detect from the bytes) or a format name
     (``iso2005``, ``iso2011``, ``ansi2004``, ``ansi2009``, ``xyt``, ``an2k``).
     ``strict`` refuses records with recoverable oddities instead of decoding
     them with a warning. Raises :class:`DecodeError` naming the field and byte
-    offset, :class:`IoError` for an unreadable file.
+    offset, :class:`IoError` for an unreadable file. ``rescale=(sx, sy)``
+    stretches every view's geometry for records whose coordinates are not at
+    the resolution they declare (to undo a resize by (fx, fy), give
+    (1 / fx, 1 / fy)); each in [0.25, 4], else :class:`InvalidArgument`.
     """
-    args = (format, bool(strict), xyt_convention, xyt_image_width, xyt_image_height, assume_resolution_ppcm)
+    sx, sy = (float(v) for v in rescale)
+    args = (format, bool(strict), xyt_convention, xyt_image_width, xyt_image_height, assume_resolution_ppcm, sx, sy)
     if isinstance(source, (bytes, bytearray, memoryview)):
         return _fpmatch._decode_bytes(bytes(source), *args)
     if isinstance(source, (str, os.PathLike)):
