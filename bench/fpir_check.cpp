@@ -83,14 +83,16 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-// f(i) for i in [0, n) on `threads` threads, each a contiguous run of i.
+// f(i) for i in [0, n) on `threads` threads, the indices dealt round-robin
+// (the impostor pool's row i has n - i - 1 pairs: contiguous runs would
+// give the first thread most of the work).
 template <class F>
 void parallel_for(std::size_t n, int threads, F f) {
   const std::size_t t = static_cast<std::size_t>(std::max(1, threads));
   std::vector<std::thread> pool;
   for (std::size_t k = 0; k < t; ++k)
     pool.emplace_back([&, k] {
-      for (std::size_t i = n * k / t; i < n * (k + 1) / t; ++i) f(i);
+      for (std::size_t i = k; i < n; i += t) f(i);
     });
   for (std::thread& th : pool) th.join();
 }

@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
+#include <array>
 #include <cmath>
+#include <initializer_list>
 #include <limits>
 
 #include "fpmatch/fpmatch.hpp"
@@ -84,20 +86,36 @@ TEST_CASE("Template: equality compares info and minutiae exactly", "[template]")
   CHECK(a != Template(info, {Minutia{}, b.minutiae()[1]}));
 }
 
-TEST_CASE("Template: rescaled stretches positions, size and directions", "[template]") {
+namespace {
+
+// Minutiae at (x, y, theta), the rest default.
+std::vector<Minutia> minutiae_at(std::initializer_list<std::array<float, 3>> xyt) {
+  std::vector<Minutia> ms;
+  for (const auto& p : xyt) {
+    Minutia m;
+    m.x = p[0];
+    m.y = p[1];
+    m.theta = p[2];
+    ms.push_back(m);
+  }
+  return ms;
+}
+
+TemplateInfo info_of_size(std::uint16_t width, std::uint16_t height) {
   TemplateInfo info;
-  info.width = 300;
-  info.height = 400;
-  std::vector<Minutia> ms(3);
-  ms[0].x = 100;
-  ms[0].y = 200;
-  ms[0].theta = static_cast<float>(M_PI / 4);
-  ms[1].x = 10;
-  ms[1].y = 20;
-  ms[1].theta = 0.0f;  // along x: unchanged by any stretch
-  ms[2].x = 0;
-  ms[2].y = 399;
-  ms[2].theta = static_cast<float>(3 * M_PI / 2);  // along y: unchanged too
+  info.width = width;
+  info.height = height;
+  return info;
+}
+
+}  // namespace
+
+TEST_CASE("Template: rescaled stretches positions, size and directions", "[template]") {
+  const TemplateInfo info = info_of_size(300, 400);
+  // The second along x and the third along y: unchanged by any stretch.
+  const std::vector<Minutia> ms = minutiae_at({{100, 200, static_cast<float>(M_PI / 4)},
+                                               {10, 20, 0.0f},
+                                               {0, 399, static_cast<float>(3 * M_PI / 2)}});
   const Template t(info, ms);
   const Template r = fpm::rescaled(t, 1.3, 0.75);
   CHECK(r.info().width == 390);
@@ -128,16 +146,8 @@ TEST_CASE("Template: rescaled stretches positions, size and directions", "[templ
 }
 
 TEST_CASE("Template: DecodeOptions::rescale applies to every decoded view", "[template]") {
-  TemplateInfo info;
-  info.width = 300;
-  info.height = 400;
-  std::vector<Minutia> ms(2);
-  ms[0].x = 100;
-  ms[0].y = 100;
-  ms[0].theta = 1.0f;
-  ms[1].x = 200;
-  ms[1].y = 300;
-  ms[1].theta = 2.0f;
+  const TemplateInfo info = info_of_size(300, 400);
+  const std::vector<Minutia> ms = minutiae_at({{100, 100, 1.0f}, {200, 300, 2.0f}});
   const Template t(info, ms);
   TemplateInfo second = info;
   second.view = 1;

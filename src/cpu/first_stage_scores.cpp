@@ -40,7 +40,7 @@ FPM_AVX2 __attribute__((flatten)) void scores_avx2(const FirstStageProbe& probe,
   const __m256i zero = _mm256_setzero_si256();
   const __m256i lanes = _mm256_setr_epi64x(0, 1, 2, 3);
   for (std::size_t e = 0; e < n; ++e) {
-    const std::uint32_t nb = aux[e] < static_cast<std::uint32_t>(C) ? aux[e] : static_cast<std::uint32_t>(C);
+    const std::uint32_t nb = index::code_slots(aux[e]);
     if (na == 0 || nb == 0) {
       out[e] = 0;
       continue;
@@ -109,7 +109,7 @@ FPM_AVX512 __attribute__((flatten)) void scores_avx512(const FirstStageProbe& pr
   const __m512i top = _mm512_set1_epi64(index::kSignatureBits + 1);
   const __m512i lanes = _mm512_setr_epi64(0, 1, 2, 3, 4, 5, 6, 7);
   for (std::size_t e = 0; e < n; ++e) {
-    const std::uint32_t nb = aux[e] < static_cast<std::uint32_t>(C) ? aux[e] : static_cast<std::uint32_t>(C);
+    const std::uint32_t nb = index::code_slots(aux[e]);
     if (na == 0 || nb == 0) {
       out[e] = 0;
       continue;
@@ -160,8 +160,7 @@ FirstStageProbe prepare_first_stage_probe(const std::uint64_t* probe, std::uint3
   FirstStageProbe p;
   p.code = probe;
   p.aux = probe_aux;
-  constexpr auto C = static_cast<std::uint32_t>(index::kCodeCylinders);
-  p.slots = probe_aux < C ? probe_aux : C;
+  p.slots = index::code_slots(probe_aux);
   static_assert(index::kSlotWords == 2, "two words per slot");
   for (std::uint32_t i = 0; i < p.slots; ++i) {
     p.w0[i] = probe[2 * i];

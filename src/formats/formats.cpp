@@ -210,22 +210,6 @@ Format detect_format(const std::uint8_t* data, std::size_t size) noexcept {
 
 namespace {
 
-DecodedRecord decode_as_declared(const std::uint8_t* data, std::size_t size, const DecodeOptions& opt);
-
-}  // namespace
-
-DecodedRecord decode(const std::uint8_t* data, std::size_t size, const DecodeOptions& opt) {
-  for (const double s : {opt.rescale_x, opt.rescale_y})
-    if (!std::isfinite(s) || s < 0.25 || s > 4.0)
-      throw Error(ErrorCode::InvalidArgument, "decode: rescale " + std::to_string(s) + " is not finite or outside [0.25, 4]");
-  DecodedRecord r = decode_as_declared(data, size, opt);
-  if (opt.rescale_x != 1.0 || opt.rescale_y != 1.0)
-    for (Template& v : r.views) v = rescaled(v, opt.rescale_x, opt.rescale_y);
-  return r;
-}
-
-namespace {
-
 DecodedRecord decode_as_declared(const std::uint8_t* data, std::size_t size, const DecodeOptions& opt) {
   if (data == nullptr && size != 0) throw Error(ErrorCode::InvalidArgument, "decode: null data");
   static const std::uint8_t kEmpty = 0;
@@ -244,6 +228,17 @@ DecodedRecord decode_as_declared(const std::uint8_t* data, std::size_t size, con
 }
 
 }  // namespace
+
+DecodedRecord decode(const std::uint8_t* data, std::size_t size, const DecodeOptions& opt) {
+  // Checked here, not only by rescaled: a record without views refuses a bad option too.
+  for (const double s : {opt.rescale_x, opt.rescale_y})
+    if (!std::isfinite(s) || s < 0.25 || s > 4.0)
+      throw Error(ErrorCode::InvalidArgument, "decode: rescale " + std::to_string(s) + " is not finite or outside [0.25, 4]");
+  DecodedRecord r = decode_as_declared(data, size, opt);
+  if (opt.rescale_x != 1.0 || opt.rescale_y != 1.0)
+    for (Template& v : r.views) v = rescaled(v, opt.rescale_x, opt.rescale_y);
+  return r;
+}
 
 DecodedRecord decode(const std::vector<std::uint8_t>& bytes, const DecodeOptions& opt) {
   return decode(bytes.data(), bytes.size(), opt);

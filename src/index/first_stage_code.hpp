@@ -293,11 +293,17 @@ FPM_HD_INLINE std::uint32_t code_score_from_maxima(const std::uint64_t* a, std::
   return code_score_of_candidates(a, b, c);
 }
 
+// The slots a score reads of a code whose slot count is `aux`: at most
+// kCodeCylinders (a larger count reads no further).
+FPM_HD_INLINE std::uint32_t code_slots(std::uint32_t aux) {
+  return aux < static_cast<std::uint32_t>(kCodeCylinders) ? aux : static_cast<std::uint32_t>(kCodeCylinders);
+}
+
 FPM_HD_INLINE std::uint32_t code_score(const std::uint64_t* a, std::uint32_t na, const std::uint64_t* b,
                                        std::uint32_t nb) {
+  na = code_slots(na);
+  nb = code_slots(nb);
   if (na == 0 || nb == 0) return 0;
-  if (na > static_cast<std::uint32_t>(kCodeCylinders)) na = kCodeCylinders;
-  if (nb > static_cast<std::uint32_t>(kCodeCylinders)) nb = kCodeCylinders;
   std::uint32_t row[kCodeCylinders], col[kCodeCylinders];
   code_maxima(a, na, b, nb, row, col);
   return code_score_from_maxima(a, na, b, nb, row, col);
